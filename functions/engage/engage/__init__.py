@@ -1,0 +1,1 @@
+"""The engage function: proactive-chat decisions."""

@@ -1,0 +1,1 @@
+"""The report function: reports and scheduled report jobs."""

@@ -1,0 +1,1 @@
+"""The route function: chats, agents, queues and routing."""

@@ -1,0 +1,1 @@
+"""The survey function: post-chat surveys."""

@@ -1,0 +1,1 @@
+"""The tracking function: journey events from widgets, visitor erasure, counter aggregation."""

@@ -1,0 +1,31 @@
+"""Lambda entry point of the counter aggregation: DynamoDB stream records of session items in,
+daily counters out (exactly once per batch; see klantreis.journey.counters)."""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from klantreis import dynamo
+from klantreis.journey.counters import CounterStore, DynamoCounterStore, batch_marker, deltas_from_stream
+from klantreis.observability import logger, metrics
+from klantreis.settings import get_settings
+
+
+@cache
+def counter_store() -> CounterStore:
+    return DynamoCounterStore(dynamo.client(), get_settings().table_name)
+
+
+@logger.inject_lambda_context(clear_state=True)
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    records = event.get("Records", [])
+    deltas = deltas_from_stream(records)
+    applied = bool(deltas) and counter_store().add_once(batch_marker(records), deltas, int(time.time()))
+    metrics.add_metric(name="StreamRecords", unit="Count", value=len(records))
+    logger.info("stream batch counted", extra={"records": len(records), "days": len(deltas), "applied": applied})
+    return {"records": len(records), "days": len(deltas)}

@@ -1,0 +1,103 @@
+"""HTTP routes of the track function: thin, they authenticate, parse and call the domain."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, Field
+
+from klantreis.api import current_principal
+from klantreis.auth import authenticate_widget, header
+from klantreis.errors import PayloadTooLarge, ValidationFailed
+from klantreis.journey.events import ClientInfo, Id, Rejection, TrackedEvent
+from klantreis.journey.tracker import parse_batch
+from klantreis.keys import ID_PATTERN
+from klantreis.observability import logger, metrics
+from track import dependencies
+from track.resolver import app
+
+
+class EventBatch(BaseModel):
+    """The body of POST /v1/events, for the OpenAPI document: the route parses the body itself so
+    that one bad event does not fail the others."""
+
+    visitor_id: Id
+    session_id: Id
+    sent_at: datetime
+    events: list[TrackedEvent] = Field(max_length=100)
+
+
+REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {("POST", "/v1/events"): EventBatch}
+"""Request bodies parsed inside the route, added to the OpenAPI document by its generator."""
+
+
+class TrackResponse(BaseModel):
+    accepted: int
+    duplicates: int
+    rejected: list[Rejection]
+
+
+class ErasureResponse(BaseModel):
+    visitor_id: str
+    erased_items: int
+
+
+@app.post(
+    "/v1/events",
+    summary="Track a batch of journey events (widget, X-Site-Key)",
+    description=(
+        "At most 100 events and 500 KB per batch (413 above), 32 KB per event. A bad event is "
+        "rejected alone with its index; an event id seen before is counted as a duplicate."
+    ),
+    responses={200: {"description": "what was accepted"}},
+    tags=["tracking"],
+)
+def post_events() -> TrackResponse:
+    event = app.current_event
+    site = authenticate_widget(dependencies.site_directory(), event.headers)
+    parsed = parse_batch(event.body, dependencies.limits())
+    client = ClientInfo(
+        user_agent=(header(event.headers, "User-Agent") or "")[:512] or None,
+        country=(header(event.headers, "CloudFront-Viewer-Country") or "")[:8] or None,
+        region=(header(event.headers, "CloudFront-Viewer-Country-Region") or "")[:16] or None,
+    )
+    result = dependencies.tracker().track(site, parsed.envelope, parsed.valid, datetime.now(UTC), client)
+    rejected = sorted([*parsed.rejected, *result.rejected], key=lambda r: r["index"])
+    metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
+    metrics.add_metric(name="EventsDuplicate", unit="Count", value=result.duplicates)
+    metrics.add_metric(name="EventsRejected", unit="Count", value=len(rejected))
+    logger.info(
+        "batch tracked",
+        extra={"site_id": site.site_id, "accepted": result.accepted, "duplicates": result.duplicates,
+               "rejected": len(rejected)},
+    )  # fmt: skip
+    if rejected and not result.accepted and not result.duplicates:
+        # Nothing of the batch could be kept: a clear 4xx, so the widget does not retry it.
+        first = rejected[0]
+        message = f"no event was kept; event {first['index']}: {first['error']}"
+        if all(r["index"] in parsed.oversized for r in rejected):
+            raise PayloadTooLarge(message, details={"rejected": rejected})
+        raise ValidationFailed(message, details={"rejected": rejected})
+    return TrackResponse(
+        accepted=result.accepted,
+        duplicates=result.duplicates,
+        rejected=[Rejection.model_validate(r) for r in rejected],
+    )
+
+
+@app.delete(
+    "/v1/visitors/<visitor_id>",
+    summary="Erase everything held about one visitor (operator, GDPR art. 17)",
+    tags=["privacy"],
+)
+def delete_visitor(
+    visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)],
+) -> ErasureResponse:
+    principal = current_principal(app).require("operator")
+    erased = dependencies.eraser().erase(principal.site_id, visitor_id)
+    logger.info("visitor erased", extra={"site_id": principal.site_id, "erased_items": erased})
+    metrics.add_metric(name="VisitorsErased", unit="Count", value=1)
+    return ErasureResponse(visitor_id=visitor_id, erased_items=erased)
+

@@ -1,0 +1,219 @@
+"""What the local stack and the tests share: the embedded (or external) DynamoDB with the
+template's table, the stream pump that feeds the aggregation function, and the demo seed."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from klantreis_local import template
+
+DEFAULT_TABLE = "klantreis-local"
+REGION = "eu-west-1"
+LOCAL_ENV = {
+    "AWS_DEFAULT_REGION": REGION,
+    "AWS_REGION": REGION,
+    "POWERTOOLS_METRICS_NAMESPACE": "Klantreis",
+    "POWERTOOLS_SERVICE_NAME": "klantreis-local",
+    "POWERTOOLS_LOG_LEVEL": "WARNING",
+    "STAGE": "local",
+}
+
+
+def configure_environment(table_name: str = DEFAULT_TABLE, extra: Mapping[str, str] | None = None) -> None:
+    """The variables the template sets on deployed functions, with local values."""
+    os.environ.update(LOCAL_ENV)
+    os.environ["TABLE_NAME"] = table_name
+    # Credentials are needed by botocore's signer even against moto; never real ones.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "local")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    os.environ.update(extra or {})
+    reset_caches()
+
+
+def reset_caches() -> None:
+    """Forget cached settings and clients, so a new environment or moto context takes effect."""
+    from klantreis import dynamo
+    from klantreis.settings import get_settings
+
+    get_settings.cache_clear()
+    dynamo.client.cache_clear()
+    dynamo._serializers.cache_clear()
+    for module_name in ("track.dependencies",):
+        import importlib
+
+        module = importlib.import_module(module_name)
+        module.reset()
+    from track import aggregate
+
+    aggregate.counter_store.cache_clear()
+
+
+@contextmanager
+def local_dynamodb(table_name: str = DEFAULT_TABLE) -> Iterator[Any]:
+    """Yields a DynamoDB client with the template's table: in-process moto, or the server at
+    AWS_ENDPOINT_URL_DYNAMODB (the table is created there if missing)."""
+    import boto3
+
+    configure_environment(table_name)
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    mock: AbstractContextManager[Any] | None = None
+    if not endpoint:
+        from moto import mock_aws
+
+        mock = mock_aws()
+        mock.__enter__()
+    try:
+        client = boto3.client("dynamodb", region_name=REGION)
+        if table_name not in client.list_tables().get("TableNames", []):
+            template.create_table(client, table_name)
+        reset_caches()
+        yield client
+    finally:
+        if mock is not None:
+            mock.__exit__(None, None, None)
+        reset_caches()
+
+
+def streams_client() -> Any:
+    """DynamoDB Streams client for the same place as the table. Newer botocore addresses streams
+    by account-specific host names that moto does not know, so the classic host is named."""
+    import boto3
+
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODBSTREAMS") or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    return boto3.client(
+        "dynamodbstreams",
+        region_name=REGION,
+        endpoint_url=endpoint or f"https://streams.dynamodb.{REGION}.amazonaws.com",
+    )
+
+
+@dataclass
+class _Shard:
+    iterator: str | None
+
+
+class StreamPump:
+    """Plays Lambda's part for the DynamoDB stream event source: reads new stream records of the
+    table and calls the stream functions of the template with them, in Lambda's event format."""
+
+    def __init__(
+        self,
+        dynamodb: Any,
+        table_name: str,
+        consumers: list[Callable[[dict[str, Any], Any], Any]] | None = None,
+        batch_size: int = 500,
+    ) -> None:
+        self._db = dynamodb
+        self._table = table_name
+        self._streams = streams_client()
+        self._consumers = consumers if consumers is not None else _stream_consumers()
+        self._batch_size = batch_size
+        self._arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+        self._shards: dict[str, _Shard] = {}
+        self._lock = threading.Lock()
+        self.records_delivered = 0
+
+    def drain(self) -> int:
+        """Delivers every record written so far; returns how many."""
+        delivered = 0
+        with self._lock:
+            while True:
+                batch = self._next_batch()
+                if not batch:
+                    return delivered
+                event = {"Records": [self._lambda_record(r) for r in batch]}
+                for consumer in self._consumers:
+                    consumer(event, _StreamContext())
+                delivered += len(batch)
+                self.records_delivered += len(batch)
+
+    def _next_batch(self) -> list[dict[str, Any]]:
+        description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
+        for shard in description.get("Shards", []):
+            shard_id = shard["ShardId"]
+            if shard_id not in self._shards:
+                iterator = self._streams.get_shard_iterator(
+                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
+                )["ShardIterator"]
+                self._shards[shard_id] = _Shard(iterator)
+        for state in self._shards.values():
+            if not state.iterator:
+                continue
+            answer = self._streams.get_records(ShardIterator=state.iterator, Limit=self._batch_size)
+            state.iterator = answer.get("NextShardIterator")
+            if answer.get("Records"):
+                return list(answer["Records"])
+        return []
+
+    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
+        change = dict(record["dynamodb"])
+        created = change.get("ApproximateCreationDateTime")
+        if created is not None and hasattr(created, "timestamp"):
+            change["ApproximateCreationDateTime"] = int(created.timestamp())
+        return {
+            "eventID": record["eventID"],
+            "eventName": record["eventName"],
+            "eventVersion": record.get("eventVersion", "1.1"),
+            "eventSource": "aws:dynamodb",
+            "awsRegion": record.get("awsRegion", REGION),
+            "dynamodb": change,
+            "eventSourceARN": self._arn,
+        }
+
+
+class _StreamContext:
+    function_name = "klantreis-local-aggregate"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:000000000000:function:klantreis-local-aggregate"
+    aws_request_id = "local-stream"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+def _stream_consumers() -> list[Callable[[dict[str, Any], Any], Any]]:
+    return [spec.load_handler() for spec in template.functions() if spec.stream_source]
+
+
+# --------------------------------------------------------------------------- seed
+DEMO_SITE = "demo"
+DEMO_SITE_KEY = "demo-site-key"
+
+
+def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
+    """The contract's demo: site `demo` with key `demo-site-key`, its local origin, and the agents
+    mirjam and sven (the operator `ops` exists as a token subject only)."""
+    from klantreis.agents import AgentProfile, DynamoAgentStore
+    from klantreis.sites import DynamoSiteStore, Site
+
+    sites = DynamoSiteStore(dynamodb, table_name)
+    sites.put(
+        Site(
+            site_id=DEMO_SITE,
+            name="Demo schoenenwinkel",
+            timezone="Europe/Amsterdam",
+            currency="EUR",
+            allowed_origins=[f"http://127.0.0.1:{port}", f"http://localhost:{port}"],
+        )
+    )
+    sites.add_key(DEMO_SITE, DEMO_SITE_KEY)
+    agents = DynamoAgentStore(dynamodb, table_name)
+    agents.put(
+        AgentProfile(
+            site_id=DEMO_SITE, agent_id="mirjam", display_name="Mirjam",
+            categories=["dameslaarzen", "herenschoenen"], max_chats=2, status="available",
+            discount_mandate_percent=15,
+        )
+    )  # fmt: skip
+    agents.put(
+        AgentProfile(
+            site_id=DEMO_SITE, agent_id="sven", display_name="Sven",
+            categories=["herenschoenen", "sneakers"], max_chats=2, status="available",
+            discount_mandate_percent=10,
+        )
+    )  # fmt: skip

@@ -1,0 +1,148 @@
+"""Reads template.yaml, the single source of truth for the table schema, the functions and their
+routes, for the local stack and the tests."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATE = ROOT / "template.yaml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """YAML loader that keeps CloudFormation short-form tags (!Ref, !Sub, ...) as plain maps."""
+
+
+def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    name = "Ref" if suffix == "Ref" else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_CfnLoader.add_multi_constructor("!", _construct_tag)
+
+
+@cache
+def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    with path.open() as handle:
+        document: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+    return document
+
+
+def resources(kind: str, path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
+    return {name: res for name, res in load(path)["Resources"].items() if res.get("Type") == kind}
+
+
+def table_definition(path: Path = TEMPLATE) -> dict[str, Any]:
+    """CreateTable arguments for the template's one DynamoDB table (name left to the caller)."""
+    tables = resources("AWS::DynamoDB::Table", path)
+    if len(tables) != 1:
+        raise ValueError(f"expected one table in the template, found {sorted(tables)}")
+    props = next(iter(tables.values()))["Properties"]
+    definition: dict[str, Any] = {
+        "KeySchema": props["KeySchema"],
+        "AttributeDefinitions": props["AttributeDefinitions"],
+        "BillingMode": props.get("BillingMode", "PAY_PER_REQUEST"),
+    }
+    if props.get("GlobalSecondaryIndexes"):
+        definition["GlobalSecondaryIndexes"] = props["GlobalSecondaryIndexes"]
+    if props.get("StreamSpecification"):
+        definition["StreamSpecification"] = {"StreamEnabled": True, **props["StreamSpecification"]}
+    return definition
+
+
+def ttl_attribute(path: Path = TEMPLATE) -> str | None:
+    props = next(iter(resources("AWS::DynamoDB::Table", path).values()))["Properties"]
+    ttl = props.get("TimeToLiveSpecification") or {}
+    return ttl.get("AttributeName") if ttl.get("Enabled") else None
+
+
+def create_table(dynamodb: Any, table_name: str, path: Path = TEMPLATE) -> None:
+    """Creates the table exactly as the template declares it (keys, GSIs, stream, TTL)."""
+    dynamodb.create_table(TableName=table_name, **table_definition(path))
+    dynamodb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0.2})
+    attribute = ttl_attribute(path)
+    if attribute:
+        dynamodb.update_time_to_live(
+            TableName=table_name, TimeToLiveSpecification={"AttributeName": attribute, "Enabled": True}
+        )
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    authorized: bool
+    """True where the template puts the Cognito authorizer in front (agent/operator routes)."""
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    logical_id: str
+    code_uri: str
+    handler: str
+    routes: tuple[Route, ...] = ()
+    environment: dict[str, Any] = field(default_factory=dict)
+    stream_source: bool = False
+
+    @property
+    def module(self) -> str:
+        return self.handler.rsplit(".", 1)[0]
+
+    def load_handler(self) -> Callable[[dict[str, Any], Any], Any]:
+        module_name, attribute = self.handler.rsplit(".", 1)
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module_name), attribute)
+        return handler
+
+
+def functions(path: Path = TEMPLATE) -> list[FunctionSpec]:
+    document = load(path)
+    global_env = document.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    specs = []
+    for name, resource in resources("AWS::Serverless::Function", path).items():
+        props = resource["Properties"]
+        routes = []
+        stream = False
+        for event in (props.get("Events") or {}).values():
+            if event["Type"] == "Api":
+                event_props = event["Properties"]
+                authorizer = (event_props.get("Auth") or {}).get("Authorizer")
+                routes.append(
+                    Route(
+                        method=event_props["Method"].upper(),
+                        path=event_props["Path"],
+                        authorized=bool(authorizer) and authorizer != "NONE",
+                    )
+                )
+            elif event["Type"] == "DynamoDB":
+                stream = True
+        env = {**global_env, **(props.get("Environment") or {}).get("Variables", {})}
+        specs.append(
+            FunctionSpec(
+                logical_id=name,
+                code_uri=props["CodeUri"],
+                handler=props["Handler"],
+                routes=tuple(sorted(routes, key=lambda r: (r.path, r.method))),
+                environment=env,
+                stream_source=stream,
+            )
+        )
+    return sorted(specs, key=lambda spec: spec.logical_id)
+
+
+def api_routes(path: Path = TEMPLATE) -> list[tuple[FunctionSpec, Route]]:
+    return [(spec, route) for spec in functions(path) for route in spec.routes]

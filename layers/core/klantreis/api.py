@@ -1,0 +1,114 @@
+"""The REST resolver every function starts from, and the mapping of domain errors to the
+contract's error answers: `{"error": {"code", "message"}}` with a fitting 4xx.
+
+Each function's `resolver.py` calls `build_resolver()` and may register more handlers; nothing
+here matches on error messages, only on error types.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import (
+    APIGatewayRestResolver,
+    CORSConfig,
+    Response,
+)
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from klantreis import errors
+from klantreis.auth import Principal, principal_from_claims
+from klantreis.observability import logger
+
+STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
+    errors.BadRequest: HTTPStatus.BAD_REQUEST,
+    errors.ValidationFailed: HTTPStatus.UNPROCESSABLE_ENTITY,
+    errors.Unauthorized: HTTPStatus.UNAUTHORIZED,
+    errors.Forbidden: HTTPStatus.FORBIDDEN,
+    errors.NotFound: HTTPStatus.NOT_FOUND,
+    errors.Conflict: HTTPStatus.CONFLICT,
+    errors.PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+    errors.Throttled: HTTPStatus.TOO_MANY_REQUESTS,
+}
+
+WIDGET_HEADERS = ["Content-Type", "X-Site-Key", "X-Chat-Token", "Authorization"]
+
+
+def error_response(status: HTTPStatus, code: str, message: str, details: Any = None) -> Response[str]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    headers = {"Retry-After": "1"} if status == HTTPStatus.TOO_MANY_REQUESTS else None
+    return Response(
+        status_code=status,
+        content_type="application/json",
+        body=json.dumps({"error": error}, default=str),
+        headers=headers,
+    )
+
+
+def describe_validation_errors(raw: Any) -> list[dict[str, Any]]:
+    """pydantic/Powertools errors as `{"field": "events.0.type", "error": "..."}`."""
+    described = []
+    for err in raw:
+        location = [str(part) for part in err.get("loc", ()) if part not in ("body",)]
+        described.append({"field": ".".join(location) or "body", "error": str(err.get("msg", "invalid"))})
+    return described
+
+
+def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
+    """A REST (payload v1) resolver with validation and the contract's error answers."""
+    app = APIGatewayRestResolver(
+        enable_validation=True,
+        cors=CORSConfig(allow_origin=cors_allow_origin, allow_headers=WIDGET_HEADERS, max_age=600),
+    )
+
+    @app.exception_handler(errors.KlantreisError)
+    def _domain_error(exc: errors.KlantreisError) -> Response[str]:
+        status = next(
+            (s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST
+        )
+        logger.info("request refused", extra={"status": int(status), "code": exc.code})
+        return error_response(status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(exc: RequestValidationError) -> Response[str]:
+        raw = list(exc.errors())
+        if any(err.get("type") == "json_invalid" for err in raw):
+            return error_response(HTTPStatus.BAD_REQUEST, "bad_json", "the body is not valid JSON")
+        details = describe_validation_errors(raw)
+        first = details[0] if details else {"field": "body", "error": "invalid"}
+        return error_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            f"{first['field']}: {first['error']}",
+            details,
+        )
+
+    @app.not_found
+    def _no_route(exc: NotFoundError) -> Response[str]:
+        return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such resource")
+
+    return app
+
+
+def current_principal(app: APIGatewayRestResolver) -> Principal:
+    """The agent or operator behind this request (claims placed by the Cognito authorizer)."""
+    authorizer = app.current_event.request_context.authorizer
+    claims = authorizer.claims if authorizer else None
+    return principal_from_claims(claims)
+
+
+def template_path(resolver_path: str) -> str:
+    """`/v1/visitors/<visitor_id>` (resolver) as `/v1/visitors/{visitor_id}` (API Gateway)."""
+    return re.sub(r"<(\w+)>", r"{\1}", resolver_path)
+
+
+def declared_routes(app: APIGatewayRestResolver) -> set[tuple[str, str]]:
+    """(METHOD, path) of every route the resolver serves, in the template's path syntax."""
+    routes = app._static_routes + app._dynamic_routes
+    return {(route.method, template_path(route.path)) for route in routes if route.method != "OPTIONS"}

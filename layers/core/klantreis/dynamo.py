@@ -1,0 +1,151 @@
+"""DynamoDB access shared by every adapter: the cached client, item (de)serialisation,
+ClientError translation, and paging/batching helpers.
+
+Uses the low-level client (not the resource API): it is what moto and botocore's Stubber see,
+and it imports less on a cold start.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+from klantreis.errors import ConcurrentUpdate, Throttled
+
+Item = dict[str, Any]
+"""A DynamoDB item in wire format ({"attr": {"S": "..."}})."""
+
+_THROTTLING_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "LimitExceededException",
+    }
+)
+
+
+@cache
+def client() -> Any:
+    """The process-wide DynamoDB client, created on first use (honours AWS_ENDPOINT_URL_DYNAMODB)."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "dynamodb",
+        config=Config(
+            retries={"max_attempts": 4, "mode": "standard"},
+            connect_timeout=2,
+            read_timeout=5,
+            tcp_keepalive=True,
+        ),
+    )
+
+
+@cache
+def _serializers() -> tuple[Any, Any]:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
+
+def _to_wire_value(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float):
+        # Through repr, so 329.95 is stored as 329.95 and not as its binary expansion.
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {str(k): _to_wire_value(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_to_wire_value(v) for v in value]
+    return value
+
+
+def _from_wire_value(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _from_wire_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_from_wire_value(v) for v in value]
+    if isinstance(value, set):
+        return {_from_wire_value(v) for v in value}
+    return value
+
+
+def to_item(data: Mapping[str, Any]) -> Item:
+    """Plain Python (str, int, float, bool, bytes, dict, list) to wire format; None is dropped."""
+    serializer, _ = _serializers()
+    return {k: serializer.serialize(_to_wire_value(v)) for k, v in data.items() if v is not None}
+
+
+def to_value(value: Any) -> Any:
+    """One plain value in wire format (for ExpressionAttributeValues)."""
+    serializer, _ = _serializers()
+    return serializer.serialize(_to_wire_value(value))
+
+
+def from_item(item: Item) -> dict[str, Any]:
+    """Wire format to plain Python: integral numbers become int, others float, binary bytes."""
+    _, deserializer = _serializers()
+    plain: dict[str, Any] = {}
+    for key, raw in item.items():
+        value = deserializer.deserialize(raw)
+        if hasattr(value, "value") and type(value).__name__ == "Binary":
+            value = bytes(value.value)
+        plain[key] = _from_wire_value(value)
+    return plain
+
+
+def error_code(exc: BaseException) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+def translate(exc: BaseException) -> BaseException:
+    """Maps a botocore ClientError to the domain error it stands for (or returns it unchanged)."""
+    code = error_code(exc)
+    if code == "ConditionalCheckFailedException":
+        return ConcurrentUpdate(str(exc))
+    if code == "TransactionCanceledException":
+        reasons = getattr(exc, "response", {}).get("CancellationReasons", [])
+        if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
+            return ConcurrentUpdate(str(exc))
+        return Throttled("the database is busy; retry shortly")
+    if code in _THROTTLING_CODES:
+        return Throttled("the database is busy; retry shortly")
+    return exc
+
+
+def query_all(dynamodb: Any, **kwargs: Any) -> Iterator[Item]:
+    """Every item of a Query, following LastEvaluatedKey."""
+    while True:
+        page = dynamodb.query(**kwargs)
+        yield from page.get("Items", [])
+        last = page.get("LastEvaluatedKey")
+        if not last:
+            return
+        kwargs["ExclusiveStartKey"] = last
+
+
+def delete_keys(dynamodb: Any, table: str, keys: Iterable[Item], *, max_rounds: int = 8) -> int:
+    """Deletes items by key in batches of 25, retrying unprocessed ones with backoff."""
+    deleted = 0
+    pending = [{"DeleteRequest": {"Key": key}} for key in keys]
+    for start in range(0, len(pending), 25):
+        batch = pending[start : start + 25]
+        for attempt in range(max_rounds):
+            answer = dynamodb.batch_write_item(RequestItems={table: batch})
+            unprocessed = answer.get("UnprocessedItems", {}).get(table, [])
+            deleted += len(batch) - len(unprocessed)
+            if not unprocessed:
+                break
+            batch = unprocessed
+            time.sleep(min(0.05 * 2**attempt, 1.0))
+        else:
+            raise Throttled("the database is busy; some items were not deleted, retry")
+    return deleted

@@ -1,0 +1,70 @@
+"""Key design of the single table (see docs/decisions.md, "Single-table keys").
+
+Ids are validated against `ID_PATTERN` at the edge, so a `#` never appears inside an id and no
+two different (site, id) pairs can map to the same key.
+
+| item                 | PK                            | SK                               |
+|----------------------|-------------------------------|----------------------------------|
+| site profile         | SITE#{site}                   | PROFILE                          |
+| agent profile        | SITE#{site}                   | AGENT#{agent}                    |
+| site key             | SITEKEY#{sha256(key)}         | SITEKEY                          |
+| session state        | SITE#{site}#V#{visitor}       | SESSION#{session}                |
+| journey chunk        | SITE#{site}#V#{visitor}       | JOURNEY#{session}#{n:05d}#{tok}  |
+| daily counter shard  | SITE#{site}#DAY#{yyyy-mm-dd}  | COUNTER#{shard}                  |
+
+Everything about one visitor lives in the visitor's partition; items about a visitor that must
+live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@=+\-]{0,99}$"
+"""Ids from clients: 1-100 characters, no separators or whitespace."""
+
+PROFILE = "PROFILE"
+SESSION_PREFIX = "SESSION#"
+JOURNEY_PREFIX = "JOURNEY#"
+COUNTER_PREFIX = "COUNTER#"
+AGENT_PREFIX = "AGENT#"
+
+
+def site_pk(site_id: str) -> str:
+    return f"SITE#{site_id}"
+
+
+def site_key_pk(site_key: str) -> str:
+    return f"SITEKEY#{hash_site_key(site_key)}"
+
+
+def hash_site_key(site_key: str) -> str:
+    return hashlib.sha256(site_key.encode()).hexdigest()
+
+
+def agent_sk(agent_id: str) -> str:
+    return f"{AGENT_PREFIX}{agent_id}"
+
+
+def visitor_pk(site_id: str, visitor_id: str) -> str:
+    return f"SITE#{site_id}#V#{visitor_id}"
+
+
+def session_sk(session_id: str) -> str:
+    return f"{SESSION_PREFIX}{session_id}"
+
+
+def journey_prefix(session_id: str) -> str:
+    return f"{JOURNEY_PREFIX}{session_id}#"
+
+
+def journey_sk(session_id: str, number: int, token: str) -> str:
+    return f"{journey_prefix(session_id)}{number:05d}#{token}"
+
+
+def day_pk(site_id: str, day: str) -> str:
+    return f"SITE#{site_id}#DAY#{day}"
+
+
+def counter_sk(shard: str) -> str:
+    return f"{COUNTER_PREFIX}{shard}"
