@@ -46,9 +46,21 @@ def anna_journey(at: datetime = T0) -> list[dict[str, Any]]:
     boot = {"product_id": "b-39", "category": "dameslaarzen", "value": 329.95, "currency": "EUR"}
     return [
         event("page_view", at=at, url="https://shop.example/laarzen"),
-        event("product_view", at=at + timedelta(seconds=20), url="https://shop.example/laarzen/bruin", **boot),
-        event("product_view", at=at + timedelta(seconds=60), url="https://shop.example/laarzen/bruin?c=1", **boot),
-        event("product_view", at=at + timedelta(seconds=90), url="https://shop.example/laarzen/bruin?c=2", **boot),
+        event(
+            "product_view", at=at + timedelta(seconds=20), url="https://shop.example/laarzen/bruin", **boot
+        ),
+        event(
+            "product_view",
+            at=at + timedelta(seconds=60),
+            url="https://shop.example/laarzen/bruin?c=1",
+            **boot,
+        ),
+        event(
+            "product_view",
+            at=at + timedelta(seconds=90),
+            url="https://shop.example/laarzen/bruin?c=2",
+            **boot,
+        ),
         event("add_to_cart", at=at + timedelta(seconds=120), **boot),
         event("checkout_step", at=at + timedelta(seconds=150), step=1, url="https://shop.example/checkout/1"),
         event("checkout_step", at=at + timedelta(seconds=180), step=2, url="https://shop.example/checkout/2"),

@@ -19,7 +19,9 @@ WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
 
 
 def post_events(body: Any, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
-    answer = lambda_handler(api_event("POST", "/v1/events", body=body, headers=headers or WIDGET), FakeContext())
+    answer = lambda_handler(
+        api_event("POST", "/v1/events", body=body, headers=headers or WIDGET), FakeContext()
+    )
     return answer["statusCode"], json.loads(answer["body"])
 
 
@@ -45,7 +47,9 @@ def test_a_second_delivery_is_counted_as_duplicates(demo_site: Site) -> None:
     assert (status, answer) == (200, {"accepted": 0, "duplicates": 7, "rejected": []})
 
 
-def test_counters_follow_the_stream(demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump) -> None:
+def test_counters_follow_the_stream(
+    demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump
+) -> None:
     post_events(batch(*anna_journey()))
     post_events(batch(event("purchase", at=T0 + timedelta(minutes=5), value=296.96), session_id="s-1"))
     post_events(batch(event("page_view"), visitor_id="bram", session_id="s-2"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
 
 import pytest
 
@@ -14,6 +13,5 @@ class _NoNetwork(socket.socket):
 
 
 @pytest.fixture(autouse=True)
-def _block_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _block_sockets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "socket", _NoNetwork)
-    yield

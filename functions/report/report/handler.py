@@ -6,8 +6,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from report.resolver import app
 from klantreis.observability import logger, metrics
+from report.resolver import app
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)

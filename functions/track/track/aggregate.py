@@ -27,5 +27,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     deltas = deltas_from_stream(records)
     applied = bool(deltas) and counter_store().add_once(batch_marker(records), deltas, int(time.time()))
     metrics.add_metric(name="StreamRecords", unit="Count", value=len(records))
-    logger.info("stream batch counted", extra={"records": len(records), "days": len(deltas), "applied": applied})
+    logger.info(
+        "stream batch counted", extra={"records": len(records), "days": len(deltas), "applied": applied}
+    )
     return {"records": len(records), "days": len(deltas)}

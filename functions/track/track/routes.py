@@ -100,4 +100,3 @@ def delete_visitor(
     logger.info("visitor erased", extra={"site_id": principal.site_id, "erased_items": erased})
     metrics.add_metric(name="VisitorsErased", unit="Count", value=1)
     return ErasureResponse(visitor_id=visitor_id, erased_items=erased)
-

@@ -84,7 +84,9 @@ def streams_client() -> Any:
     by account-specific host names that moto does not know, so the classic host is named."""
     import boto3
 
-    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODBSTREAMS") or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODBSTREAMS") or os.environ.get(
+        "AWS_ENDPOINT_URL_DYNAMODB"
+    )
     return boto3.client(
         "dynamodbstreams",
         region_name=REGION,

@@ -39,7 +39,7 @@ _CfnLoader.add_multi_constructor("!", _construct_tag)
 @cache
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
     with path.open() as handle:
-        document: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
+        document: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)
     return document
 
 
@@ -105,7 +105,9 @@ class FunctionSpec:
 
     def load_handler(self) -> Callable[[dict[str, Any], Any], Any]:
         module_name, attribute = self.handler.rsplit(".", 1)
-        handler: Callable[[dict[str, Any], Any], Any] = getattr(importlib.import_module(module_name), attribute)
+        handler: Callable[[dict[str, Any], Any], Any] = getattr(
+            importlib.import_module(module_name), attribute
+        )
         return handler
 
 

@@ -41,7 +41,8 @@ class DynamoAgentStore:
 
     def get(self, site_id: str, agent_id: str) -> AgentProfile | None:
         answer = self._db.get_item(
-            TableName=self._table, Key=dynamo.to_item({"PK": keys.site_pk(site_id), "SK": keys.agent_sk(agent_id)})
+            TableName=self._table,
+            Key=dynamo.to_item({"PK": keys.site_pk(site_id), "SK": keys.agent_sk(agent_id)}),
         )
         item = answer.get("Item")
         if not item:

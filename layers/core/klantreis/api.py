@@ -67,7 +67,7 @@ def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
         cors=CORSConfig(allow_origin=cors_allow_origin, allow_headers=WIDGET_HEADERS, max_age=600),
     )
 
-    @app.exception_handler(errors.KlantreisError)
+    @app.exception_handler(errors.KlantreisError)  # type: ignore[untyped-decorator]
     def _domain_error(exc: errors.KlantreisError) -> Response[str]:
         status = next(
             (s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST
@@ -75,7 +75,7 @@ def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
         logger.info("request refused", extra={"status": int(status), "code": exc.code})
         return error_response(status, exc.code, exc.message, exc.details)
 
-    @app.exception_handler(RequestValidationError)
+    @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
         raw = list(exc.errors())
         if any(err.get("type") == "json_invalid" for err in raw):

@@ -12,9 +12,11 @@ from typing import Annotated, Any, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from klantreis import dynamo, keys
+from klantreis.errors import ConcurrentUpdate, Conflict
 
 SiteId = Annotated[str, StringConstraints(pattern=keys.ID_PATTERN)]
 PageType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -150,16 +152,47 @@ class DynamoSiteStore:
         return str(dynamo.from_item(item)["site_id"]) if item else None
 
     def put(self, site: Site) -> None:
-        self._db.put_item(
+        self._db.put_item(TableName=self._table, Item=self._item(site))
+
+    def create(self, site: Site) -> None:
+        """Stores a new site; Conflict if the site id is taken."""
+        try:
+            self._db.put_item(
+                TableName=self._table, Item=self._item(site), ConditionExpression="attribute_not_exists(PK)"
+            )
+        except ClientError as exc:
+            if isinstance(dynamo.translate(exc), ConcurrentUpdate):
+                raise Conflict(f"site {site.site_id!r} exists already") from exc
+            raise
+
+    def _item(self, site: Site) -> dict[str, Any]:
+        return dynamo.to_item(
+            {
+                "PK": keys.site_pk(site.site_id),
+                "SK": keys.PROFILE,
+                "site": site.model_dump(mode="json"),
+                "updated_at": datetime.now(UTC).isoformat(),
+            }
+        )
+
+    def keys_of(self, site_id: str) -> list[dict[str, str]]:
+        """The site's keys by hint and creation time (keys themselves are stored hashed)."""
+        items = dynamo.query_all(
+            self._db,
             TableName=self._table,
-            Item=dynamo.to_item(
-                {
-                    "PK": keys.site_pk(site.site_id),
-                    "SK": keys.PROFILE,
-                    "site": site.model_dump(mode="json"),
-                    "updated_at": datetime.now(UTC).isoformat(),
-                }
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk AND begins_with(GSI1SK, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": dynamo.to_value(keys.site_pk(site_id)),
+                ":prefix": dynamo.to_value("KEY#"),
+            },
+        )
+        return sorted(
+            (
+                {"key_hint": p["key_hint"], "created_at": p["created_at"]}
+                for p in map(dynamo.from_item, items)
             ),
+            key=lambda k: k["created_at"],
         )
 
     def add_key(self, site_id: str, site_key: str) -> None:

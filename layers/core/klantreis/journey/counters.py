@@ -55,7 +55,9 @@ def day_indicators(tally: Mapping[str, Any], returning_visitor: bool) -> dict[st
     }
 
 
-def session_deltas(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> dict[DayKey, dict[str, float]]:
+def session_deltas(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> dict[DayKey, dict[str, float]]:
     """Counter changes from one session item's old and new image. Removals (erasure, TTL) change
     nothing: reports keep their aggregate history."""
     if not new:

@@ -164,7 +164,9 @@ class SessionFold:
                 outcome.duplicates += 1
                 continue
             if self.state.event_count >= MAX_SESSION_EVENTS:
-                outcome.rejected.append((index, f"the session reached its limit of {MAX_SESSION_EVENTS} events"))
+                outcome.rejected.append(
+                    (index, f"the session reached its limit of {MAX_SESSION_EVENTS} events")
+                )
                 continue
             self._apply(event)
             self._seen.add(digest)

@@ -57,7 +57,9 @@ class DynamoSessionStore:
     def get(self, site_id: str, visitor_id: str, session_id: str) -> SessionState | None:
         answer = self._db.get_item(
             TableName=self._table,
-            Key=dynamo.to_item({"PK": keys.visitor_pk(site_id, visitor_id), "SK": keys.session_sk(session_id)}),
+            Key=dynamo.to_item(
+                {"PK": keys.visitor_pk(site_id, visitor_id), "SK": keys.session_sk(session_id)}
+            ),
             ConsistentRead=True,
         )
         item = answer.get("Item")

@@ -61,14 +61,15 @@ def parse_batch(body: str | None, limits: Limits) -> ParsedBatch:
         document = json.loads(raw_body)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"the body is not valid JSON ({exc.msg} at {exc.pos})") from exc
-    if isinstance(document, dict) and isinstance(document.get("events"), list):
-        if len(document["events"]) > limits.max_events:
-            raise PayloadTooLarge(f"a batch holds at most {limits.max_events} events")
+    events = document.get("events") if isinstance(document, dict) else None
+    if isinstance(events, list) and len(events) > limits.max_events:
+        raise PayloadTooLarge(f"a batch holds at most {limits.max_events} events")
     try:
         envelope = BatchEnvelope.model_validate(document)
     except ValidationError as exc:
         details = [
-            {"field": ".".join(str(p) for p in err["loc"]) or "body", "error": err["msg"]} for err in exc.errors()
+            {"field": ".".join(str(p) for p in err["loc"]) or "body", "error": err["msg"]}
+            for err in exc.errors()
         ]
         raise ValidationFailed(f"{details[0]['field']}: {details[0]['error']}", details=details) from exc
 
@@ -86,7 +87,9 @@ def parse_batch(body: str | None, limits: Limits) -> ParsedBatch:
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"])
-            parsed.rejected.append({"index": index, "error": f"{where}: {first['msg']}" if where else first["msg"]})
+            parsed.rejected.append(
+                {"index": index, "error": f"{where}: {first['msg']}" if where else first["msg"]}
+            )
     return parsed
 
 
@@ -117,7 +120,9 @@ class Tracker:
         for index, event in events:
             at = corrected_timestamp(event.timestamp, envelope.sent_at, received_at)
             if at > received_at + MAX_FUTURE:
-                result.rejected.append({"index": index, "error": "timestamp is more than a day in the future"})
+                result.rejected.append(
+                    {"index": index, "error": "timestamp is more than a day in the future"}
+                )
                 continue
             timely.append((index, event.model_copy(update={"timestamp": at})))
         if not timely:
@@ -126,7 +131,9 @@ class Tracker:
         retention = timedelta(days=site.journey_retention_days or self._limits.retention_days)
         for attempt in range(MAX_ATTEMPTS):
             stored = self._store.get(site.site_id, envelope.visitor_id, envelope.session_id)
-            state = stored.model_copy(deep=True) if stored else self._new_session(site, envelope, timely, client)
+            state = (
+                stored.model_copy(deep=True) if stored else self._new_session(site, envelope, timely, client)
+            )
             outcome = SessionFold(state, site).apply_all(timely)
             result.accepted, result.duplicates = outcome.accepted, outcome.duplicates
             session_rejections = [{"index": i, "error": reason} for i, reason in outcome.rejected]

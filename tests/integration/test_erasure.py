@@ -1,0 +1,124 @@
+"""GDPR art. 17: after DELETE /v1/visitors/{id} no item about the visitor remains."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from klantreis import dynamo, keys
+from klantreis.journey.store import DynamoSessionStore
+from klantreis.sites import Site
+from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
+from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
+from track.handler import lambda_handler
+
+VISITOR = "anna-7f3c"
+WIDGET = {"X-Site-Key": DEMO_SITE_KEY}
+OPERATOR = {"sub": "ops", "site_id": "demo", "role": "operator"}
+
+
+def call(method: str, path: str, **kwargs: Any) -> tuple[int, dict[str, Any]]:
+    answer = lambda_handler(api_event(method, path, **kwargs), FakeContext())
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def erase(visitor_id: str, claims: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    return call(
+        "DELETE",
+        f"/v1/visitors/{visitor_id}",
+        claims=claims,
+        path_parameters={"visitor_id": visitor_id},
+        resource="/v1/visitors/{visitor_id}",
+    )
+
+
+def items_mentioning(dynamodb: Any, table_name: str, text: str) -> list[dict[str, Any]]:
+    found = []
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name):
+        found += [item for item in page["Items"] if text in json.dumps(item, default=str)]
+    return found
+
+
+def track_a_long_journey(visitor_id: str) -> None:
+    # two sessions, the first long enough for its journey to move into chunk items
+    pages = [
+        event("page_view", url=f"https://shop.example/laarzen/{n}", at=T0 + timedelta(seconds=n))
+        for n in range(40)
+    ]
+    for start in range(0, len(pages), 10):
+        call(
+            "POST",
+            "/v1/events",
+            body=batch(*pages[start : start + 10], visitor_id=visitor_id),
+            headers=WIDGET,
+        )
+    call(
+        "POST",
+        "/v1/events",
+        body=batch(*anna_journey(), visitor_id=visitor_id, session_id="s-2"),
+        headers=WIDGET,
+    )
+
+
+def test_nothing_of_the_visitor_remains(
+    demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump
+) -> None:
+    # given a visitor with two sessions, journey chunks, counters, and an item about her elsewhere
+    track_a_long_journey(VISITOR)
+    track_a_long_journey("bram")
+    stream.drain()
+    dynamodb.put_item(
+        TableName=table_name,
+        Item=dynamo.to_item(
+            {
+                "PK": "SITE#demo#CHAT#c-1",
+                "SK": "CHAT",
+                "GSI1PK": keys.visitor_pk("demo", VISITOR),
+                "GSI1SK": "CHAT#c-1",
+            }
+        ),
+    )
+    state = DynamoSessionStore(dynamodb, table_name).get("demo", VISITOR, "s-1")
+    assert state is not None
+    assert state.journey_chunks, "the long session should have journey chunks"
+    assert items_mentioning(dynamodb, table_name, VISITOR)
+
+    # when an operator of the site erases her
+    status, answer = erase(VISITOR, OPERATOR)
+
+    # then every item about her is gone, and nothing of anyone else
+    assert status == 200
+    assert answer["erased_items"] >= 4
+    assert items_mentioning(dynamodb, table_name, VISITOR) == []
+    assert DynamoSessionStore(dynamodb, table_name).get("demo", "bram", "s-1") is not None
+    counters = dynamodb.query(
+        TableName=table_name,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": keys.day_pk("demo", "2026-11-22")}},
+    )
+    assert counters["Items"], "aggregate counters are not personal data and stay"
+
+
+def test_erasing_twice_or_an_unknown_visitor_is_harmless(demo_site: Site) -> None:
+    assert erase("nobody", OPERATOR) == (200, {"visitor_id": "nobody", "erased_items": 0})
+
+
+def test_only_an_operator_of_the_site_erases(demo_site: Site, dynamodb: Any, table_name: str) -> None:
+    track_a_long_journey(VISITOR)
+    agent = {"sub": "mirjam", "site_id": "demo", "role": "agent"}
+    other_operator = {"sub": "ops", "site_id": "other-shop", "role": "operator"}
+
+    assert erase(VISITOR, agent)[0] == 403
+    status, answer = erase(VISITOR, other_operator)
+    # the other site's operator erases within their own site only: nothing of ours is touched
+    assert (status, answer["erased_items"]) == (200, 0)
+    assert call("DELETE", f"/v1/visitors/{VISITOR}", path_parameters={"visitor_id": VISITOR},
+                resource="/v1/visitors/{visitor_id}")[0] == 401  # fmt: skip
+    assert DynamoSessionStore(dynamodb, table_name).get("demo", VISITOR, "s-1") is not None
+
+
+def test_a_malformed_visitor_id_is_refused(demo_site: Site) -> None:
+    status, answer = erase("x" * 101, OPERATOR)
+    assert status == 422
+    assert answer["error"]["code"] == "validation_failed"

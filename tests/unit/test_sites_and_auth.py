@@ -1,0 +1,162 @@
+"""Sites (origins, page types, days, cached lookups) and who may call what."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from klantreis.auth import Principal, authenticate_widget, principal_from_claims
+from klantreis.errors import Forbidden, Unauthorized
+from klantreis.sites import PageTypeRule, Site, SiteDirectory, normalize_origin
+
+SITE = Site(site_id="demo", name="Demo", allowed_origins=["https://Shop.example/", "http://127.0.0.1:3000"])
+
+
+class CountingSiteStore:
+    """A fake SiteStore that counts lookups."""
+
+    def __init__(self, sites: dict[str, Site], site_keys: dict[str, str]) -> None:
+        self.sites = sites
+        self.site_keys = site_keys
+        self.lookups = 0
+
+    def get(self, site_id: str) -> Site | None:
+        return self.sites.get(site_id)
+
+    def site_id_for_key(self, site_key: str) -> str | None:
+        self.lookups += 1
+        return self.site_keys.get(site_key)
+
+    def put(self, site: Site) -> None:
+        self.sites[site.site_id] = site
+
+    def add_key(self, site_id: str, site_key: str) -> None:
+        self.site_keys[site_key] = site_id
+
+    def revoke_key(self, site_key: str) -> bool:
+        return self.site_keys.pop(site_key, None) is not None
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://Shop.Example", "https://shop.example"),
+        ("https://shop.example:443/", "https://shop.example"),
+        ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+    ],
+)
+def test_origins_are_normalised(raw: str, expected: str) -> None:
+    assert normalize_origin(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["shop.example", "ftp://shop.example", "https://shop.example/path", "null"])
+def test_non_origins_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match="not an origin"):
+        normalize_origin(raw)
+
+
+def test_origin_check() -> None:
+    assert SITE.allows_origin("https://shop.example")
+    assert SITE.allows_origin(None)
+    assert not SITE.allows_origin("https://evil.example")
+    assert not SITE.allows_origin("null")
+
+
+def test_page_types_by_first_matching_rule() -> None:
+    site = Site(
+        site_id="s",
+        name="S",
+        page_types=[
+            PageTypeRule(pattern="/help/contact*", page_type="contact"),
+            PageTypeRule(pattern="/help*", page_type="informational"),
+        ],
+    )
+    assert site.page_type("https://s/help/contact?x=1") == "contact"
+    assert site.page_type("https://s/help/") == "informational"
+    assert site.page_type("https://s/laarzen") == "product_related"
+    assert site.page_type(None) == "product_related"
+    assert SITE.page_type("https://s/checkout/2") == "administrative"
+
+
+def test_an_unknown_time_zone_is_refused() -> None:
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Site(site_id="s", name="S", timezone="Mars/Olympus")
+
+
+def test_local_day() -> None:
+    assert SITE.local_day(datetime(2026, 6, 30, 22, 30, tzinfo=UTC)) == "2026-07-01"
+
+
+def test_directory_caches_lookups_for_a_while() -> None:
+    store = CountingSiteStore({"demo": SITE}, {"k": "demo"})
+    now = [0.0]
+    directory = SiteDirectory(store, ttl_seconds=60, clock=lambda: now[0])
+    assert directory.site_for_key("k") == SITE
+    assert directory.site_for_key("k") == SITE
+    assert store.lookups == 1
+    store.revoke_key("k")
+    now[0] = 61
+    assert directory.site_for_key("k") is None
+
+
+def test_directory_is_bounded() -> None:
+    store = CountingSiteStore({}, {})
+    directory = SiteDirectory(store, ttl_seconds=60, max_entries=2, clock=lambda: 0.0)
+    for key in ("a", "b", "c", "a"):
+        directory.site_for_key(key)
+    assert store.lookups == 4
+
+
+def widget(headers: dict[str, str]) -> Site:
+    directory = SiteDirectory(CountingSiteStore({"demo": SITE}, {"demo-site-key": "demo"}), 60)
+    return authenticate_widget(directory, headers)
+
+
+def test_widget_with_key_and_allowed_origin() -> None:
+    assert widget({"x-site-key": "demo-site-key", "origin": "https://shop.example"}).site_id == "demo"
+
+
+@pytest.mark.parametrize(
+    ("headers", "error"),
+    [
+        ({}, Unauthorized),
+        ({"X-Site-Key": "nope"}, Unauthorized),
+        ({"X-Site-Key": "k" * 500}, Unauthorized),
+        ({"X-Site-Key": "demo-site-key", "Origin": "https://evil.example"}, Forbidden),
+    ],
+)
+def test_widget_refusals(headers: dict[str, str], error: type[Exception]) -> None:
+    with pytest.raises(error):
+        widget(headers)
+
+
+def test_claims_from_cognito_with_or_without_custom_prefix() -> None:
+    direct = principal_from_claims({"sub": "mirjam", "site_id": "demo", "role": "agent"})
+    custom = principal_from_claims({"sub": "mirjam", "custom:site_id": "demo", "custom:role": "agent"})
+    assert direct == custom == Principal(sub="mirjam", site_id="demo", role="agent")
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        None,
+        {},
+        {"sub": "x", "site_id": "demo"},
+        {"sub": "x", "site_id": "demo", "role": "admin"},
+        {"sub": "x", "site_id": "a#b", "role": "agent"},
+    ],
+)
+def test_incomplete_claims_are_unauthorized(claims: dict[str, str] | None) -> None:
+    with pytest.raises(Unauthorized):
+        principal_from_claims(claims)
+
+
+def test_roles_and_sites_are_enforced() -> None:
+    agent = Principal(sub="mirjam", site_id="demo", role="agent")
+    assert agent.require("agent", "operator") is agent
+    with pytest.raises(Forbidden):
+        agent.require("operator")
+    with pytest.raises(Forbidden):
+        agent.require_site("other")
