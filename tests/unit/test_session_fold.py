@@ -14,6 +14,7 @@ from klantreis.journey.session import (
     SessionFold,
     SessionState,
     Stage,
+    summarize_visitor,
 )
 from klantreis.sites import Site
 from tests.factories import T0, anna_journey, event
@@ -178,3 +179,15 @@ def test_journey_keeps_every_step_in_time_order() -> None:
         event("page_view", url="https://shop/a", at=T0),
     )
     assert [entry.url for entry in state.journey] == ["https://shop/a", "https://shop/b"]
+
+
+def test_a_visitor_summary_spans_sessions() -> None:
+    first, _ = fold(event("page_view"))
+    second = new_state(T0 + timedelta(days=2))
+    second.session_id, second.returning_visitor = "s-2", True
+    second, _ = fold(event("purchase", value=50.0, at=T0 + timedelta(days=2)), state=second)
+    summary = summarize_visitor([first, second])
+    assert summary is not None
+    assert (summary.sessions, summary.purchases, summary.revenue, summary.returning) == (2, 1, 50.0, True)
+    assert (summary.first_at, summary.last_at) == (T0, T0 + timedelta(days=2))
+    assert summarize_visitor([]) is None

@@ -57,7 +57,7 @@ class ErasureResponse(BaseModel):
 def post_events() -> TrackResponse:
     event = app.current_event
     site = authenticate_widget(dependencies.site_directory(), event.headers)
-    parsed = parse_batch(event.body, dependencies.limits())
+    parsed = parse_batch(event.decoded_body, dependencies.limits())
     client = ClientInfo(
         user_agent=(header(event.headers, "User-Agent") or "")[:512] or None,
         country=(header(event.headers, "CloudFront-Viewer-Country") or "")[:8] or None,

@@ -283,3 +283,29 @@ class SessionFold:
 def _bump(counts: dict[str, int], key: str, cap: int) -> None:
     if key in counts or len(counts) < cap:
         counts[key] = counts.get(key, 0) + 1
+
+
+class VisitorSummary(BaseModel):
+    """What is known of a visitor across their sessions (derived; nothing extra is stored)."""
+
+    visitor_id: str
+    sessions: int
+    first_at: datetime
+    last_at: datetime
+    returning: bool
+    purchases: int
+    revenue: float
+
+
+def summarize_visitor(sessions: list[SessionState]) -> VisitorSummary | None:
+    if not sessions:
+        return None
+    return VisitorSummary(
+        visitor_id=sessions[0].visitor_id,
+        sessions=len(sessions),
+        first_at=min(s.first_at for s in sessions),
+        last_at=max(s.last_at for s in sessions),
+        returning=len(sessions) > 1 or any(s.returning_visitor for s in sessions),
+        purchases=sum(s.purchases for s in sessions),
+        revenue=round(sum(s.revenue for s in sessions), 2),
+    )
