@@ -22,7 +22,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 
 from klantreis import errors
 from klantreis.auth import Principal, principal_from_claims
-from klantreis.observability import logger
+from klantreis.observability import logger, metrics
 
 STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
     errors.BadRequest: HTTPStatus.BAD_REQUEST,
@@ -73,11 +73,13 @@ def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
             (s for cls, s in STATUS_BY_ERROR.items() if isinstance(exc, cls)), HTTPStatus.BAD_REQUEST
         )
         logger.info("request refused", extra={"status": int(status), "code": exc.code})
+        metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
         return error_response(status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
         raw = list(exc.errors())
+        metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
         if any(err.get("type") == "json_invalid" for err in raw):
             return error_response(HTTPStatus.BAD_REQUEST, "bad_json", "the body is not valid JSON")
         details = describe_validation_errors(raw)
@@ -91,6 +93,7 @@ def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
 
     @app.not_found
     def _no_route(exc: NotFoundError) -> Response[str]:
+        metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such resource")
 
     return app

@@ -1,0 +1,154 @@
+"""`make dev`: the template's API on http://127.0.0.1:$PORT through chalice's local server, on an
+embedded (or external) DynamoDB seeded with the demo site, with the table's stream feeding the
+aggregation function as Lambda would."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any
+from urllib.parse import urlsplit
+
+from chalice.config import Config
+from chalice.local import ChaliceRequestHandler, create_local_server
+
+from klantreis_local import runtime, template
+
+HOST = "127.0.0.1"
+STREAM_POLL_SECONDS = 1.0
+
+log = logging.getLogger("klantreis_local")
+
+
+class RequestLogHandler(ChaliceRequestHandler):
+    """chalice's request handler with one log line per request instead of the stdlib's
+    access log: `POST /v1/events 200 12.3ms`."""
+
+    started = 0.0
+
+    def _generic_handle(self) -> None:
+        self.started = time.perf_counter()
+        super()._generic_handle()
+
+    # The base class binds its do_* methods to its own _generic_handle; rebind them to ours.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _send_http_response(self, code: int, headers: dict[str, Any], body: str | bytes | None) -> None:
+        # Logged before the answer is written: a client that has its answer finds the line logged.
+        elapsed_ms = (time.perf_counter() - self.started) * 1000
+        log.info("%s %s %s %.1fms", self.command, urlsplit(self.path).path, code, elapsed_ms)
+        super()._send_http_response(code, headers, body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Replaced by the line above."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        # Left for the stdlib's own complaints (malformed request lines and the like).
+        log.warning("%s %s", self.address_string(), format % args)
+
+
+@contextmanager
+def stream_pump(
+    dynamodb: Any, table_name: str, interval: float = STREAM_POLL_SECONDS
+) -> Iterator[runtime.StreamPump]:
+    """Delivers the table's stream records to the aggregation function every `interval` seconds,
+    as the DynamoDB event source does deployed, until the block ends."""
+    from klantreis_local.gateway import HANDLER_LOCK
+
+    pump = runtime.StreamPump(dynamodb, table_name)
+    stopping = threading.Event()
+
+    def run() -> None:
+        while not stopping.wait(interval):
+            try:
+                with HANDLER_LOCK:
+                    pump.drain()
+            except Exception:
+                # Deployed, Lambda retries a failed batch; here the next tick does.
+                log.exception("stream delivery failed; retrying")
+
+    worker = threading.Thread(target=run, name="stream-pump", daemon=True)
+    worker.start()
+    try:
+        yield pump
+    finally:
+        stopping.set()
+        worker.join(timeout=5)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(port: int, host: str = HOST) -> None:
+    """Serves until SIGINT or SIGTERM (raised here as KeyboardInterrupt)."""
+    started = time.perf_counter()
+    signal.signal(signal.SIGTERM, _stop)
+    # Handlers' EMF metric lines would drown the request log.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # Before the handlers are imported: Powertools reads its settings when the logger is built.
+    runtime.configure_environment(runtime.DEFAULT_TABLE)
+    from klantreis_local import gateway
+
+    with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
+        runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
+        app = gateway.build_app()
+        config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
+        # create_local_server makes chalice's current request thread-local; the handler class is
+        # swapped afterwards for the one that logs.
+        try:
+            local_server = create_local_server(app, config, host, port)
+        except OSError as exc:
+            raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+        http_server = local_server.server
+        http_server.RequestHandlerClass = functools.partial(RequestLogHandler, app_object=app, config=config)
+        with stream_pump(dynamodb, runtime.DEFAULT_TABLE):
+            _print_banner(host, port, time.perf_counter() - started)
+            try:
+                http_server.serve_forever()
+            finally:
+                # A second Ctrl-C while closing would only add a traceback.
+                signal.signal(signal.SIGINT, signal.SIG_IGN)
+                signal.signal(signal.SIGTERM, signal.SIG_IGN)
+                http_server.server_close()
+
+
+def _print_banner(host: str, port: int, startup_seconds: float) -> None:
+    base = f"http://{host}:{port}"
+    dynamodb = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or "embedded (moto)"
+    routes = [f"{route.method} {route.path}" for _, route in template.api_routes()]
+    print(
+        f"Klantreis local stack on {base} (started in {startup_seconds:.1f}s)\n"
+        f"  DynamoDB  {dynamodb}, table {runtime.DEFAULT_TABLE}\n"
+        f"  site      {runtime.DEMO_SITE}, X-Site-Key: {runtime.DEMO_SITE_KEY}, origin {base}\n"
+        f"  token     {base}/dev/token?site_id={runtime.DEMO_SITE}&sub=mirjam&role=agent\n"
+        f"  routes    {', '.join(routes)}\n"
+        "Ctrl-C stops.",
+        flush=True,
+    )
+
+
+def main() -> int:
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        port = int(os.environ.get("PORT") or 3000)
+    except ValueError:
+        print(f"PORT must be a number, not {os.environ['PORT']!r}", file=sys.stderr)
+        return 2
+    try:
+        serve(port)
+    except KeyboardInterrupt:
+        print("stopped", flush=True)
+    return 0
