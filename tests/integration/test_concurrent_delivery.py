@@ -17,6 +17,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from klantreis.journey.events import BatchEnvelope, TrackedEvent
+from klantreis.journey.session import SessionState
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.journey.tracker import Limits, Tracker, TrackResult
 from klantreis.sites import Site
@@ -55,41 +56,61 @@ def instance_client(endpoint: str) -> Any:
     )
 
 
-def test_simultaneous_copies_are_stored_once(endpoint: str) -> None:
-    # given a table on the server and one batch that every instance receives at once
+def new_table(endpoint: str) -> str:
     table = f"klantreis-race-{free_port()}"
     template.create_table(instance_client(endpoint), table)
-    body = batch(*anna_journey())
-    envelope = BatchEnvelope.model_validate(body)
-    events = [(i, TrackedEvent.model_validate(e)) for i, e in enumerate(body["events"])]
+    return table
+
+
+def deliver_at_once(
+    endpoint: str, table: str, deliveries: list[list[tuple[int, TrackedEvent]]], envelope: BatchEnvelope
+) -> list[TrackResult]:
+    """Each delivery goes to its own instance (tracker, client); all start at the same moment."""
+    trackers = [Tracker(DynamoSessionStore(instance_client(endpoint), table), Limits()) for _ in deliveries]
+    start = threading.Barrier(len(deliveries))
     received = datetime.now(UTC)
-    trackers = [
-        Tracker(DynamoSessionStore(instance_client(endpoint), table), Limits()) for _ in range(INSTANCES)
-    ]
-    start = threading.Barrier(INSTANCES)
     results: list[TrackResult] = []
     failures: list[BaseException] = []
 
-    def deliver(tracker: Tracker) -> None:
+    def deliver(tracker: Tracker, events: list[tuple[int, TrackedEvent]]) -> None:
         start.wait()
         try:
             results.append(tracker.track(SITE, envelope, events, received))
-        except BaseException as exc:  # collected and re-raised in the test thread
+        except BaseException as exc:  # collected and reported in the test thread
             failures.append(exc)
 
-    # when all instances process it at the same moment
-    threads = [threading.Thread(target=deliver, args=(tracker,)) for tracker in trackers]
+    threads = [threading.Thread(target=deliver, args=pair) for pair in zip(trackers, deliveries, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
-
-    # then exactly one stored the events, every other copy was a duplicate
     assert failures == []
-    assert sorted(r.accepted for r in results) == [0] * (INSTANCES - 1) + [len(events)]
-    assert sum(r.duplicates for r in results) == (INSTANCES - 1) * len(events)
+    return results
+
+
+def anna_batch() -> tuple[BatchEnvelope, list[tuple[int, TrackedEvent]]]:
+    body = batch(*anna_journey())
+    return BatchEnvelope.model_validate(body), [
+        (i, TrackedEvent.model_validate(e)) for i, e in enumerate(body["events"])
+    ]
+
+
+def stored_anna(endpoint: str, table: str) -> SessionState:
     stored = DynamoSessionStore(instance_client(endpoint), table).get("demo", "anna", "s-1")
     assert stored is not None
+    return stored
+
+
+def test_simultaneous_copies_are_stored_once(endpoint: str) -> None:
+    # given one batch that every instance receives
+    table = new_table(endpoint)
+    envelope, events = anna_batch()
+    # when all instances process it at the same moment
+    results = deliver_at_once(endpoint, table, [events] * INSTANCES, envelope)
+    # then exactly one stored the events, every other copy was a duplicate
+    assert sorted(r.accepted for r in results) == [0] * (INSTANCES - 1) + [len(events)]
+    assert sum(r.duplicates for r in results) == (INSTANCES - 1) * len(events)
+    stored = stored_anna(endpoint, table)
     assert stored.event_count == len(events)
     assert stored.products["b-39"].views == 3
     assert stored.version == 1
@@ -97,31 +118,14 @@ def test_simultaneous_copies_are_stored_once(endpoint: str) -> None:
 
 def test_overlapping_batches_at_once_store_the_union(endpoint: str) -> None:
     # given instances that each received a different, overlapping slice of one journey
-    table = f"klantreis-race-{free_port()}"
-    template.create_table(instance_client(endpoint), table)
-    body = batch(*anna_journey())
-    envelope = BatchEnvelope.model_validate(body)
-    events = [(i, TrackedEvent.model_validate(e)) for i, e in enumerate(body["events"])]
+    table = new_table(endpoint)
+    envelope, events = anna_batch()
     slices = [events[i % 4 : i % 4 + 4] for i in range(INSTANCES)]
-    received = datetime.now(UTC)
-    start = threading.Barrier(INSTANCES)
-    results: list[TrackResult] = []
-
-    def deliver(part: list[tuple[int, TrackedEvent]]) -> None:
-        tracker = Tracker(DynamoSessionStore(instance_client(endpoint), table), Limits())
-        start.wait()
-        results.append(tracker.track(SITE, envelope, part, received))
-
-    threads = [threading.Thread(target=deliver, args=(part,)) for part in slices]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    # when they all process their slice at the same moment
+    results = deliver_at_once(endpoint, table, slices, envelope)
     # then each event was accepted exactly once across all instances
     assert sum(r.accepted for r in results) == len(events)
     assert sum(r.accepted + r.duplicates for r in results) == sum(len(part) for part in slices)
-    stored = DynamoSessionStore(instance_client(endpoint), table).get("demo", "anna", "s-1")
-    assert stored is not None
+    stored = stored_anna(endpoint, table)
     assert stored.event_count == len(events)
     assert stored.cart_value == 329.95
