@@ -13,12 +13,13 @@ ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
 CODE_ROOTS := layers/core functions/track functions/engage functions/route functions/survey functions/report functions/identity infra/local
 
-.PHONY: help install dev test lint typecheck unit package package-check bench openapi requirements clean
+.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
 	@echo "make test     lint, type-check, template checks and every test"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
+	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 
@@ -57,15 +58,51 @@ openapi: $(STAMP)
 requirements:
 	python3 infra/scripts/layer_requirements.py
 
-$(SAM): 
-	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); "$$py" -m venv $(SAM_VENV); \
-	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip; \
-	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli==1.170.0"
+# `sam build` runs from .venv-sam (aws-sam-cli pins an older boto3 than ours), with the Lambda
+# runtime's Python first on PATH: SAM installs the layer's wheels with it. Settings come from
+# infra/samconfig.toml. Lambda runs arm64 (ARCH's default): that build goes to SAM's default
+# .aws-sam/build, which `sam deploy` ships; other architectures build to .aws-sam/<arch>/build,
+# each with its own cache and build graph. A build for another architecture than this machine's
+# cannot import its native extensions here, so `package` also builds for the host and
+# check_package.py imports the target build's Python code with the host build's twin extensions.
+SAM_VERSION := 1.170.0
+SAM_STAMP   := $(SAM_VENV)/.installed-$(SAM_VERSION)
+HOST_ARCH   := $(shell uname -m | sed -e 's/^aarch64$$/arm64/' -e 's/^amd64$$/x86_64/')
+DEPLOY_ARCH := arm64
+build_root   = .aws-sam$(if $(filter $(DEPLOY_ARCH),$(1)),,/$(1))
+sam_build    = PATH="$$(dirname "$$(infra/scripts/find-python.sh)"):$$PATH" SAM_CLI_TELEMETRY=0 \
+  $(SAM) build --config-file infra/samconfig.toml --build-dir $(call build_root,$(1))/build \
+  --cache-dir $(call build_root,$(1))/cache --parameter-overrides Architecture=$(1)
+check_build  = $(PY) infra/scripts/check_package.py --python "$$(infra/scripts/find-python.sh)" \
+  --build-dir $(call build_root,$(1))/build --arch $(1)
+
+$(SAM): $(SAM_STAMP)
+
+$(SAM_STAMP):
+	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(SAM_VENV) with $$py"; \
+	rm -f $(SAM_VENV)/.installed-*; "$$py" -m venv $(SAM_VENV); \
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli==$(SAM_VERSION)"; \
+	touch $(SAM_STAMP)
 
 package: $(STAMP) $(SAM)
-	$(SAM) build --template-file template.yaml --build-dir .aws-sam/build-$(ARCH) \
-	  --parameter-overrides Architecture=$(ARCH) --cached --cache-dir .aws-sam/cache-$(ARCH)
-	$(PY) infra/scripts/check_package.py --build-dir .aws-sam/build-$(ARCH) --arch $(ARCH)
+	$(call sam_build,$(ARCH))
+ifneq ($(ARCH),$(HOST_ARCH))
+	$(call sam_build,$(HOST_ARCH))
+endif
+	@$(MAKE) --no-print-directory package-check ARCH=$(ARCH)
+
+# Checks the builds `package` left, without building again.
+package-check: $(STAMP)
+ifneq ($(ARCH),$(HOST_ARCH))
+	$(call check_build,$(HOST_ARCH))
+	$(call check_build,$(ARCH)) --native-build-dir $(call build_root,$(HOST_ARCH))/build
+else
+	$(call check_build,$(ARCH))
+endif
+
+ci:
+	CI=true bash .ci/run
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -1,0 +1,295 @@
+"""The API's OpenAPI document, generated from the functions' resolvers and template.yaml.
+
+    python -m klantreis_local.openapi --write docs/openapi.json   # regenerate (`make openapi`)
+    python -m klantreis_local.openapi --check docs/openapi.json   # exit 1 when it is stale
+
+Every API function's resolver gives its paths (Powertools' `get_openapi_json_schema`); bodies that
+a route parses itself come from its routes module's `REQUEST_BODIES`; the template says which
+routes sit behind the Cognito authorizer (`CognitoBearer`) and which the widget calls with its
+site key (`SiteKey`). The output is sorted, so the same code always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import importlib
+import importlib.util
+import json
+import sys
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from aws_lambda_powertools.event_handler.api_gateway import APIGatewayRestResolver
+from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic.json_schema import models_json_schema
+
+from klantreis.api import declared_routes
+from klantreis_local import template
+
+TITLE = "Klantreis API"
+OPENAPI_VERSION = "3.1.0"
+SCHEMA_REF = "#/components/schemas/{model}"
+SITE_KEY = "SiteKey"
+COGNITO = "CognitoBearer"
+SECURITY_SCHEMES: dict[str, dict[str, str]] = {
+    SITE_KEY: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Site-Key",
+        "description": "The site's public widget key (routes the widget calls).",
+    },
+    COGNITO: {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A Cognito ID token of an agent or operator (routes behind the API's authorizer).",
+    },
+}
+HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
+
+
+class ApiError(BaseModel):
+    """What went wrong: a stable `code` for programs, a `message` for people."""
+
+    model_config = ConfigDict(extra="forbid", title="ApiError")
+
+    code: str
+    message: str
+    details: JsonValue | None = None
+
+
+class ErrorAnswer(BaseModel):
+    """Every refusal the API answers, validation failures included (klantreis.api.error_response)."""
+
+    model_config = ConfigDict(extra="forbid", title="ErrorAnswer")
+
+    error: ApiError
+
+
+class DriftError(ValueError):
+    """The resolvers, the routes' request bodies and the template disagree."""
+
+
+@dataclass(frozen=True)
+class ApiFunction:
+    spec: template.FunctionSpec
+    app: APIGatewayRestResolver
+    routes_module: ModuleType | None
+
+
+def function_resolver(spec: template.FunctionSpec) -> APIGatewayRestResolver | None:
+    """The resolver a function's handler serves, or None for a function that is no API handler
+    (a stream consumer, a Cognito trigger).
+
+    The resolver lives in `<package>.resolver` as `app`; the handler module is imported first so
+    that every route it registers is on the resolver. A function serves that resolver only if its
+    handler module holds it (or the resolver module): a stream handler in the same package does not.
+    """
+    handler_module = importlib.import_module(spec.module)
+    package = spec.module.rpartition(".")[0]
+    resolver_name = f"{package}.resolver" if package else "resolver"
+    if importlib.util.find_spec(resolver_name) is None:
+        return None
+    resolver_module = importlib.import_module(resolver_name)
+    app = getattr(resolver_module, "app", None)
+    if not isinstance(app, APIGatewayRestResolver):
+        raise DriftError(f"{resolver_name}.app is not an APIGatewayRestResolver")
+    held = vars(handler_module).values()
+    if not any(value is app or value is resolver_module for value in held):
+        return None
+    return app
+
+
+def api_functions(path: Path = template.TEMPLATE) -> list[ApiFunction]:
+    """The template's functions that serve a resolver, in logical-id order."""
+    found = []
+    for spec in template.functions(path):
+        app = function_resolver(spec)
+        if app is None:
+            continue
+        package = spec.module.rpartition(".")[0]
+        routes_name = f"{package}.routes" if package else "routes"
+        routes_module = (
+            importlib.import_module(routes_name) if importlib.util.find_spec(routes_name) else None
+        )
+        found.append(ApiFunction(spec, app, routes_module))
+    return found
+
+
+def project_version() -> str:
+    version: str = tomllib.loads((template.ROOT / "pyproject.toml").read_text())["project"]["version"]
+    return version
+
+
+def _operations(paths: Mapping[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    for path, item in paths.items():
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield method.upper(), path, operation
+
+
+def _add_schemas(components: dict[str, Any], schemas: Mapping[str, Any], source: str) -> None:
+    for name, schema in schemas.items():
+        if name in components and components[name] != schema:
+            raise DriftError(f"schema {name!r} of {source} differs from another schema of that name")
+        components[name] = schema
+
+
+def _request_bodies(function: ApiFunction) -> dict[tuple[str, str], type[BaseModel]]:
+    bodies: dict[tuple[str, str], type[BaseModel]] = dict(
+        getattr(function.routes_module, "REQUEST_BODIES", None) or {}
+    )
+    served = declared_routes(function.app)
+    stale = sorted(set(bodies) - served)
+    if stale:
+        raise DriftError(
+            f"{function.spec.logical_id}: REQUEST_BODIES names routes it does not serve: {stale}"
+        )
+    return bodies
+
+
+def schema_references(value: Any) -> Iterator[str]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "$ref" and isinstance(item, str) and item.startswith("#/components/schemas/"):
+                yield item.removeprefix("#/components/schemas/")
+            else:
+                yield from schema_references(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from schema_references(item)
+
+
+def used_schemas(paths: Any, schemas: Mapping[str, Any]) -> set[str]:
+    used: set[str] = set()
+    pending = list(schema_references(paths))
+    while pending:
+        name = pending.pop()
+        if name in used:
+            continue
+        if name not in schemas:
+            raise DriftError(f"the document refers to a schema it does not define: {name!r}")
+        used.add(name)
+        pending.extend(schema_references(schemas[name]))
+    return used
+
+
+def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
+    """The merged OpenAPI document of every API function in the template."""
+    version = project_version()
+    declared = {
+        (spec.logical_id, route.method, route.path): route for spec, route in template.api_routes(path)
+    }
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {}
+    owners: dict[tuple[str, str], str] = {}
+    operation_ids: dict[str, str] = {}
+    served: set[tuple[str, str, str]] = set()
+
+    error_keys, error_defs = models_json_schema([(ErrorAnswer, "serialization")], ref_template=SCHEMA_REF)
+    error_ref = error_keys[(ErrorAnswer, "serialization")]
+    _add_schemas(schemas, error_defs.get("$defs", {}), "the error answer")
+
+    for function in api_functions(path):
+        name = function.spec.logical_id
+        document = json.loads(function.app.get_openapi_json_schema(title=TITLE, version=version))
+        bodies = _request_bodies(function)
+        body_refs: dict[tuple[str, str], Any] = {}
+        if bodies:
+            body_keys, body_defs = models_json_schema(
+                [(model, "validation") for model in bodies.values()], ref_template=SCHEMA_REF
+            )
+            _add_schemas(schemas, body_defs.get("$defs", {}), f"{name}'s request bodies")
+            body_refs = {route_key: body_keys[(model, "validation")] for route_key, model in bodies.items()}
+        for method, route_path, operation in _operations(document.get("paths", {})):
+            key = (method, route_path)
+            if key in owners:
+                raise DriftError(f"{method} {route_path} is served by {owners[key]} and {name}")
+            owners[key] = name
+            route = declared.get((name, method, route_path))
+            if route is None:
+                raise DriftError(f"{name} serves {method} {route_path}, which template.yaml does not declare")
+            served.add((name, method, route_path))
+            operation_id = operation.get("operationId")
+            if operation_id in operation_ids:
+                raise DriftError(
+                    f"operationId {operation_id!r} of {name} is also used by {operation_ids[operation_id]}"
+                )
+            operation_ids[str(operation_id)] = name
+            operation["security"] = [{COGNITO if route.authorized else SITE_KEY: []}]
+            if key in body_refs:
+                if "requestBody" in operation:
+                    raise DriftError(
+                        f"{method} {route_path} declares its body twice (typed and REQUEST_BODIES)"
+                    )
+                operation["requestBody"] = {
+                    "required": True,
+                    "content": {"application/json": {"schema": body_refs[key]}},
+                }
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = {
+                    "description": "Validation failed (the contract's error answer, code validation_failed)",
+                    "content": {"application/json": {"schema": error_ref}},
+                }
+            paths.setdefault(route_path, {})[method.lower()] = operation
+        _add_schemas(schemas, document.get("components", {}).get("schemas", {}), name)
+
+    missing = sorted(f"{name}: {method} {route_path}" for name, method, route_path in set(declared) - served)
+    if missing:
+        raise DriftError(f"template.yaml declares routes no resolver serves: {missing}")
+
+    used = used_schemas(paths, schemas)
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": TITLE,
+            "version": version,
+            "description": "Generated from the functions' resolvers and template.yaml by `make openapi`.",
+        },
+        "servers": [{"url": "/", "description": "The API stage's base URL (the ApiUrl output)"}],
+        "paths": paths,
+        "components": {
+            "schemas": {name: schema for name, schema in schemas.items() if name in used},
+            "securitySchemes": SECURITY_SCHEMES,
+        },
+    }
+
+
+def render(path: Path = template.TEMPLATE) -> str:
+    return json.dumps(build_document(path), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m klantreis_local.openapi", description=__doc__.split("\n")[0]
+    )
+    action = parser.add_mutually_exclusive_group(required=True)
+    action.add_argument("--write", type=Path, metavar="FILE", help="write the document to FILE")
+    action.add_argument("--check", type=Path, metavar="FILE", help="exit 1 when FILE is not current")
+    args = parser.parse_args(argv)
+    wanted = render()
+    if args.write is not None:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text(wanted, encoding="utf-8")
+        print(f"wrote {args.write}")
+        return 0
+    target: Path = args.check
+    current = target.read_text(encoding="utf-8") if target.exists() else ""
+    if current == wanted:
+        return 0
+    diff = difflib.unified_diff(
+        current.splitlines(keepends=True), wanted.splitlines(keepends=True), str(target), "generated", n=1
+    )
+    shown = "".join(list(diff)[:60])
+    print(f"{target} is not what the resolvers generate: run `make openapi`\n{shown}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
