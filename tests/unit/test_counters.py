@@ -19,17 +19,17 @@ from klantreis.journey.counters import (
 
 
 def image(days: dict[str, dict[str, Any]], returning: bool = False) -> dict[str, Any]:
-    return {"site_id": "demo", "returning_visitor": returning, "days": days}
+    return {"returning_visitor": returning, "days": days}
 
 
 def test_a_new_session_counts_once_for_its_day() -> None:
-    assert session_deltas(None, image({"2026-11-22": {}})) == {
+    assert session_deltas("demo", None, image({"2026-11-22": {}})) == {
         ("demo", "2026-11-22"): {"sessions": 1, "new_visitor_sessions": 1}
     }
 
 
 def test_a_returning_visitor_is_not_a_new_visitor_session() -> None:
-    assert session_deltas(None, image({"2026-11-22": {}}, returning=True)) == {
+    assert session_deltas("demo", None, image({"2026-11-22": {}}, returning=True)) == {
         ("demo", "2026-11-22"): {"sessions": 1}
     }
 
@@ -38,8 +38,8 @@ def test_a_cart_and_a_purchase_later_in_the_session() -> None:
     before = image({"2026-11-22": {}})
     with_cart = image({"2026-11-22": {"cart": True}})
     bought = image({"2026-11-22": {"cart": True, "purchases": 1, "revenue": 99.5}})
-    assert session_deltas(before, with_cart) == {("demo", "2026-11-22"): {"cart_sessions": 1}}
-    assert session_deltas(with_cart, bought) == {
+    assert session_deltas("demo", before, with_cart) == {("demo", "2026-11-22"): {"cart_sessions": 1}}
+    assert session_deltas("demo", with_cart, bought) == {
         ("demo", "2026-11-22"): {
             "purchase_sessions": 1,
             "converted_cart_sessions": 1,
@@ -51,19 +51,19 @@ def test_a_cart_and_a_purchase_later_in_the_session() -> None:
 
 def test_nothing_new_is_no_delta() -> None:
     same = image({"2026-11-22": {"cart": True}})
-    assert session_deltas(same, same) == {}
+    assert session_deltas("demo", same, same) == {}
 
 
 def test_a_session_past_midnight_counts_on_both_days() -> None:
     before = image({"2026-11-22": {}})
     after = image({"2026-11-22": {}, "2026-11-23": {"cart": True}})
-    assert session_deltas(before, after) == {
+    assert session_deltas("demo", before, after) == {
         ("demo", "2026-11-23"): {"sessions": 1, "new_visitor_sessions": 1, "cart_sessions": 1}
     }
 
 
 def test_erasure_and_expiry_change_no_counter() -> None:
-    assert session_deltas(image({"2026-11-22": {"cart": True}}), None) == {}
+    assert session_deltas("demo", image({"2026-11-22": {"cart": True}}), None) == {}
 
 
 def stream_record(
@@ -136,7 +136,7 @@ def test_summed_deltas_equal_what_the_final_state_implies(
     previous = None
     for days in states:
         current = image(days, returning)
-        merge(total, session_deltas(previous, current))
+        merge(total, session_deltas("demo", previous, current))
         previous = current
     # then the counters add up to the indicators of the final state, day by day
     for day, tally in states[-1].items():

@@ -50,6 +50,14 @@ def visitor_pk(site_id: str, visitor_id: str) -> str:
     return f"SITE#{site_id}#V#{visitor_id}"
 
 
+def parse_visitor_pk(partition_key: str) -> tuple[str, str]:
+    """(site_id, visitor_id) of a visitor partition key."""
+    prefix, site_id, marker, visitor_id = partition_key.split("#", 3)
+    if prefix != "SITE" or marker != "V":
+        raise ValueError(f"not a visitor partition key: {partition_key!r}")
+    return site_id, visitor_id
+
+
 def session_sk(session_id: str) -> str:
     return f"{SESSION_PREFIX}{session_id}"
 

@@ -56,13 +56,12 @@ def day_indicators(tally: Mapping[str, Any], returning_visitor: bool) -> dict[st
 
 
 def session_deltas(
-    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+    site_id: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> dict[DayKey, dict[str, float]]:
     """Counter changes from one session item's old and new image. Removals (erasure, TTL) change
     nothing: reports keep their aggregate history."""
     if not new:
         return {}
-    site_id = str(new["site_id"])
     old_days: Mapping[str, Any] = (old or {}).get("days", {})
     old_returning = bool((old or {}).get("returning_visitor", False))
     deltas: dict[DayKey, dict[str, float]] = {}
@@ -90,12 +89,13 @@ def deltas_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[DayKey, dic
         if record.get("eventName") not in ("INSERT", "MODIFY"):
             continue
         change = record.get("dynamodb", {})
-        sort_key = change.get("Keys", {}).get("SK", {}).get("S", "")
-        if not sort_key.startswith(keys.SESSION_PREFIX):
+        item_keys = change.get("Keys", {})
+        if not item_keys.get("SK", {}).get("S", "").startswith(keys.SESSION_PREFIX):
             continue
+        site_id, _ = keys.parse_visitor_pk(item_keys["PK"]["S"])
         old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
         new = dynamo.from_item(change["NewImage"]) if change.get("NewImage") else None
-        merge(total, session_deltas(old, new))
+        merge(total, session_deltas(site_id, old, new))
     return total
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
 from klantreis import dynamo, keys
-from klantreis.journey.session import JourneyEntry, SessionState
+from klantreis.journey.session import JourneyEntry, ProductInterest, SessionState
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,76 @@ class SessionStore(Protocol):
     def sessions(self, site_id: str, visitor_id: str) -> list[SessionState]: ...
 
 
+# Storage form of the session item. Every batch rewrites the whole item and a write costs one
+# unit per started KB, so the stored form is compact: ids live in the keys only, defaults are
+# left out, times are epoch milliseconds, and journey entries of a product leave out the
+# category and value that the item's `products` already holds. The domain model is unchanged.
+_IDS = frozenset({"site_id", "visitor_id", "session_id"})
+
+
+def _epoch_ms(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return round(value.timestamp() * 1000)
+    if isinstance(value, dict):
+        return {k: _epoch_ms(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_epoch_ms(v) for v in value]
+    return value
+
+
+def _stored_entries(
+    entries: list[JourneyEntry], products: dict[str, ProductInterest]
+) -> list[dict[str, Any]]:
+    stored = []
+    for entry in entries:
+        plain = entry.model_dump(exclude_none=True)
+        known = products.get(entry.product_id or "")
+        if known is not None:
+            if plain.get("category") == known.category:
+                plain.pop("category", None)
+            if plain.get("value") == known.value:
+                plain.pop("value", None)
+        stored.append(_epoch_ms(plain))
+    return stored
+
+
+def _loaded_entries(stored: list[dict[str, Any]], products: dict[str, ProductInterest]) -> list[JourneyEntry]:
+    entries = []
+    for plain in stored:
+        known = products.get(plain.get("product_id") or "")
+        if known is not None:
+            plain = {"category": known.category, "value": known.value, **plain}
+        entries.append(JourneyEntry.model_validate(plain))
+    return entries
+
+
 def session_to_item(state: SessionState) -> dict[str, Any]:
-    plain = state.model_dump(mode="json", exclude={"seen"}, exclude_none=True)
+    plain = _epoch_ms(
+        state.model_dump(exclude={"seen", "journey", *_IDS}, exclude_none=True, exclude_defaults=True)
+    )
     plain.update(
         PK=keys.visitor_pk(state.site_id, state.visitor_id),
         SK=keys.session_sk(state.session_id),
+        version=state.version,
         seen=state.seen or None,
+        journey=_stored_entries(state.journey, state.products) or None,
     )
-    return plain
+    return dict(plain)
 
 
 def session_from_item(plain: dict[str, Any]) -> SessionState:
-    return SessionState.model_validate({k: v for k, v in plain.items() if k not in ("PK", "SK")})
+    site_id, visitor_id = keys.parse_visitor_pk(plain["PK"])
+    fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "journey")}
+    state = SessionState.model_validate(
+        {
+            **fields,
+            "site_id": site_id,
+            "visitor_id": visitor_id,
+            "session_id": plain["SK"].removeprefix(keys.SESSION_PREFIX),
+        }
+    )
+    state.journey = _loaded_entries(plain.get("journey", []), state.products)
+    return state
 
 
 class DynamoSessionStore:
@@ -87,7 +146,7 @@ class DynamoSessionStore:
                         {
                             "PK": keys.visitor_pk(state.site_id, state.visitor_id),
                             "SK": chunk.sort_key,
-                            "entries": [e.model_dump(mode="json", exclude_none=True) for e in chunk.entries],
+                            "entries": _stored_entries(chunk.entries, state.products),
                             "expires_at": chunk.expires_at,
                         }
                     ),
@@ -121,7 +180,7 @@ class DynamoSessionStore:
                 plain = dynamo.from_item(item)
                 # A chunk whose session write lost a race is not part of the journey.
                 if plain["SK"] in committed:
-                    entries.extend(JourneyEntry.model_validate(e) for e in plain["entries"])
+                    entries.extend(_loaded_entries(plain["entries"], state.products))
         entries.extend(state.journey)
         return sorted(entries, key=lambda entry: entry.at)
 

@@ -1,0 +1,47 @@
+"""The stored form of a session: compact, and read back into exactly the same state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from klantreis import dynamo
+from klantreis.journey.events import TrackedEvent
+from klantreis.journey.session import SessionFold, SessionState
+from klantreis.journey.store import session_from_item, session_to_item
+from klantreis.sites import Site
+from tests.factories import T0, anna_journey, event
+
+
+def anna() -> SessionState:
+    state = SessionState(
+        site_id="demo", visitor_id="anna", session_id="s-1", first_at=T0, last_at=T0, version=3
+    )
+    journey = [*anna_journey(), event("page_view", url="https://shop/faq", at=T0 + timedelta(minutes=4))]
+    SessionFold(state, Site(site_id="demo", name="Demo")).apply_all(
+        [(i, TrackedEvent.model_validate(e)) for i, e in enumerate(journey)]
+    )
+    return state
+
+
+def test_a_session_reads_back_as_it_was_written() -> None:
+    state = anna()
+    # through the wire format, as DynamoDB would hold it
+    stored = dynamo.from_item(dynamo.to_item(session_to_item(state)))
+    assert session_from_item(stored) == state
+
+
+def test_the_stored_form_leaves_out_what_the_keys_and_defaults_say() -> None:
+    stored = session_to_item(anna())
+    assert stored["PK"] == "SITE#demo#V#anna"
+    assert stored["SK"] == "SESSION#s-1"
+    assert not {"site_id", "visitor_id", "session_id", "purchases", "journey_chunks"} & stored.keys()
+    assert isinstance(stored["first_at"], int)
+    product_entries = [e for e in stored["journey"] if e.get("product_id") == "b-39"]
+    assert product_entries
+    assert all("category" not in e and "value" not in e for e in product_entries)
+
+
+def test_the_version_is_always_stored() -> None:
+    state = anna()
+    state.version = 0
+    assert session_to_item(state)["version"] == 0
