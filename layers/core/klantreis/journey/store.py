@@ -73,9 +73,8 @@ def _loaded_entries(stored: list[dict[str, Any]], products: dict[str, ProductInt
     entries = []
     for plain in stored:
         known = products.get(plain.get("product_id") or "")
-        if known is not None:
-            plain = {"category": known.category, "value": known.value, **plain}
-        entries.append(JourneyEntry.model_validate(plain))
+        filled = {"category": known.category, "value": known.value, **plain} if known else plain
+        entries.append(JourneyEntry.model_validate(filled))
     return entries
 
 
