@@ -11,10 +11,11 @@ from pydantic import BaseModel, Field
 from klantreis.api import current_principal
 from klantreis.auth import authenticate_widget, header
 from klantreis.errors import PayloadTooLarge, ValidationFailed
-from klantreis.journey.events import ClientInfo, Id, Rejection, TrackedEvent
+from klantreis.journey.events import Id, Rejection, TrackedEvent
 from klantreis.journey.tracker import parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
+from klantreis.useragent import describe_client
 from track import dependencies
 from track.resolver import app
 
@@ -58,10 +59,10 @@ def post_events() -> TrackResponse:
     event = app.current_event
     site = authenticate_widget(dependencies.site_directory(), event.headers)
     parsed = parse_batch(event.decoded_body, dependencies.limits())
-    client = ClientInfo(
-        user_agent=(header(event.headers, "User-Agent") or "")[:512] or None,
-        country=(header(event.headers, "CloudFront-Viewer-Country") or "")[:8] or None,
-        region=(header(event.headers, "CloudFront-Viewer-Country-Region") or "")[:16] or None,
+    client = describe_client(
+        header(event.headers, "User-Agent"),
+        header(event.headers, "CloudFront-Viewer-Country"),
+        header(event.headers, "CloudFront-Viewer-Country-Region"),
     )
     result = dependencies.tracker().track(site, parsed.envelope, parsed.valid, datetime.now(UTC), client)
     rejected = sorted([*parsed.rejected, *result.rejected], key=lambda r: r["index"])

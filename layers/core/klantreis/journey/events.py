@@ -94,16 +94,6 @@ class Rejection(BaseModel):
     error: str
 
 
-class ClientInfo(BaseModel):
-    """What the request itself tells about the visitor's client (for engagement features)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_agent: str | None = Field(None, max_length=512)
-    country: str | None = Field(None, max_length=8)
-    region: str | None = Field(None, max_length=16)
-
-
 def corrected_timestamp(event_time: datetime, sent_at: datetime, received_at: datetime) -> datetime:
     """Moves a widget timestamp onto the server clock: the widget's offset between the event and
     sending it is kept, its clock's error is removed."""

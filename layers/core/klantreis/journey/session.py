@@ -13,8 +13,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from klantreis.journey.events import ClientInfo, EventType, TrackedEvent
+from klantreis.journey.events import EventType, TrackedEvent
 from klantreis.sites import PRODUCT_RELATED, Site
+from klantreis.useragent import ClientInfo
 
 MAX_SESSION_EVENTS = 5_000
 """Beyond this a session is a bot or a broken widget; further events are rejected."""

@@ -22,7 +22,9 @@ class JourneyChunk:
 
 
 class SessionStore(Protocol):
-    def get(self, site_id: str, visitor_id: str, session_id: str) -> SessionState | None: ...
+    def get(
+        self, site_id: str, visitor_id: str, session_id: str, *, consistent: bool = True
+    ) -> SessionState | None: ...
 
     def visitor_has_sessions(self, site_id: str, visitor_id: str) -> bool: ...
 
@@ -38,9 +40,12 @@ class SessionStore(Protocol):
 
 # Storage form of the session item. Every batch rewrites the whole item and a write costs one
 # unit per started KB, so the stored form is compact: ids live in the keys only, defaults are
-# left out, times are epoch milliseconds, and journey entries of a product leave out the
-# category and value that the item's `products` already holds. The domain model is unchanged.
+# left out, times are epoch milliseconds, products and cart lines are positional lists, and
+# journey entries of a product leave out the category and value that `products` already holds.
+# The domain model is unchanged.
 _IDS = frozenset({"site_id", "visitor_id", "session_id"})
+_PRODUCT_FIELDS = ("views", "category", "value")
+_CART_FIELDS = ("quantity", "unit_value", "category")
 
 
 def _epoch_ms(value: Any) -> Any:
@@ -78,11 +83,23 @@ def _loaded_entries(stored: list[dict[str, Any]], products: dict[str, ProductInt
     return entries
 
 
+def _as_rows(mapping: dict[str, Any], fields: tuple[str, ...]) -> dict[str, list[Any]] | None:
+    return {key: [getattr(value, f) for f in fields] for key, value in mapping.items()} or None
+
+
+def _from_rows(rows: dict[str, list[Any]], fields: tuple[str, ...]) -> dict[str, dict[str, Any]]:
+    return {key: dict(zip(fields, row, strict=True)) for key, row in rows.items()}
+
+
 def session_to_item(state: SessionState) -> dict[str, Any]:
     plain = _epoch_ms(
-        state.model_dump(exclude={"seen", "journey", *_IDS}, exclude_none=True, exclude_defaults=True)
+        state.model_dump(
+            exclude={"seen", "journey", "products", "cart", *_IDS}, exclude_none=True, exclude_defaults=True
+        )
     )
     plain.update(
+        products=_as_rows(state.products, _PRODUCT_FIELDS),
+        cart=_as_rows(state.cart, _CART_FIELDS),
         PK=keys.visitor_pk(state.site_id, state.visitor_id),
         SK=keys.session_sk(state.session_id),
         version=state.version,
@@ -94,10 +111,12 @@ def session_to_item(state: SessionState) -> dict[str, Any]:
 
 def session_from_item(plain: dict[str, Any]) -> SessionState:
     site_id, visitor_id = keys.parse_visitor_pk(plain["PK"])
-    fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "journey")}
+    fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "journey", "products", "cart")}
     state = SessionState.model_validate(
         {
             **fields,
+            "products": _from_rows(plain.get("products", {}), _PRODUCT_FIELDS),
+            "cart": _from_rows(plain.get("cart", {}), _CART_FIELDS),
             "site_id": site_id,
             "visitor_id": visitor_id,
             "session_id": plain["SK"].removeprefix(keys.SESSION_PREFIX),
@@ -112,13 +131,15 @@ class DynamoSessionStore:
         self._db = dynamodb
         self._table = table
 
-    def get(self, site_id: str, visitor_id: str, session_id: str) -> SessionState | None:
+    def get(
+        self, site_id: str, visitor_id: str, session_id: str, *, consistent: bool = True
+    ) -> SessionState | None:
         answer = self._db.get_item(
             TableName=self._table,
             Key=dynamo.to_item(
                 {"PK": keys.visitor_pk(site_id, visitor_id), "SK": keys.session_sk(session_id)}
             ),
-            ConsistentRead=True,
+            ConsistentRead=consistent,
         )
         item = answer.get("Item")
         return session_from_item(dynamo.from_item(item)) if item else None

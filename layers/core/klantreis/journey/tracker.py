@@ -17,10 +17,11 @@ from pydantic import ValidationError
 
 from klantreis import keys
 from klantreis.errors import BadRequest, ConcurrentUpdate, PayloadTooLarge, Throttled, ValidationFailed
-from klantreis.journey.events import BatchEnvelope, ClientInfo, TrackedEvent, corrected_timestamp
+from klantreis.journey.events import BatchEnvelope, TrackedEvent, corrected_timestamp
 from klantreis.journey.session import JOURNEY_FLUSH_BYTES, SessionFold, SessionState
 from klantreis.journey.store import JourneyChunk, SessionStore
 from klantreis.sites import Site
+from klantreis.useragent import ClientInfo
 
 MAX_FUTURE = timedelta(days=1)
 MAX_ATTEMPTS = 6
@@ -130,7 +131,11 @@ class Tracker:
 
         retention = timedelta(days=site.journey_retention_days or self._limits.retention_days)
         for attempt in range(MAX_ATTEMPTS):
-            stored = self._store.get(site.site_id, envelope.visitor_id, envelope.session_id)
+            # The first read may be eventually consistent (half the cost): a stale read loses the
+            # conditional write below and the retry reads consistently.
+            stored = self._store.get(
+                site.site_id, envelope.visitor_id, envelope.session_id, consistent=attempt > 0
+            )
             state = (
                 stored.model_copy(deep=True) if stored else self._new_session(site, envelope, timely, client)
             )
