@@ -10,33 +10,9 @@ from pydantic import ValidationError
 from klantreis.auth import Principal, authenticate_widget, principal_from_claims
 from klantreis.errors import Forbidden, Unauthorized
 from klantreis.sites import PageTypeRule, Site, SiteDirectory, normalize_origin
+from tests.fakes import InMemorySiteStore
 
 SITE = Site(site_id="demo", name="Demo", allowed_origins=["https://Shop.example/", "http://127.0.0.1:3000"])
-
-
-class CountingSiteStore:
-    """A fake SiteStore that counts lookups."""
-
-    def __init__(self, sites: dict[str, Site], site_keys: dict[str, str]) -> None:
-        self.sites = sites
-        self.site_keys = site_keys
-        self.lookups = 0
-
-    def get(self, site_id: str) -> Site | None:
-        return self.sites.get(site_id)
-
-    def site_id_for_key(self, site_key: str) -> str | None:
-        self.lookups += 1
-        return self.site_keys.get(site_key)
-
-    def put(self, site: Site) -> None:
-        self.sites[site.site_id] = site
-
-    def add_key(self, site_id: str, site_key: str) -> None:
-        self.site_keys[site_key] = site_id
-
-    def revoke_key(self, site_key: str) -> bool:
-        return self.site_keys.pop(site_key, None) is not None
 
 
 @pytest.mark.parametrize(
@@ -89,20 +65,26 @@ def test_local_day() -> None:
     assert SITE.local_day(datetime(2026, 6, 30, 22, 30, tzinfo=UTC)) == "2026-07-01"
 
 
+def store_with(site: Site, site_key: str) -> InMemorySiteStore:
+    store = InMemorySiteStore(site)
+    store.add_key(site.site_id, site_key)
+    return store
+
+
 def test_directory_caches_lookups_for_a_while() -> None:
-    store = CountingSiteStore({"demo": SITE}, {"k": "demo"})
+    store = store_with(SITE, "demo-site-key")
     now = [0.0]
     directory = SiteDirectory(store, ttl_seconds=60, clock=lambda: now[0])
-    assert directory.site_for_key("k") == SITE
-    assert directory.site_for_key("k") == SITE
-    assert store.lookups == 1
-    store.revoke_key("k")
+    assert directory.site_for_key("demo-site-key") == SITE
+    assert directory.site_for_key("demo-site-key") == SITE
+    assert store.lookups == 2, "one key lookup and one site read, then nothing"
+    store.revoke_key("demo-site-key")
     now[0] = 61
-    assert directory.site_for_key("k") is None
+    assert directory.site_for_key("demo-site-key") is None
 
 
 def test_directory_is_bounded() -> None:
-    store = CountingSiteStore({}, {})
+    store = InMemorySiteStore()
     directory = SiteDirectory(store, ttl_seconds=60, max_entries=2, clock=lambda: 0.0)
     for key in ("a", "b", "c", "a"):
         directory.site_for_key(key)
@@ -110,7 +92,7 @@ def test_directory_is_bounded() -> None:
 
 
 def widget(headers: dict[str, str]) -> Site:
-    directory = SiteDirectory(CountingSiteStore({"demo": SITE}, {"demo-site-key": "demo"}), 60)
+    directory = SiteDirectory(store_with(SITE, "demo-site-key"), 60)
     return authenticate_widget(directory, headers)
 
 
