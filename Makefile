@@ -22,6 +22,8 @@ help:
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
+	@echo "make train    retrain the purchase-propensity model (CSV=..., OUT=...)"
+	@echo "make evaluate CSV=path  score the shipped model on a labelled CSV"
 
 $(STAMP): pyproject.toml layers/deps/requirements.txt
 	@set -euo pipefail; \
@@ -106,6 +108,26 @@ ci:
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+# The purchase-propensity model. `train` is an operator tool: it adds the pinned `train` group
+# (scikit-learn) to the same .venv and writes the JSON the functions score in pure Python.
+# `evaluate` needs only the dev venv: it scores the shipped model on CSV and fits nothing.
+TRAIN_STAMP := $(VENV)/.installed-train
+TRAIN_CSV   := ../shared/data/online_shoppers_train.csv
+OUT         ?= layers/core/klantreis/engagement/default_model.json
+
+.PHONY: train evaluate
+
+$(TRAIN_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet --group train
+	touch $(TRAIN_STAMP)
+
+train: $(TRAIN_STAMP)
+	$(PY) infra/scripts/train.py --csv "$(or $(CSV),$(TRAIN_CSV))" --out "$(OUT)"
+
+evaluate: $(STAMP)
+	@if [ -z "$(CSV)" ]; then echo "usage: make evaluate CSV=path/to/sessions.csv" >&2; exit 2; fi
+	@$(PY) infra/scripts/evaluate.py "$(CSV)"
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
