@@ -72,7 +72,8 @@ def cold_start(runs: int) -> dict[str, Any]:
     print(table(["function", "median", "min", "max", "vs baseline", "goal <=1.2x"], rows))
     print('baseline = `import boto3; boto3.client("dynamodb")`; functions = handler import + settings +')
     print("klantreis.dynamo.client() + first-use services (track: tracker, site_directory; aggregate:")
-    print("counter_store). Interpreter start-up not included; warm bytecode caches; no network.")
+    print("counter_store; engage: decider with the default model, site_directory). Interpreter start-up")
+    print("not included; warm bytecode caches; no network.")
     components = [[name, f["median_ms"], f"{f['ratio']:.2f}x"] for name, f in measured["components"].items()]
     print("\nParts measured alone the same way, for reference (they overlap):")
     print(table(["part", "median", "vs baseline"], components))
@@ -174,6 +175,48 @@ def throughput(batchings: dict[str, Any]) -> dict[str, Any]:
     return results
 
 
+# --------------------------------------------------------------------------- (d)
+def decide() -> dict[str, Any]:
+    from bench import decide
+
+    _progress("decide: round trips against moto, CPU with in-memory fakes")
+    measured = decide.measure()
+    trips, cpu = measured["round_trips"], measured["cpu"]
+    heading("(d) Warm POST /v1/engagement/decide: DynamoDB round trips and handler CPU")
+    rows = [
+        [reason, figures["decisions"], round(sum(v for k, v in figures.items() if k != "decisions")
+                                              / figures["decisions"], 2),
+         ", ".join(f"{k} {v}" for k, v in figures.items() if k != "decisions")]
+        for reason, figures in trips["requests_by_reason"].items()
+    ]  # fmt: skip
+    print(table(["reason (moto)", "decisions", "requests each", "requests"], rows))
+    refreshes = trips["cache_refreshes"] or "none"
+    print(
+        f"round trips of the decision itself: mean {trips['mean']}, max {trips['max']} "
+        f"(goal <= {trips['goal']}); cache refreshes over the {trips['seconds']} s run: {refreshes}"
+    )
+    print("(moto spends ~0.2 s per decision, so the 30/60 s caches expire during the run; deployed, a")
+    print("refresh is one extra request per site per cache period, not per decision.)")
+    print(
+        table(
+            ["handler CPU (fakes)", "decisions", "p50 ms", "p99 ms", "max ms", "goal p99"],
+            [
+                [
+                    "warm",
+                    cpu["decisions"],
+                    cpu["p50_ms"],
+                    cpu["p99_ms"],
+                    cpu["max_ms"],
+                    f"<= {cpu['goal_p99_ms']}",
+                ]
+            ],
+        )
+    )
+    print("CPU = thread_time of the whole handler (resolver, validation, widget auth, features, model,")
+    print(f"rules, caps, recording) with DynamoDB replaced by tests/fakes.py; reasons {cpu['reasons']}.")
+    return measured
+
+
 # --------------------------------------------------------------------------- summary
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
@@ -235,6 +278,17 @@ def summary(results: dict[str, Any]) -> str:
             )
             + " (moto figures include moto's own work)."
         )
+    measured = results.get("decide")
+    if measured:
+        trips, cpu = measured["round_trips"], measured["cpu"]
+        trips_met = "met" if trips["max"] <= trips["goal"] else "missed"
+        cpu_met = "met" if cpu["p99_ms"] <= cpu["goal_p99_ms"] else "missed"
+        lines.append(
+            f"- Warm decide: at most {trips['max']} DynamoDB round trips (mean {trips['mean']}; goal <= "
+            f"{trips['goal']}: {trips_met}), plus cache refreshes {trips['cache_refreshes'] or 'none'} in "
+            f"{trips['seconds']} s of moto; handler CPU p50 {cpu['p50_ms']} ms, p99 {cpu['p99_ms']} ms "
+            f"without DynamoDB (goal p99 <= {cpu['goal_p99_ms']} ms: {cpu_met})."
+        )
     return "\n".join(lines)
 
 
@@ -256,12 +310,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per function for (a)")
     parser.add_argument(
         "--only",
-        choices=["cold", "capacity", "throughput"],
+        choices=["cold", "capacity", "throughput", "decide"],
         action="append",
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ["cold", "capacity", "throughput"])
+    parts = set(args.only or ["cold", "capacity", "throughput", "decide"])
     started = time.perf_counter()
 
     from klantreis_local import runtime
@@ -305,6 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["capacity"] = capacity(batchings, expected)
     if "throughput" in parts:
         results["throughput"] = throughput(batchings)
+    if "decide" in parts:
+        results["decide"] = decide()
     results["seconds"] = round(time.perf_counter() - started, 1)
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -45,6 +45,9 @@ FIRST_USE: dict[str, str] = {
         "from track import dependencies\ndependencies.tracker()\ndependencies.site_directory()\n"
     ),
     "track.aggregate": "from track import aggregate\naggregate.counter_store()\n",
+    "engage.handler": (
+        "from engage import dependencies\ndependencies.decider()\ndependencies.site_directory()\n"
+    ),
 }
 """What a function builds on its first request, beyond settings and the client."""
 

@@ -71,7 +71,7 @@ def capacity(batches: list[rees46.Batch], expected: rees46.Expected) -> dict[str
     import boto3
 
     from klantreis import dynamo
-    from klantreis.journey.counters import DynamoCounterStore
+    from klantreis.journey.counters import SESSION_COUNTERS, DynamoCounterStore
     from klantreis_local import runtime
 
     with runtime.local_dynamodb(TABLE) as db, quiet(), faster_moto():
@@ -83,12 +83,16 @@ def capacity(batches: list[rees46.Batch], expected: rees46.Expected) -> dict[str
         stream = runtime.StreamPump(db, TABLE)
         records = stream.drain()
         counters = DynamoCounterStore(db, TABLE)
-        counted = {day: counters.day_totals(rees46.SITE_ID, day) for day in expected.days}
+        counted = {
+            day: {name: value for name, value in counters.day_totals(rees46.SITE_ID, day).items()
+                  if name in SESSION_COUNTERS}
+            for day in expected.days
+        }  # fmt: skip
 
     events = outcome.accepted
     handler, aggregation = meter.tallies["handler"], meter.tallies["aggregation"]
-    transactions = aggregation.requests.get("TransactWriteItems", 0)
-    wcu_per_invocation = aggregation.total_wcu / transactions if transactions else 0.0
+    # Per invocation of the aggregation (its daily counters and page statistics together).
+    wcu_per_invocation = aggregation.total_wcu / stream.invocations if stream.invocations else 0.0
     total_wcu = handler.total_wcu + aggregation.total_wcu
     return {
         "batches": outcome.batches,

@@ -111,3 +111,21 @@ class FakeContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return 10_000
+
+
+def constant_model(raw: float) -> bytes:
+    """A propensity model JSON whose one tree is a single leaf: every session scores
+    logistic(raw)."""
+    from tests.unit.test_model import tiny_model_document
+
+    document = tiny_model_document()
+    document["trees"] = {
+        "roots": [0],
+        "feature": [-1],
+        "threshold": [0],
+        "left": [-1],
+        "right": [-1],
+        "value": [raw],
+    }
+    document["base_score"] = 0.0
+    return json.dumps(document).encode()

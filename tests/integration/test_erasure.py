@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import Site
@@ -61,12 +62,27 @@ def track_a_long_journey(visitor_id: str) -> None:
     )
 
 
+def decide_and_reject(visitor_id: str, session_id: str) -> str:
+    """Decision, offer and engagement state about the visitor: an offer she rejects."""
+    body = {"visitor_id": visitor_id, "session_id": session_id, "idle_seconds": 30}
+    answer = engage(api_event("POST", "/v1/engagement/decide", body=body, headers=WIDGET), FakeContext())
+    offer_id: str = json.loads(answer["body"])["offer_id"]
+    response = api_event(
+        "POST", f"/v1/engagement/offers/{offer_id}/response", body={"response": "rejected"}, headers=WIDGET,
+        path_parameters={"offer_id": offer_id}, resource="/v1/engagement/offers/{offer_id}/response",
+    )  # fmt: skip
+    assert engage(response, FakeContext())["statusCode"] == 200
+    return offer_id
+
+
 def test_nothing_of_the_visitor_remains(
     demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump
 ) -> None:
-    # given a visitor with two sessions, journey chunks, counters, and an item about her elsewhere
+    # given a visitor with two sessions, journey chunks, counters, an engagement decision, an offer
+    # she rejected (kept under the offer's own key) and another item about her elsewhere
     track_a_long_journey(VISITOR)
     track_a_long_journey("bram")
+    offer_id = decide_and_reject(VISITOR, "s-2")
     stream.drain()
     dynamodb.put_item(
         TableName=table_name,
@@ -82,6 +98,8 @@ def test_nothing_of_the_visitor_remains(
     state = DynamoSessionStore(dynamodb, table_name).get("demo", VISITOR, "s-1")
     assert state is not None
     assert state.journey_chunks, "the long session should have journey chunks"
+    offer_key = dynamo.to_item({"PK": keys.offer_pk("demo", offer_id), "SK": keys.OFFER})
+    assert "Item" in dynamodb.get_item(TableName=table_name, Key=offer_key), "the offer is stored"
     assert items_mentioning(dynamodb, table_name, VISITOR)
 
     # when an operator of the site erases her

@@ -20,7 +20,7 @@ import pytest
 from bench.moto_speedup import faster_moto
 from bench.rees46 import SITE_ID, Expected, expected_totals, load, seed_site, widget_batches
 from bench.replay import replay
-from klantreis.journey.counters import DynamoCounterStore
+from klantreis.journey.counters import SESSION_COUNTERS, DynamoCounterStore
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import DynamoSessionStore
 from klantreis_local.runtime import StreamPump, streams_client
@@ -58,8 +58,10 @@ def expected_facts(expected: Expected) -> dict[str, Facts | None]:
 
 
 def day_totals(dynamodb: Any, table_name: str, expected: Expected) -> dict[str, dict[str, float]]:
+    """The session counters of each day (the file says nothing about engagement decisions)."""
     counters = DynamoCounterStore(dynamodb, table_name)
-    return {day: counters.day_totals(SITE_ID, day) for day in expected.days}
+    totals = {day: counters.day_totals(SITE_ID, day) for day in expected.days}
+    return {day: {name: values[name] for name in SESSION_COUNTERS} for day, values in totals.items()}
 
 
 def abandonment(totals: dict[str, float]) -> float:

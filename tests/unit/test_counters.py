@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from klantreis.dynamo import to_item
 from klantreis.journey.counters import (
-    COUNTERS,
+    SESSION_COUNTERS,
     batch_marker,
     day_indicators,
     deltas_from_stream,
@@ -142,5 +142,5 @@ def test_summed_deltas_equal_what_the_final_state_implies(
     for day, tally in states[-1].items():
         expected = day_indicators(tally, returning)
         got = total.get(("demo", day), {})
-        for name in COUNTERS:
+        for name in SESSION_COUNTERS:
             assert abs(got.get(name, 0) - expected[name]) < 1e-6, name

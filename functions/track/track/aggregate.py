@@ -1,5 +1,6 @@
 """Lambda entry point of the counter aggregation: DynamoDB stream records of session items in,
-daily counters out (exactly once per batch; see klantreis.journey.counters)."""
+daily counters and per-page statistics out (each exactly once per batch; see
+klantreis.journey.counters and klantreis.journey.pages)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from klantreis import dynamo
+from klantreis.journey import pages
 from klantreis.journey.counters import CounterStore, DynamoCounterStore, batch_marker, deltas_from_stream
 from klantreis.observability import logger, metrics
 from klantreis.settings import get_settings
@@ -25,9 +27,23 @@ def counter_store() -> CounterStore:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     records = event.get("Records", [])
     deltas = deltas_from_stream(records)
-    applied = bool(deltas) and counter_store().add_once(batch_marker(records), deltas, int(time.time()))
+    marker, now = batch_marker(records), int(time.time())
+    applied = bool(deltas) and counter_store().add_once(marker, deltas, now)
+    # Not cached: both are cheap to build, and the chunk reader's cache is per batch.
+    table = get_settings().table_name
+    page_deltas = pages.deltas_from_stream(records, pages.DynamoChunkReader(dynamo.client(), table))
+    pages_applied = bool(page_deltas) and pages.DynamoPageStatsWriter(dynamo.client(), table).add_once(
+        marker, page_deltas, now
+    )
     metrics.add_metric(name="StreamRecords", unit="Count", value=len(records))
     logger.info(
-        "stream batch counted", extra={"records": len(records), "days": len(deltas), "applied": applied}
+        "stream batch counted",
+        extra={
+            "records": len(records),
+            "days": len(deltas),
+            "applied": applied,
+            "page_sites": len(page_deltas),
+            "pages_applied": pages_applied,
+        },
     )
     return {"records": len(records), "days": len(deltas)}

@@ -43,7 +43,7 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     dynamo.client.cache_clear()
     dynamo._serializers.cache_clear()
-    for module_name in ("track.dependencies",):
+    for module_name in ("track.dependencies", "engage.dependencies"):
         import importlib
 
         module = importlib.import_module(module_name)
@@ -119,6 +119,8 @@ class StreamPump:
         self._shards: dict[str, _Shard] = {}
         self._lock = threading.Lock()
         self.records_delivered = 0
+        self.invocations = 0
+        """Batches handed to the stream functions (Lambda invocations, one per consumer)."""
 
     def drain(self) -> int:
         """Delivers every record written so far; returns how many."""
@@ -133,6 +135,7 @@ class StreamPump:
                     consumer(event, _StreamContext())
                 delivered += len(batch)
                 self.records_delivered += len(batch)
+                self.invocations += 1
 
     def _next_batch(self) -> list[dict[str, Any]]:
         description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
@@ -189,8 +192,12 @@ DEMO_SITE_KEY = "demo-site-key"
 
 def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
     """The contract's demo: site `demo` with key `demo-site-key`, its local origin, and the agents
-    mirjam and sven (the operator `ops` exists as a token subject only)."""
+    mirjam and sven (the operator `ops` exists as a token subject only). Its opening hours are
+    open all week, its holdout share is 10%, and its rules (the web-shop defaults) offer a chat to
+    a visitor like Anna."""
     from klantreis.agents import AgentProfile, DynamoAgentStore
+    from klantreis.engagement.config import EngagementConfig, OpeningHours
+    from klantreis.engagement.store import DynamoEngagementSettingsStore
     from klantreis.sites import DynamoSiteStore, Site
 
     sites = DynamoSiteStore(dynamodb, table_name)
@@ -204,6 +211,10 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
         )
     )
     sites.add_key(DEMO_SITE, DEMO_SITE_KEY)
+    engagement = DynamoEngagementSettingsStore(dynamodb, table_name)
+    engagement.put_hours(DEMO_SITE, OpeningHours.always_open("Europe/Amsterdam"))
+    demo_rules = EngagementConfig.webshop_default().model_copy(update={"holdout_share": 0.10})
+    engagement.put_config(DEMO_SITE, demo_rules)
     agents = DynamoAgentStore(dynamodb, table_name)
     agents.put(
         AgentProfile(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -24,6 +25,18 @@ class AgentProfile(BaseModel):
     max_chats: int = Field(2, ge=1, le=20)
     discount_mandate_percent: float = Field(0, ge=0, le=100)
     status: AgentStatus = "offline"
+    active_chats: int = Field(0, ge=0)
+    """Chats the agent is in now (routing maintains it); free capacity is max_chats above it."""
+    last_seen_at: datetime | None = None
+    """When the agent's console last reported in (routing maintains it)."""
+
+    def can_take(self, category: str | None) -> bool:
+        """Available, free capacity, and the category among theirs (any category when None)."""
+        return (
+            self.status == "available"
+            and self.active_chats < self.max_chats
+            and (category is None or category in self.categories)
+        )
 
 
 class DynamoAgentStore:
@@ -35,7 +48,11 @@ class DynamoAgentStore:
         self._db.put_item(
             TableName=self._table,
             Item=dynamo.to_item(
-                {"PK": keys.site_pk(agent.site_id), "SK": keys.agent_sk(agent.agent_id), **agent.model_dump()}
+                {
+                    "PK": keys.site_pk(agent.site_id),
+                    "SK": keys.agent_sk(agent.agent_id),
+                    **agent.model_dump(mode="json"),
+                }
             ),
         )
 

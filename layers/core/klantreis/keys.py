@@ -7,10 +7,16 @@ two different (site, id) pairs can map to the same key.
 |----------------------|-------------------------------|----------------------------------|
 | site profile         | SITE#{site}                   | PROFILE                          |
 | agent profile        | SITE#{site}                   | AGENT#{agent}                    |
+| engagement rules     | SITE#{site}                   | ENGAGEMENT#CONFIG                |
+| opening hours        | SITE#{site}                   | ENGAGEMENT#HOURS                 |
+| site's own model     | SITE#{site}                   | MODEL                            |
 | site key             | SITEKEY#{sha256(key)}         | SITEKEY                          |
 | session state        | SITE#{site}#V#{visitor}       | SESSION#{session}                |
 | journey chunk        | SITE#{site}#V#{visitor}       | JOURNEY#{session}#{n:05d}#{tok}  |
 | daily counter shard  | SITE#{site}#DAY#{yyyy-mm-dd}  | COUNTER#{shard}                  |
+| engagement state     | SITE#{site}#V#{visitor}       | ENGAGEMENT#STATE                 |
+| engagement decision  | SITE#{site}#V#{visitor}       | DECISION#{iso time}#{id}         |
+| chat offer           | SITE#{site}#OFFER#{offer}     | OFFER (GSI1PK = visitor's PK)    |
 
 Everything about one visitor lives in the visitor's partition; items about a visitor that must
 live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1.
@@ -28,6 +34,12 @@ SESSION_PREFIX = "SESSION#"
 JOURNEY_PREFIX = "JOURNEY#"
 COUNTER_PREFIX = "COUNTER#"
 AGENT_PREFIX = "AGENT#"
+ENGAGEMENT_STATE = "ENGAGEMENT#STATE"
+DECISION_PREFIX = "DECISION#"
+OFFER = "OFFER"
+ENGAGEMENT_CONFIG = "ENGAGEMENT#CONFIG"
+ENGAGEMENT_HOURS = "ENGAGEMENT#HOURS"
+SITE_MODEL = "MODEL"
 
 
 def site_pk(site_id: str) -> str:
@@ -76,3 +88,19 @@ def day_pk(site_id: str, day: str) -> str:
 
 def counter_sk(shard: str) -> str:
     return f"{COUNTER_PREFIX}{shard}"
+
+
+def decision_sk(at_iso: str, decision_id: str) -> str:
+    return f"{DECISION_PREFIX}{at_iso}#{decision_id}"
+
+
+def offer_pk(site_id: str, offer_id: str) -> str:
+    return f"SITE#{site_id}#OFFER#{offer_id}"
+
+
+def parse_offer_pk(partition_key: str) -> tuple[str, str]:
+    """(site_id, offer_id) of an offer's partition key."""
+    prefix, site_id, marker, offer_id = partition_key.split("#", 3)
+    if prefix != "SITE" or marker != "OFFER":
+        raise ValueError(f"not an offer partition key: {partition_key!r}")
+    return site_id, offer_id

@@ -4,7 +4,7 @@ holdout share and frequency caps — what operators set through the API."""
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -137,8 +137,28 @@ class FrequencyCaps(BaseModel):
     """Offers to one visitor per day (site time zone) at most."""
 
 
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    """The n-th given weekday (Monday 0) of a month."""
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def default_special_days(year: int) -> list[date]:
+    """The Dutch retail calendar: Valentijnsdag, Moederdag (2nd Sunday of May), Vaderdag (3rd
+    Sunday of June), Black Friday (the Friday after the 4th Thursday of November), Sinterklaas
+    and Kerst — the gift days the UCI data's SpecialDay column measures closeness to."""
+    return [
+        date(year, 2, 14),
+        _nth_weekday(year, 5, 6, 2),
+        _nth_weekday(year, 6, 6, 3),
+        _nth_weekday(year, 11, 3, 4) + timedelta(days=1),
+        date(year, 12, 5),
+        date(year, 12, 25),
+    ]
+
+
 class EngagementConfig(BaseModel):
-    """The site's proactive-chat rules, holdout share and frequency caps."""
+    """The site's proactive-chat rules, holdout share, frequency caps and calendar."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -146,6 +166,14 @@ class EngagementConfig(BaseModel):
     holdout_share: float = Field(0.10, ge=0.0, le=0.5)
     """Share of visitors never offered (the baseline for uplift); deterministic per visitor."""
     caps: FrequencyCaps = Field(default_factory=FrequencyCaps)
+    special_days: list[date] | None = Field(None, max_length=200)
+    """The site's special (gift) days; unset: the Dutch retail calendar of every year."""
+
+    def special_days_near(self, today: date) -> list[date]:
+        """Special days that can matter today (the features look up to two weeks ahead)."""
+        if self.special_days is not None:
+            return list(self.special_days)
+        return [*default_special_days(today.year), *default_special_days(today.year + 1)]
 
     @field_validator("rules")
     @classmethod

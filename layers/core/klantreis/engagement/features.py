@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Protocol
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from klantreis.engagement.model import SessionFeatures
-from klantreis.journey.session import PAGE_DWELL_CAP, SessionState, Stage
+from klantreis.journey.pages import page_key
+from klantreis.journey.session import SessionState, Stage
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "June", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UCI_PAGE_TYPES = ("administrative", "informational", "product_related")
@@ -42,15 +42,6 @@ class SitePageStats:
 
 class PageStatsSource(Protocol):
     def for_site(self, site_id: str) -> SitePageStats: ...
-
-
-def page_key(url: str | None = None, product_id: str | None = None) -> str | None:
-    """Product pages by product (`product:b-39`), others by URL path without query."""
-    if product_id:
-        return f"product:{product_id}"
-    if url:
-        return urlsplit(url).path or "/"
-    return None
 
 
 def page_keys(state: SessionState) -> list[str]:
@@ -85,17 +76,15 @@ def session_features(
     timezone: str,
     special_days: list[date],
 ) -> SessionFeatures:
-    local = now.astimezone(ZoneInfo(timezone))
+    # As in the UCI data (Google Analytics), the page the visitor is on has no duration yet, and
+    # the session's date is that of its first event.
+    local = state.first_at.astimezone(ZoneInfo(timezone))
     counts = dict.fromkeys(UCI_PAGE_TYPES, 0)
     seconds = dict.fromkeys(UCI_PAGE_TYPES, 0.0)
     for kind, page_stats in state.page_types.items():
         target = kind if kind in counts else "product_related"
         counts[target] += page_stats.views
         seconds[target] += page_stats.seconds
-    if state.last_page_at is not None and state.last_page_type is not None:
-        # The page the visitor is on counts up to now, as GA counts it when they move on.
-        on_page = min(max(now - state.last_page_at, timedelta(0)), PAGE_DWELL_CAP).total_seconds()
-        seconds[state.last_page_type if state.last_page_type in seconds else "product_related"] += on_page
     metrics = [stats.lookup(key) for key in page_keys(state)] or [PageMetrics()]
     return SessionFeatures(
         administrative=counts["administrative"],

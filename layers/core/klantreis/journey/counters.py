@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
@@ -21,7 +21,7 @@ from botocore.exceptions import ClientError
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate
 
-COUNTERS = (
+SESSION_COUNTERS = (
     "sessions",
     "new_visitor_sessions",
     "cart_sessions",
@@ -31,6 +31,24 @@ COUNTERS = (
     "purchases",
     "revenue",
 )
+BLOCKING_REASONS = ("no_consent", "bot", "not_qualified", "outside_hours", "no_agent", "capped")
+FUNNEL_COUNTERS = (
+    "decisions",
+    "qualified",
+    "offers",
+    "offered_sessions",
+    "holdout_decisions",
+    "holdout_sessions",
+    *(f"blocked_{reason}" for reason in BLOCKING_REASONS),
+    "offers_accepted",
+    "offers_rejected",
+    "offers_ignored",
+    "chats_started",
+    "chats_converted",
+)
+"""The engagement funnel from decision and offer items (see `funnel_deltas`). `chats_started` and
+`chats_converted` are counted once conversations exist; until then they stay 0."""
+COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
 MARKER_TTL_SECONDS = 3 * 24 * 3600
 MAX_TRANSACTION_ITEMS = 100
@@ -75,6 +93,44 @@ def session_deltas(
     return deltas
 
 
+def funnel_deltas(
+    sort_key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
+) -> dict[str, float]:
+    """Funnel changes from a decision item (counted when written) or an offer item (counted when
+    the visitor's response arrives), on the site's local day stored in the item."""
+    if not new:
+        return {}
+    if sort_key.startswith(keys.DECISION_PREFIX):
+        if old:
+            return {}  # decisions are written once; a rewrite is not a new decision
+        reason = str(new.get("reason", ""))
+        change = {"decisions": 1.0}
+        if new.get("qualified"):
+            change["qualified"] = 1.0
+        if reason == "qualified":
+            change["offers"] = 1.0
+            if new.get("first_in_session"):
+                change["offered_sessions"] = 1.0
+        elif reason == "holdout":
+            change["holdout_decisions"] = 1.0
+            if new.get("first_in_session"):
+                change["holdout_sessions"] = 1.0
+        elif reason in BLOCKING_REASONS:
+            change[f"blocked_{reason}"] = 1.0
+        return change
+    if sort_key == keys.OFFER:
+        response = new.get("response")
+        if response and not (old or {}).get("response") and f"offers_{response}" in FUNNEL_COUNTERS:
+            return {f"offers_{response}": 1.0}
+    return {}
+
+
+def _funnel_site(partition_key: str, sort_key: str) -> str:
+    if sort_key == keys.OFFER:
+        return keys.parse_offer_pk(partition_key)[0]
+    return keys.parse_visitor_pk(partition_key)[0]
+
+
 def merge(into: dict[DayKey, dict[str, float]], more: Mapping[DayKey, Mapping[str, float]]) -> None:
     for day_key, change in more.items():
         target = into.setdefault(day_key, defaultdict(float))
@@ -83,19 +139,27 @@ def merge(into: dict[DayKey, dict[str, float]], more: Mapping[DayKey, Mapping[st
 
 
 def deltas_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[DayKey, dict[str, float]]:
-    """Sums the deltas of a batch of DynamoDB stream records (Lambda event format)."""
+    """Sums the deltas of a batch of DynamoDB stream records (Lambda event format): session
+    items, and the engagement funnel's decision and offer items."""
     total: dict[DayKey, dict[str, float]] = {}
     for record in records:
         if record.get("eventName") not in ("INSERT", "MODIFY"):
             continue
         change = record.get("dynamodb", {})
         item_keys = change.get("Keys", {})
-        if not item_keys.get("SK", {}).get("S", "").startswith(keys.SESSION_PREFIX):
+        sort_key: str = item_keys.get("SK", {}).get("S", "")
+        is_session = sort_key.startswith(keys.SESSION_PREFIX)
+        if not (is_session or sort_key.startswith(keys.DECISION_PREFIX) or sort_key == keys.OFFER):
             continue
-        site_id, _ = keys.parse_visitor_pk(item_keys["PK"]["S"])
         old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
         new = dynamo.from_item(change["NewImage"]) if change.get("NewImage") else None
-        merge(total, session_deltas(site_id, old, new))
+        if is_session:
+            site_id, _ = keys.parse_visitor_pk(item_keys["PK"]["S"])
+            merge(total, session_deltas(site_id, old, new))
+            continue
+        funnel = funnel_deltas(sort_key, old, new)
+        if funnel and new and new.get("day"):
+            merge(total, {(_funnel_site(item_keys["PK"]["S"], sort_key), str(new["day"])): funnel})
     return total
 
 
@@ -105,6 +169,42 @@ def batch_marker(records: Iterable[Mapping[str, Any]]) -> str:
         digest.update(str(record.get("eventID", "")).encode())
         digest.update(str(record.get("dynamodb", {}).get("SequenceNumber", "")).encode())
     return digest.hexdigest()
+
+
+def marker_put(table: str, marker: str, now: int) -> dict[str, Any]:
+    """The transaction action that records a stream batch (part) as applied."""
+    return {
+        "Put": {
+            "TableName": table,
+            "Item": dynamo.to_item(
+                {"PK": f"STREAMBATCH#{marker}", "SK": "MARKER", "expires_at": now + MARKER_TTL_SECONDS}
+            ),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def apply_once(
+    dynamodb: Any, table: str, marker: str, actions: Sequence[Mapping[str, Any]], now: int
+) -> bool:
+    """Writes `actions` exactly once per `marker`: in transactions of at most 99 actions, each with
+    the marker item of its part (`{marker}#{part}`, condition `attribute_not_exists`). A part whose
+    marker exists was applied by an earlier attempt of the same batch and is skipped; a failed
+    transaction applied nothing. The actions must be built in the same order on every attempt.
+    True if any part was applied now."""
+    per_transaction = MAX_TRANSACTION_ITEMS - 1
+    applied_any = False
+    for part, start in enumerate(range(0, len(actions), per_transaction)):
+        transaction = [marker_put(table, f"{marker}#{part}", now), *actions[start : start + per_transaction]]
+        try:
+            dynamodb.transact_write_items(TransactItems=transaction)
+            applied_any = True
+        except ClientError as exc:
+            translated = dynamo.translate(exc)
+            if isinstance(translated, ConcurrentUpdate):
+                continue  # this part was applied by an earlier attempt of the same batch
+            raise translated from exc
+    return applied_any
 
 
 class CounterStore(Protocol):
@@ -122,35 +222,8 @@ class DynamoCounterStore:
         self._slots = slots
 
     def add_once(self, marker: str, deltas: Mapping[DayKey, Mapping[str, float]], now: int) -> bool:
-        day_keys = sorted(deltas)
-        per_transaction = MAX_TRANSACTION_ITEMS - 1
-        applied_any = False
-        for part, start in enumerate(range(0, max(len(day_keys), 1), per_transaction)):
-            part_keys = day_keys[start : start + per_transaction]
-            if not part_keys:
-                break
-            actions = [self._marker_put(f"{marker}#{part}", now)]
-            actions += [self._counter_add(site_id, day, deltas[(site_id, day)]) for site_id, day in part_keys]
-            try:
-                self._db.transact_write_items(TransactItems=actions)
-                applied_any = True
-            except ClientError as exc:
-                translated = dynamo.translate(exc)
-                if isinstance(translated, ConcurrentUpdate):
-                    continue  # this part was counted by an earlier attempt of the same batch
-                raise translated from exc
-        return applied_any
-
-    def _marker_put(self, marker: str, now: int) -> dict[str, Any]:
-        return {
-            "Put": {
-                "TableName": self._table,
-                "Item": dynamo.to_item(
-                    {"PK": f"STREAMBATCH#{marker}", "SK": "MARKER", "expires_at": now + MARKER_TTL_SECONDS}
-                ),
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        actions = [self._counter_add(site_id, day, deltas[(site_id, day)]) for site_id, day in sorted(deltas)]
+        return apply_once(self._db, self._table, marker, actions, now)
 
     def _counter_add(self, site_id: str, day: str, change: Mapping[str, float]) -> dict[str, Any]:
         names = sorted(change)

@@ -1,0 +1,98 @@
+"""Operator routes of the engage function: a site's opening hours and engagement rules (rules,
+holdout share, frequency caps). Only an operator of the site in the path may read or change them.
+
+Powertools validates the path and the body before a route runs, so a malformed request answers
+422 (400 for bad JSON) whoever sends it; a well-formed one then needs the site's operator (401
+without claims, 403 for an agent or another site's operator). Validation looks at the request
+alone, never at stored data, so the order reveals nothing about another site.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from engage import dependencies
+from engage.resolver import app
+from klantreis.api import current_principal
+from klantreis.engagement.config import EngagementConfig, OpeningHours
+from klantreis.errors import NotFound
+from klantreis.keys import ID_PATTERN
+from klantreis.observability import logger, metrics
+from klantreis.sites import Site
+
+SitePath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The site (web shop).")]
+TAGS = ["engagement settings"]
+
+
+def _operators_site(site_id: str) -> Site:
+    """The site in the path, after checking that the caller is one of its operators."""
+    current_principal(app).require("operator").require_site(site_id)
+    site = dependencies.site_store().get(site_id)
+    if site is None:
+        raise NotFound(f"unknown site {site_id!r}")
+    return site
+
+
+def _changed(site_id: str, what: str) -> None:
+    # This instance's `decide` sees the change at once; other instances within the cache time.
+    dependencies.engagement_settings().forget(site_id)
+    metrics.add_metric(name="EngagementSettingsChanged", unit="Count", value=1)
+    logger.info("engagement settings changed", extra={"site_id": site_id, "setting": what})
+
+
+@app.get(
+    "/v1/sites/<site_id>/opening-hours",
+    summary="The site's opening hours (operator)",
+    description="The stored hours, or the web-shop default (weekdays 08-21, weekends 09-17, in the "
+    "site's time zone) while none are stored.",
+    tags=TAGS,
+)
+def get_opening_hours(site_id: SitePath) -> OpeningHours:
+    site = _operators_site(site_id)
+    stored = dependencies.settings_store().get_hours(site.site_id)
+    return stored if stored is not None else OpeningHours.webshop_default(site.timezone)
+
+
+@app.put(
+    "/v1/sites/<site_id>/opening-hours",
+    summary="Set the site's opening hours (operator)",
+    description="Proactive chats are offered only while open. Weekly intervals in the given time "
+    "zone (the site's when left out), `[start, end)` with `24:00` as the end of a day; a missing or "
+    "empty day is closed; a dated exception replaces that day's hours (`[]`: closed).",
+    tags=TAGS,
+)
+def put_opening_hours(site_id: SitePath, hours: OpeningHours) -> OpeningHours:
+    site = _operators_site(site_id)
+    if "timezone" not in hours.model_fields_set:
+        hours = hours.model_copy(update={"timezone": site.timezone})
+    dependencies.settings_store().put_hours(site.site_id, hours)
+    _changed(site.site_id, "opening_hours")
+    return hours
+
+
+@app.get(
+    "/v1/sites/<site_id>/engagement-rules",
+    summary="The site's proactive-chat rules, holdout share and frequency caps (operator)",
+    description="The stored configuration, or the web-shop default while none is stored.",
+    tags=TAGS,
+)
+def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
+    site = _operators_site(site_id)
+    stored = dependencies.settings_store().get_config(site.site_id)
+    return stored if stored is not None else EngagementConfig.webshop_default()
+
+
+@app.put(
+    "/v1/sites/<site_id>/engagement-rules",
+    summary="Replace the site's proactive-chat rules, holdout share and frequency caps (operator)",
+    description="Among the enabled rules whose triggers all hold, the highest `priority` wins, the "
+    "earlier in `rules` on a tie. A session that has bought matches no rule.",
+    tags=TAGS,
+)
+def put_engagement_rules(site_id: SitePath, config: EngagementConfig) -> EngagementConfig:
+    site = _operators_site(site_id)
+    dependencies.settings_store().put_config(site.site_id, config)
+    _changed(site.site_id, "engagement_rules")
+    return config

@@ -1,0 +1,593 @@
+"""Per-page counters of a site's history, kept from the table's change stream: what bounce rate,
+exit rate and page value per page (klantreis.engagement.pagestats) are computed from, by Google
+Analytics' definitions (see docs/decisions.md, "Page statistics").
+
+Per page (`page_key`: products by id, other pages by URL path) six counters:
+
+- ``entrances``: sessions whose first page it was; ``bounces``: of those, sessions that have seen
+  exactly one page so far (bounce rate = bounces / entrances);
+- ``exits``: sessions whose current last page it is (exit rate = exits / views);
+- ``views`` and ``unique_views`` (sessions that viewed it); ``value``: revenue of sessions that
+  bought after viewing it (page value = value / unique views).
+
+Every counter is a sum over sessions of an indicator of the session's state, so the stream
+consumer adds, for each change of a session item, the indicator of the new image minus that of
+the old one (the same pattern as klantreis.journey.counters). The stored session is compact and
+its journey moves to chunk items once it passes 1 KB; the entries a write added are read from the
+new image or, when the write flushed them, from that chunk (immutable, read with BatchGetItem).
+
+Storage (partition ``SITE#{site}#PAGES``), written only by the stream consumer:
+
+- ``DELTA#{ms}#{marker}``: one item per stream batch and site, zlib-compressed JSON of the batch's
+  per-page changes, written in one transaction with a marker of the batch (exactly once; see
+  klantreis.journey.counters.apply_once). Cost: the compressed size, doubled.
+- ``SNAPSHOT``: every delta up to ``watermark`` folded, capped to the most viewed pages (site
+  totals keep everything), versioned. A consumer folds the deltas older than
+  ``FOLD_MARGIN_SECONDS`` once they weigh as much as the snapshot (or wait an hour), so the write
+  cost per event stays proportional to the changes, not to the number of pages a site has. What
+  is waiting is estimated in the consumer's memory, which costs no write.
+
+A reader sums the snapshot and the deltas after its watermark: two requests per site.
+
+This module imports nothing of the engagement package (its model and pydantic), so the stream
+consumer stays quick to start; `page_key` is the page keying the live features use.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import zlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+from botocore.exceptions import ClientError
+
+from klantreis import dynamo, keys
+from klantreis.errors import ConcurrentUpdate, Throttled
+from klantreis.journey.counters import apply_once
+
+FIELDS = ("entrances", "bounces", "exits", "views", "unique_views", "value")
+ENTRANCES, BOUNCES, EXITS, VIEWS, UNIQUE_VIEWS, VALUE = range(len(FIELDS))
+
+PageCounts = list[float]
+"""The six counters of one page, in `FIELDS` order."""
+SitePages = dict[str, PageCounts]
+"""page key → counters."""
+PageDeltas = dict[str, SitePages]
+"""site → page key → counter changes."""
+ChunkLookup = Callable[[str], list[dict[str, Any]] | None]
+"""Sort key of one of the session's journey chunks → its stored entries (None: gone)."""
+
+PAGES_SK_SNAPSHOT = "SNAPSHOT"
+DELTA_PREFIX = "DELTA#"
+DELTA_TTL_SECONDS = 30 * 24 * 3600
+FOLD_MARGIN_SECONDS = 120
+"""Deltas younger than this are not folded yet: a delta's sort key holds the time its consumer
+took before writing, and a consumer (timeout 60 s) has written it by then."""
+FOLD_MIN_BYTES = 4_096
+FOLD_MAX_WAIT_SECONDS = 3_600
+SNAPSHOT_MAX_PAGES = 10_000
+SNAPSHOT_MAX_BYTES = 300_000
+
+
+def pages_pk(site_id: str) -> str:
+    return f"SITE#{site_id}#PAGES"
+
+
+def delta_sk(now_ms: int, marker: str) -> str:
+    return f"{DELTA_PREFIX}{now_ms:013d}#{marker[:16]}"
+
+
+def page_key(url: str | None = None, product_id: str | None = None) -> str | None:
+    """Product pages by product (`product:b-39`), others by URL path without query."""
+    if product_id:
+        return f"product:{product_id}"
+    if url:
+        return urlsplit(url).path or "/"
+    return None
+
+
+# --------------------------------------------------------------------------- derivation
+def _pages_seen(image: Mapping[str, Any]) -> int:
+    return sum(int(stats.get("views", 0)) for stats in image.get("page_types", {}).values())
+
+
+def _entry_key(entry: Mapping[str, Any]) -> str | None:
+    """A page entry of the journey (one that opened a page) as a page key."""
+    product_id = entry.get("product_id")
+    if product_id and entry.get("type") == "product_view":
+        return page_key(product_id=str(product_id))
+    return page_key(url=entry.get("url"))
+
+
+def _is_page(entry: Mapping[str, Any]) -> bool:
+    return bool(entry.get("page_type"))
+
+
+def _journey(image: Mapping[str, Any]) -> list[dict[str, Any]]:
+    return list(image.get("journey") or [])
+
+
+def _chunk_keys(image: Mapping[str, Any]) -> list[str]:
+    return [str(sk) for sk in image.get("journey_chunks") or []]
+
+
+def _added_entries(
+    old: Mapping[str, Any], new: Mapping[str, Any], chunks: ChunkLookup
+) -> list[dict[str, Any]]:
+    """The journey entries this write added. A write moves the whole journey (the old one and its
+    own entries) to one new chunk once it passes 1 KB, so the old journey is a prefix."""
+    before = set(_chunk_keys(old))
+    flushed: list[dict[str, Any]] = []
+    for sort_key in _chunk_keys(new):
+        if sort_key not in before:
+            flushed += chunks(sort_key) or []
+    return (flushed + _journey(new))[len(_journey(old)) :]
+
+
+def _entrance(image: Mapping[str, Any], chunks: ChunkLookup) -> str | None:
+    """The session's first page: its first page entry, else the landing page."""
+    for sort_key in _chunk_keys(image):
+        for entry in chunks(sort_key) or []:
+            if _is_page(entry):
+                return _entry_key(entry)
+    for entry in _journey(image):
+        if _is_page(entry):
+            return _entry_key(entry)
+    return page_key(url=image.get("landing_url"))
+
+
+def _current_page(image: Mapping[str, Any], chunks: ChunkLookup) -> str | None:
+    """The page the visitor is on (the exit page if the session ends now): the latest page entry
+    at the session's `last_page_at`; late entries never move it."""
+    at = image.get("last_page_at")
+    for entry in reversed(_journey(image)):
+        if _is_page(entry) and entry.get("at") == at:
+            return _entry_key(entry)
+    for sort_key in reversed(_chunk_keys(image)):
+        for entry in reversed(chunks(sort_key) or []):
+            if _is_page(entry) and entry.get("at") == at:
+                return _entry_key(entry)
+    return page_key(url=image.get("last_page_url"))
+
+
+def _page_moved(old: Mapping[str, Any], new: Mapping[str, Any], added: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the visitor moved to another page: the current page's fields changed, or a page
+    entry was added at or after the old current page's time (the same millisecond moves it too)."""
+    if any(old.get(name) != new.get(name) for name in ("last_page_at", "last_page_url", "last_page_type")):
+        return True
+    at = old.get("last_page_at")
+    return at is not None and any(_is_page(e) and int(e.get("at", -1)) >= int(at) for e in added)
+
+
+def _url_keys(entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    found = (_entry_key(e) for e in entries if _is_page(e) and not e.get("product_id"))
+    return [key for key in found if key is not None]
+
+
+def _revenue_added(old: Mapping[str, Any], new: Mapping[str, Any]) -> float:
+    return round(float(new.get("revenue", 0.0)) - float(old.get("revenue", 0.0)), 2)
+
+
+def chunks_wanted(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> list[str]:
+    """The chunk sort keys `session_page_deltas` will usually need, to fetch a batch's in one go:
+    the chunk this write flushed, the old image's last chunk when the visitor moved on from a
+    page the old image no longer holds, and every chunk of a session that just bought."""
+    old = old or {}
+    if _revenue_added(old, new) > 0:
+        return _chunk_keys(new)
+    before = set(_chunk_keys(old))
+    wanted = [sort_key for sort_key in _chunk_keys(new) if sort_key not in before]
+    if _pages_seen(new) > _pages_seen(old) > 0 and _chunk_keys(old):
+        at = old.get("last_page_at")
+        if not any(_is_page(e) and e.get("at") == at for e in _journey(old)):
+            wanted.append(_chunk_keys(old)[-1])
+    return wanted
+
+
+def session_page_deltas(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any] | None, chunks: ChunkLookup
+) -> SitePages:
+    """Counter changes from one session item's old and new image (stored form). Removals (erasure,
+    TTL) change nothing: the statistics keep their aggregate history."""
+    if not new:
+        return {}
+    old = old or {}
+    deltas: SitePages = {}
+
+    def add(key: str | None, field: int, amount: float) -> None:
+        if key is not None and amount:
+            deltas.setdefault(key, [0.0] * len(FIELDS))[field] += amount
+
+    added = _added_entries(old, new, chunks)
+    pages_before, pages_after = _pages_seen(old), _pages_seen(new)
+
+    # Entrances and bounces: the first page, and whether it is still the only one.
+    if pages_before == 0 and pages_after > 0:
+        entrance = _entrance(new, chunks)
+        add(entrance, ENTRANCES, 1)
+        if pages_after == 1:
+            add(entrance, BOUNCES, 1)
+    elif pages_before == 1 and pages_after > 1:
+        add(_entrance(old, chunks), BOUNCES, -1)
+
+    # Exits: the session's exit page is its current page, moving as it browses.
+    if pages_after > 0 and (pages_before == 0 or _page_moved(old, new, added)):
+        if pages_before > 0:
+            add(_current_page(old, chunks), EXITS, -1)
+        add(_current_page(new, chunks), EXITS, 1)
+
+    # Views: products exactly from their view counts; other pages from the entries added.
+    old_products: Mapping[str, Any] = old.get("products") or {}
+    new_products: Mapping[str, Any] = new.get("products") or {}
+    for product_id, row in new_products.items():
+        key = page_key(product_id=product_id)
+        before = int(old_products[product_id][0]) if product_id in old_products else 0
+        add(key, VIEWS, int(row[0]) - before)
+        if product_id not in old_products:
+            add(key, UNIQUE_VIEWS, 1)
+    seen_urls = {*_url_keys(_journey(old))}
+    seen_urls |= {
+        k for k in (page_key(url=old.get("landing_url")), page_key(url=old.get("last_page_url"))) if k
+    }
+    for key in _url_keys(added):
+        add(key, VIEWS, 1)
+        if key not in seen_urls:
+            add(key, UNIQUE_VIEWS, 1)
+            seen_urls.add(key)
+
+    # Page value: a purchase's revenue goes to every distinct page the session had viewed by then
+    # (its whole journey, chunks included: purchases are rare enough to read them).
+    revenue = _revenue_added(old, new)
+    if revenue > 0:
+        journey = [entry for sort_key in _chunk_keys(new) for entry in chunks(sort_key) or []]
+        journey += _journey(new)
+        earlier = journey[: len(journey) - len(added)]
+        viewed = [page_key(product_id=product_id) for product_id in old_products]
+        viewed += _url_keys(earlier)
+        for amount, key_set in _purchases_and_pages(added, revenue, viewed, new_products):
+            for key in key_set:
+                add(key, VALUE, amount)
+    return {key: counts for key, counts in deltas.items() if any(counts)}
+
+
+def _viewed_key(entry: Mapping[str, Any]) -> str | None:
+    """The page a journey entry shows the visitor viewed: any product view is its product's page
+    (views count from `products`), other pages count when they were entered."""
+    if entry.get("type") == "product_view" and entry.get("product_id"):
+        return page_key(product_id=str(entry["product_id"]))
+    return _entry_key(entry) if _is_page(entry) else None
+
+
+def _stored_value(entry: Mapping[str, Any], products: Mapping[str, Any]) -> float:
+    """An entry's value; the stored form leaves it out when it is its product's (store.py)."""
+    if "value" in entry:
+        return float(entry["value"] or 0.0)
+    row = products.get(str(entry.get("product_id") or ""))
+    return float(row[2] or 0.0) if row and len(row) > 2 else 0.0
+
+
+def _purchases_and_pages(
+    added: Sequence[Mapping[str, Any]],
+    revenue: float,
+    viewed_before: Sequence[str | None],
+    products: Mapping[str, Any],
+) -> list[tuple[float, list[str]]]:
+    """Each purchase of the write with the distinct pages viewed up to it. When the write's
+    entries do not account for its revenue (they were lost with a chunk), all of it goes to every
+    page the session holds."""
+    purchases = [(e, _stored_value(e, products)) for e in added if e.get("type") == "purchase"]
+    purchases = [(entry, value) for entry, value in purchases if value > 0]
+    if abs(sum(value for _, value in purchases) - revenue) > 0.005:
+        every = [*viewed_before, *(_viewed_key(e) for e in added)]
+        return [(revenue, [key for key in dict.fromkeys(every) if key])]
+    answer = []
+    for purchase, value in purchases:
+        upto = [_viewed_key(e) for e in added if int(e.get("at", 0)) <= int(purchase.get("at", 0))]
+        keys_then = [key for key in dict.fromkeys([*viewed_before, *upto]) if key]
+        answer.append((round(value, 2), keys_then))
+    return answer
+
+
+class ChunkReader(Protocol):
+    def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
+        """Loads these (PK, SK) chunks in as few requests as possible."""
+        ...
+
+    def entries(self, partition_key: str, sort_key: str) -> list[dict[str, Any]] | None: ...
+
+
+def merge_pages(into: SitePages, more: Mapping[str, Sequence[float]]) -> None:
+    for key, counts in more.items():
+        target = into.setdefault(key, [0.0] * len(FIELDS))
+        for field, amount in enumerate(counts):
+            target[field] += amount
+
+
+def deltas_from_stream(records: Iterable[Mapping[str, Any]], chunks: ChunkReader) -> PageDeltas:
+    """Sums the per-page changes of a batch of DynamoDB stream records (Lambda event format)."""
+    changes: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = []
+    for record in records:
+        if record.get("eventName") not in ("INSERT", "MODIFY"):
+            continue
+        change = record.get("dynamodb", {})
+        item_keys = change.get("Keys", {})
+        if not item_keys.get("SK", {}).get("S", "").startswith(keys.SESSION_PREFIX):
+            continue
+        if not change.get("NewImage"):
+            continue
+        partition_key = item_keys["PK"]["S"]
+        site_id, _ = keys.parse_visitor_pk(partition_key)
+        old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
+        changes.append((site_id, partition_key, old, dynamo.from_item(change["NewImage"])))
+    chunks.prefetch((pk, sk) for _, pk, old, new in changes for sk in chunks_wanted(old, new))
+    total: PageDeltas = {}
+    for site_id, partition_key, old, new in changes:
+
+        def lookup(sort_key: str, partition_key: str = partition_key) -> list[dict[str, Any]] | None:
+            return chunks.entries(partition_key, sort_key)
+
+        merge_pages(total.setdefault(site_id, {}), session_page_deltas(old, new, lookup))
+    for site_id in list(total):
+        total[site_id] = {key: c for key, c in total[site_id].items() if any(abs(v) > 1e-9 for v in c)}
+        if not total[site_id]:
+            del total[site_id]
+    return total
+
+
+class DynamoChunkReader:
+    """Journey chunks of the sessions of one stream batch: BatchGetItem for what `prefetch` is
+    given, GetItem for the rare chunk needed beyond that; eventually consistent (a chunk is
+    written before the session item that lists it, and never changes)."""
+
+    def __init__(self, dynamodb: Any, table: str, *, max_rounds: int = 8) -> None:
+        self._db = dynamodb
+        self._table = table
+        self._max_rounds = max_rounds
+        self._cache: dict[tuple[str, str], list[dict[str, Any]] | None] = {}
+
+    def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
+        missing = list(dict.fromkeys(key for key in wanted if key not in self._cache))
+        for start in range(0, len(missing), 100):
+            part = missing[start : start + 100]
+            for key in part:
+                self._cache[key] = None
+            pending: list[dict[str, Any]] = [dynamo.to_item({"PK": pk, "SK": sk}) for pk, sk in part]
+            for attempt in range(self._max_rounds):
+                answer = self._db.batch_get_item(
+                    RequestItems={self._table: {"Keys": pending, "ProjectionExpression": "PK, SK, entries"}}
+                )
+                for item in answer.get("Responses", {}).get(self._table, []):
+                    plain = dynamo.from_item(item)
+                    self._cache[(plain["PK"], plain["SK"])] = list(plain.get("entries", []))
+                pending = answer.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
+                if not pending:
+                    break
+                time.sleep(min(0.05 * 2**attempt, 1.0))
+            else:
+                raise Throttled("the database is busy; journey chunks were not read, retry")
+
+    def entries(self, partition_key: str, sort_key: str) -> list[dict[str, Any]] | None:
+        key = (partition_key, sort_key)
+        if key not in self._cache:
+            item = self._db.get_item(
+                TableName=self._table,
+                Key=dynamo.to_item({"PK": partition_key, "SK": sort_key}),
+                ProjectionExpression="entries",
+            ).get("Item")
+            self._cache[key] = list(dynamo.from_item(item).get("entries", [])) if item else None
+        return self._cache[key]
+
+
+# --------------------------------------------------------------------------- storage form
+def encode_pages(pages: Mapping[str, Sequence[float]]) -> bytes:
+    """Per-page counters as compact JSON, zlib-compressed (a write unit is 1 KB of item)."""
+    plain = {key: [_number(v) for v in counts] for key, counts in pages.items()}
+    return zlib.compress(json.dumps(plain, separators=(",", ":")).encode(), 6)
+
+
+def decode_pages(blob: bytes | None) -> SitePages:
+    if not blob:
+        return {}
+    plain: dict[str, list[float]] = json.loads(zlib.decompress(blob))
+    return {key: [float(v) for v in counts] for key, counts in plain.items()}
+
+
+def _number(value: float) -> float | int:
+    rounded = round(value, 2)
+    return int(rounded) if float(rounded).is_integer() else rounded
+
+
+def totals_of(pages: Mapping[str, Sequence[float]]) -> PageCounts:
+    totals = [0.0] * len(FIELDS)
+    for counts in pages.values():
+        for field, amount in enumerate(counts):
+            totals[field] += amount
+    return totals
+
+
+def capped(pages: SitePages, max_pages: int) -> SitePages:
+    """The `max_pages` most viewed pages (ties by key, so the cut is deterministic)."""
+    if len(pages) <= max_pages:
+        return pages
+    ranked = sorted(pages.items(), key=lambda item: (-item[1][VIEWS], item[0]))
+    return dict(ranked[:max_pages])
+
+
+# --------------------------------------------------------------------------- the writer
+class PageStatsWriter(Protocol):
+    def add_once(self, marker: str, deltas: Mapping[str, Mapping[str, Sequence[float]]], now: int) -> bool:
+        """Records every site's deltas exactly once per `marker`; False if seen before."""
+        ...
+
+
+@dataclass
+class FoldEstimate:
+    """What one consumer knows of a site's backlog of deltas, kept in memory (a hint: writing it
+    to the table would cost a write per invocation; folding is correct whenever it runs)."""
+
+    snapshot_bytes: int | None = None
+    """Size of the snapshot as last read or written; None until then."""
+    pending_bytes: int = 0
+    """Deltas this consumer wrote since its last fold."""
+    pending_since: int | None = None
+
+
+FOLD_ESTIMATES: dict[tuple[str, str], FoldEstimate] = {}
+"""(table, site) → estimate, for the life of the process (a warm Lambda instance)."""
+
+
+class DynamoPageStatsWriter:
+    def __init__(
+        self,
+        dynamodb: Any,
+        table: str,
+        *,
+        fold_margin_seconds: int = FOLD_MARGIN_SECONDS,
+        fold_min_bytes: int = FOLD_MIN_BYTES,
+        fold_max_wait_seconds: int = FOLD_MAX_WAIT_SECONDS,
+        estimates: dict[tuple[str, str], FoldEstimate] | None = None,
+    ) -> None:
+        self._db = dynamodb
+        self._table = table
+        self._margin = fold_margin_seconds
+        self._min_bytes = fold_min_bytes
+        self._max_wait = fold_max_wait_seconds
+        self._estimates = FOLD_ESTIMATES if estimates is None else estimates
+
+    def add_once(self, marker: str, deltas: Mapping[str, Mapping[str, Sequence[float]]], now: int) -> bool:
+        sites = sorted(site_id for site_id, pages in deltas.items() if pages)
+        blobs = {site_id: encode_pages(deltas[site_id]) for site_id in sites}
+        actions = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": dynamo.to_item(
+                        {
+                            "PK": pages_pk(site_id),
+                            "SK": delta_sk(now * 1000, marker),
+                            "pages": blobs[site_id],
+                            "expires_at": now + DELTA_TTL_SECONDS,
+                        }
+                    ),
+                }
+            }
+            for site_id in sites
+        ]
+        if not apply_once(self._db, self._table, f"pages#{marker}", actions, now):
+            return False
+        for site_id in sites:
+            estimate = self._estimates.setdefault((self._table, site_id), FoldEstimate())
+            estimate.pending_bytes += len(blobs[site_id])
+            estimate.pending_since = estimate.pending_since or now
+            if self._fold_due(estimate, now):
+                self.fold(site_id, now)
+        return True
+
+    def _fold_due(self, estimate: FoldEstimate, now: int) -> bool:
+        """Once the deltas weigh as much as the snapshot (so each byte of history is rewritten a
+        bounded number of times), or have waited long; never before any is past the margin."""
+        waited = now - (estimate.pending_since or now)
+        if not estimate.pending_bytes or waited < self._margin:
+            return False
+        threshold = max(estimate.snapshot_bytes or 0, self._min_bytes)
+        return estimate.pending_bytes >= threshold or waited >= self._max_wait
+
+    def fold(self, site_id: str, now: int) -> bool:
+        """Folds the deltas older than the margin into the snapshot; False if there was nothing to
+        fold or another consumer folded first (its snapshot version won)."""
+        snapshot = read_snapshot(self._db, self._table, site_id, consistent=True)
+        version, watermark = int(snapshot.get("version", 0)), int(snapshot.get("watermark", 0))
+        estimate = self._estimates.setdefault((self._table, site_id), FoldEstimate())
+        estimate.snapshot_bytes = len(snapshot.get("pages", b""))
+        cutoff = (now - self._margin) * 1000
+        if cutoff <= watermark:
+            return False
+        items = read_deltas(self._db, self._table, site_id, after=watermark, up_to=cutoff, consistent=True)
+        if not items:
+            return False
+        pages = decode_pages(snapshot.get("pages"))
+        totals = [float(v) for v in snapshot.get("totals", [0.0] * len(FIELDS))]
+        for item in items:
+            change = decode_pages(item.get("pages"))
+            merge_pages(pages, change)
+            totals = [a + b for a, b in zip(totals, totals_of(change), strict=True)]
+        pages = capped(pages, SNAPSHOT_MAX_PAGES)
+        blob = encode_pages(pages)
+        while len(blob) > SNAPSHOT_MAX_BYTES:
+            pages = capped(pages, len(pages) // 2)
+            blob = encode_pages(pages)
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=dynamo.to_item(
+                    {
+                        "PK": pages_pk(site_id),
+                        "SK": PAGES_SK_SNAPSHOT,
+                        "version": version + 1,
+                        "watermark": cutoff,
+                        "totals": [_number(v) for v in totals],
+                        "pages": blob,
+                        "folded_at": now,
+                    }
+                ),
+                ConditionExpression="attribute_not_exists(PK) OR version = :version",
+                ExpressionAttributeValues={":version": dynamo.to_value(version)},
+            )
+        except ClientError as exc:
+            translated = dynamo.translate(exc)
+            if isinstance(translated, ConcurrentUpdate):
+                self._folded(site_id, None)  # another consumer folded meanwhile
+                return False
+            raise translated from exc
+        self._folded(site_id, len(blob))
+        return True
+
+    def _folded(self, site_id: str, snapshot_bytes: int | None) -> None:
+        estimate = self._estimates.setdefault((self._table, site_id), FoldEstimate())
+        estimate.snapshot_bytes = snapshot_bytes
+        estimate.pending_bytes, estimate.pending_since = 0, None
+
+
+def read_snapshot(dynamodb: Any, table: str, site_id: str, *, consistent: bool) -> dict[str, Any]:
+    item = dynamodb.get_item(
+        TableName=table,
+        Key=dynamo.to_item({"PK": pages_pk(site_id), "SK": PAGES_SK_SNAPSHOT}),
+        ConsistentRead=consistent,
+    ).get("Item")
+    return dynamo.from_item(item) if item else {}
+
+
+def read_deltas(
+    dynamodb: Any, table: str, site_id: str, *, after: int, up_to: int | None = None, consistent: bool
+) -> list[dict[str, Any]]:
+    """The delta items written after `after` (epoch ms), up to `up_to` if given."""
+    upper = f"{DELTA_PREFIX}{up_to:013d}$" if up_to is not None else f"{DELTA_PREFIX}~"
+    items = dynamo.query_all(
+        dynamodb,
+        TableName=table,
+        KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+        ExpressionAttributeValues={
+            ":pk": dynamo.to_value(pages_pk(site_id)),
+            ":low": dynamo.to_value(f"{DELTA_PREFIX}{after + 1:013d}"),
+            ":high": dynamo.to_value(upper),
+        },
+        ConsistentRead=consistent,
+    )
+    return [dynamo.from_item(item) for item in items]
+
+
+def load_counts(dynamodb: Any, table: str, site_id: str) -> tuple[SitePages, PageCounts]:
+    """A site's per-page counters and totals as of now: the snapshot plus the deltas after it."""
+    snapshot = read_snapshot(dynamodb, table, site_id, consistent=False)
+    pages = decode_pages(snapshot.get("pages"))
+    totals = [float(v) for v in snapshot.get("totals", [0.0] * len(FIELDS))]
+    watermark = int(snapshot.get("watermark", 0))
+    for item in read_deltas(dynamodb, table, site_id, after=watermark, consistent=False):
+        change = decode_pages(item.get("pages"))
+        merge_pages(pages, change)
+        totals = [a + b for a, b in zip(totals, totals_of(change), strict=True)]
+    return pages, totals

@@ -1,0 +1,83 @@
+"""A site's own model: stored validated, used by decide instead of the default, removable."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from klantreis.engagement.model import ModelError, default_model, parse_model
+from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
+from klantreis_local.template import ROOT
+from tests.factories import constant_model
+from tests.fakes import InMemorySiteModelStore
+
+
+def test_a_site_without_its_own_model_gets_the_default_and_reads_are_cached() -> None:
+    own = parse_model(constant_model(3.0))
+    store = InMemorySiteModelStore({"shop-a": own})
+    now = [0.0]
+    models = SiteModels(store, default_model(), ttl_seconds=300, clock=lambda: now[0])
+    assert models.for_site("shop-a") is own
+    assert models.for_site("shop-b") is default_model()
+    assert models.for_site("shop-a") is own
+    assert store.reads == 2
+    store.delete("shop-a")
+    now[0] = 301
+    assert models.for_site("shop-a") is default_model()
+
+
+def test_the_table_keeps_a_model_gzipped_and_gives_it_back(dynamodb: Any, table_name: str) -> None:
+    store = DynamoSiteModelStore(dynamodb, table_name)
+    assert store.get("demo") is None
+    stored = store.put("demo", constant_model(2.0))
+    again = store.get("demo")
+    assert again is not None
+    assert again.model_dump() == stored.model_dump()
+    assert store.delete("demo") is True
+    assert store.get("demo") is None
+
+
+def test_an_invalid_model_is_refused_and_nothing_stored(dynamodb: Any, table_name: str) -> None:
+    store = DynamoSiteModelStore(dynamodb, table_name)
+    with pytest.raises(ModelError):
+        store.put("demo", b'{"format": "something else"}')
+    assert store.get("demo") is None
+
+
+def load_script() -> Any:
+    spec = importlib.util.spec_from_file_location(
+        "site_model_script", ROOT / "infra" / "scripts" / "site_model.py"
+    )
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_operator_script(
+    dynamodb: Any, table_name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = load_script()
+    model_file = tmp_path / "model.json"
+    model_file.write_bytes(constant_model(1.0))
+    assert (
+        script.main(["--table", table_name, "put", "--site-id", "demo", "--model", str(model_file)], dynamodb)
+        == 0
+    )
+    assert json.loads(capsys.readouterr().out)["trees"] == 1
+    assert script.main(["--table", table_name, "show", "--site-id", "demo"], dynamodb) == 0
+    assert json.loads(capsys.readouterr().out)["threshold"] == 0.5
+    assert script.main(["--table", table_name, "remove", "--site-id", "demo"], dynamodb) == 0
+    assert json.loads(capsys.readouterr().out)["removed"] is True
+    broken = tmp_path / "broken.json"
+    broken.write_text("not json")
+    assert (
+        script.main(["--table", table_name, "put", "--site-id", "demo", "--model", str(broken)], dynamodb)
+        == 1
+    )
+    assert capsys.readouterr().err.startswith("error:")
