@@ -129,3 +129,19 @@ def constant_model(raw: float) -> bytes:
     }
     document["base_score"] = 0.0
     return json.dumps(document).encode()
+
+
+def load_operator_script(name: str) -> Any:
+    """An operator script of infra/scripts (they are scripts, not a package) as a module."""
+    import importlib.util
+
+    from klantreis_local.template import ROOT
+
+    spec = importlib.util.spec_from_file_location(
+        f"operator_{name}", ROOT / "infra" / "scripts" / f"{name}.py"
+    )
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

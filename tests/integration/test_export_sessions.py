@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -16,19 +15,12 @@ from klantreis.engagement.store import DynamoEngagementSettingsStore
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.runtime import StreamPump
-from klantreis_local.template import ROOT
-from tests.factories import T0, anna_journey, batch, event
+from tests.factories import T0, anna_journey, batch, event, load_operator_script
 from tests.integration.test_pagestats import post
 
 
 def load_script() -> Any:
-    path = ROOT / "infra" / "scripts" / "export_sessions.py"
-    spec = importlib.util.spec_from_file_location("export_sessions", path)
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_operator_script("export_sessions")
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -11,8 +10,7 @@ import pytest
 
 from klantreis.engagement.model import ModelError, default_model, parse_model
 from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
-from klantreis_local.template import ROOT
-from tests.factories import constant_model
+from tests.factories import constant_model, load_operator_script
 from tests.fakes import InMemorySiteModelStore
 
 
@@ -49,14 +47,7 @@ def test_an_invalid_model_is_refused_and_nothing_stored(dynamodb: Any, table_nam
 
 
 def load_script() -> Any:
-    spec = importlib.util.spec_from_file_location(
-        "site_model_script", ROOT / "infra" / "scripts" / "site_model.py"
-    )
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_operator_script("site_model")
 
 
 def test_the_operator_script(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Any
@@ -10,16 +9,11 @@ from typing import Any
 import pytest
 
 from klantreis.sites import DynamoSiteStore, SiteDirectory
-from klantreis_local.template import ROOT
+from tests.factories import load_operator_script
 
 
 def load_script() -> Any:
-    spec = importlib.util.spec_from_file_location("site_script", ROOT / "infra" / "scripts" / "site.py")
-    assert spec
-    assert spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_operator_script("site")
 
 
 @pytest.fixture
