@@ -92,9 +92,7 @@ def session_row(
     state: SessionState, site: Site, stats: SitePageStats, config: EngagementConfig
 ) -> SessionFeatures:
     special_days = config.special_days_near(state.first_at.astimezone(site.zone).date())
-    return session_features(
-        state, stats, now=state.first_at, timezone=site.timezone, special_days=special_days
-    )
+    return session_features(state, stats, timezone=site.timezone, special_days=special_days)
 
 
 def _cell(value: object) -> str:

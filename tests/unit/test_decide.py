@@ -3,7 +3,7 @@ holdout, the frequency caps, what is recorded, and offer responses."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -298,9 +298,7 @@ def test_a_lost_race_on_the_state_is_decided_again(world: World, monkeypatch: py
 
 def test_the_features_that_weighed_most() -> None:
     state = session("anna", anna_journey())
-    features = session_features(
-        state, SitePageStats(), now=datetime(2026, 11, 22, 19, 5, tzinfo=UTC), timezone="UTC", special_days=[]
-    )
+    features = session_features(state, SitePageStats(), timezone="UTC", special_days=[])
     top = weighing_features(default_model(), features)
     assert 1 <= len(top) <= 3
     assert [abs(f.effect) for f in top] == sorted((abs(f.effect) for f in top), reverse=True)

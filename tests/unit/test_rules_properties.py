@@ -317,9 +317,8 @@ def tracked_session(*events: dict[str, Any]) -> SessionState:
 
 
 def moment_of(state: SessionState, idle_seconds: int) -> Moment:
-    now = T0 + timedelta(minutes=4)
     stats = features.SitePageStats()
-    session = features.session_features(state, stats, now=now, timezone="Europe/Amsterdam", special_days=[])
+    session = features.session_features(state, stats, timezone="Europe/Amsterdam", special_days=[])
     intent = model.score(session)
     return Moment(
         stage=str(state.stage),

@@ -231,9 +231,7 @@ class Decider:
     ) -> _Scored:
         stats = self._page_stats.for_site(site.site_id)
         special_days = config.special_days_near(now.astimezone(site.zone).date())
-        features = session_features(
-            session, stats, now=now, timezone=site.timezone, special_days=special_days
-        )
+        features = session_features(session, stats, timezone=site.timezone, special_days=special_days)
         model = self._models.for_site(site.site_id) if self._models else self._model
         intent = round(model.score(features), 4)
         idle = max(ask.idle_seconds, 0)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -72,7 +72,6 @@ def session_features(
     state: SessionState,
     stats: SitePageStats,
     *,
-    now: datetime,
     timezone: str,
     special_days: list[date],
 ) -> SessionFeatures:
