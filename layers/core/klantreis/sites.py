@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from botocore.exceptions import ClientError
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate, Conflict
@@ -22,6 +22,18 @@ SiteId = Annotated[str, StringConstraints(pattern=keys.ID_PATTERN)]
 PageType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 PRODUCT_RELATED = "product_related"
+
+
+def _known_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}") from exc
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_timezone)]
+"""An IANA time zone name (`Europe/Amsterdam`)."""
 
 
 class PageTypeRule(BaseModel):
@@ -60,20 +72,11 @@ class Site(BaseModel):
 
     site_id: SiteId
     name: str = Field(min_length=1, max_length=200)
-    timezone: str = "Europe/Amsterdam"
+    timezone: TimeZoneName = "Europe/Amsterdam"
     currency: str = Field("EUR", pattern=r"^[A-Z]{3}$")
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
     page_types: list[PageTypeRule] = Field(default_factory=lambda: list(DEFAULT_PAGE_TYPES), max_length=200)
     journey_retention_days: int | None = Field(None, ge=1, le=3650)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @field_validator("allowed_origins")
     @classmethod

@@ -6,11 +6,12 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from klantreis.keys import ID_PATTERN
+from klantreis.sites import TimeZoneName
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -50,19 +51,10 @@ class OpeningHours(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    timezone: str = "Europe/Amsterdam"
+    timezone: TimeZoneName = "Europe/Amsterdam"
     weekly: dict[Weekday, DayHours] = Field(default_factory=dict)
     """A day that is missing or has no intervals is closed."""
     exceptions: dict[date, DayHours] = Field(default_factory=dict, max_length=400)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_timezone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
-        return value
 
     @field_validator("weekly", "exceptions")
     @classmethod
