@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
@@ -16,6 +15,7 @@ from botocore.exceptions import ClientError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from klantreis import dynamo, keys
+from klantreis.cache import TtlCache
 from klantreis.errors import ConcurrentUpdate, Conflict
 
 SiteId = Annotated[str, StringConstraints(pattern=keys.ID_PATTERN)]
@@ -239,21 +239,11 @@ class SiteDirectory:
         max_entries: int = 1024,
     ) -> None:
         self._store = store
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._max = max_entries
-        self._by_key: OrderedDict[str, tuple[float, Site | None]] = OrderedDict()
+        self._by_key: TtlCache[Site | None] = TtlCache(ttl_seconds, max_entries=max_entries, clock=clock)
 
     def site_for_key(self, site_key: str) -> Site | None:
-        now = self._clock()
-        cached = self._by_key.get(site_key)
-        if cached and now - cached[0] < self._ttl:
-            self._by_key.move_to_end(site_key)
-            return cached[1]
+        return self._by_key.get(site_key, self._lookup)
+
+    def _lookup(self, site_key: str) -> Site | None:
         site_id = self._store.site_id_for_key(site_key)
-        site = self._store.get(site_id) if site_id else None
-        self._by_key[site_key] = (now, site)
-        self._by_key.move_to_end(site_key)
-        while len(self._by_key) > self._max:
-            self._by_key.popitem(last=False)
-        return site
+        return self._store.get(site_id) if site_id else None

@@ -11,12 +11,12 @@ views. Pages without history count with the site's figures over all its pages.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from klantreis.cache import TtlCache
 from klantreis.engagement.features import PageMetrics, SitePageStats
 from klantreis.errors import Throttled
 from klantreis.journey.pages import VIEWS, capped, load_counts
@@ -64,29 +64,11 @@ class DynamoPageStatsSource:
     ) -> None:
         self._db = dynamodb
         self._table = table
-        self._ttl = ttl_seconds
         self._max_pages = max_pages
-        self._max_sites = max_sites
-        self._clock = clock
-        self._cache: OrderedDict[str, tuple[float, SitePageStats]] = OrderedDict()
+        self._cache: TtlCache[SitePageStats] = TtlCache(ttl_seconds, max_entries=max_sites, clock=clock)
 
     def for_site(self, site_id: str) -> SitePageStats:
-        now = self._clock()
-        cached = self._cache.get(site_id)
-        if cached is not None and now - cached[0] < self._ttl:
-            self._cache.move_to_end(site_id)
-            return cached[1]
-        try:
-            stats = self.load(site_id)
-        except (ClientError, Throttled):
-            if cached is None:
-                raise
-            stats = cached[1]
-        self._cache[site_id] = (now, stats)
-        self._cache.move_to_end(site_id)
-        while len(self._cache) > self._max_sites:
-            self._cache.popitem(last=False)
-        return stats
+        return self._cache.get(site_id, self.load, stale_on=(ClientError, Throttled))
 
     def load(self, site_id: str) -> SitePageStats:
         pages, totals = load_counts(self._db, self._table, site_id)

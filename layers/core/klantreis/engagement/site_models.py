@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from botocore.exceptions import ClientError
 
 from klantreis import dynamo, keys
+from klantreis.cache import TtlCache
 from klantreis.engagement.model import ModelError, PropensityModel, parse_model
 
 MAX_STORED_BYTES = 350_000
@@ -88,14 +89,7 @@ class SiteModels:
     ) -> None:
         self._store = store
         self._default = default
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._cached: dict[str, tuple[float, PropensityModel | None]] = {}
+        self._cached: TtlCache[PropensityModel | None] = TtlCache(ttl_seconds, clock=clock)
 
     def for_site(self, site_id: str) -> PropensityModel:
-        now = self._clock()
-        cached = self._cached.get(site_id)
-        if cached is None or now - cached[0] >= self._ttl:
-            cached = (now, self._store.get(site_id))
-            self._cached[site_id] = cached
-        return cached[1] or self._default
+        return self._cached.get(site_id, self._store.get) or self._default

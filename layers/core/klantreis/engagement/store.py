@@ -4,7 +4,6 @@ its DynamoDB adapter, and the short-lived cache `decide` reads them through."""
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from klantreis import dynamo, keys
+from klantreis.cache import TtlCache
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.sites import Site
 
@@ -103,39 +103,22 @@ class EngagementSettings:
         max_entries: int = 1024,
     ) -> None:
         self._store = store
-        self._ttl = ttl_seconds
-        self._clock = clock
-        self._max = max_entries
-        self._configs: OrderedDict[str, tuple[float, EngagementConfig | None]] = OrderedDict()
-        self._hours: OrderedDict[str, tuple[float, OpeningHours | None]] = OrderedDict()
+        self._configs: TtlCache[EngagementConfig | None] = TtlCache(
+            ttl_seconds, max_entries=max_entries, clock=clock
+        )
+        self._hours: TtlCache[OpeningHours | None] = TtlCache(
+            ttl_seconds, max_entries=max_entries, clock=clock
+        )
 
     def config(self, site_id: str) -> EngagementConfig:
-        stored = self._cached(self._configs, site_id, self._store.get_config)
+        stored = self._configs.get(site_id, self._store.get_config)
         return stored if stored is not None else EngagementConfig.webshop_default()
 
     def hours(self, site: Site) -> OpeningHours:
-        stored = self._cached(self._hours, site.site_id, self._store.get_hours)
+        stored = self._hours.get(site.site_id, self._store.get_hours)
         return stored if stored is not None else OpeningHours.webshop_default(site.timezone)
 
     def forget(self, site_id: str) -> None:
         """Drops the site's cached settings (after this instance changed them)."""
-        self._configs.pop(site_id, None)
-        self._hours.pop(site_id, None)
-
-    def _cached(
-        self,
-        cache: OrderedDict[str, tuple[float, _Model | None]],
-        site_id: str,
-        load: Callable[[str], _Model | None],
-    ) -> _Model | None:
-        now = self._clock()
-        cached = cache.get(site_id)
-        if cached is not None and now - cached[0] < self._ttl:
-            cache.move_to_end(site_id)
-            return cached[1]
-        value = load(site_id)
-        cache[site_id] = (now, value)
-        cache.move_to_end(site_id)
-        while len(cache) > self._max:
-            cache.popitem(last=False)
-        return value
+        self._configs.forget(site_id)
+        self._hours.forget(site_id)
