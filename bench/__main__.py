@@ -217,6 +217,21 @@ def decide() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (e)
+def routing() -> dict[str, Any]:
+    from bench import routing_sim
+
+    _progress("routing: simulated shop days under three routing strategies")
+    measured = routing_sim.run()
+    measured["sensitivity"] = routing_sim.sensitivity()
+    heading(f"(e) Routing: {measured['days']} simulated shop days, longest idle vs skills only vs predictive")
+    print(table(routing_sim.HEADERS, routing_sim.rows(measured)))
+    print("\n".join(routing_sim.notes(measured)))
+    print(table(routing_sim.SENSITIVITY_HEADERS, routing_sim.sensitivity_rows(measured["sensitivity"])))
+    print("Scenario and meaning of the figures: docs/routing.md.")
+    return measured
+
+
 # --------------------------------------------------------------------------- summary
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
@@ -289,6 +304,14 @@ def summary(results: dict[str, Any]) -> str:
             f"{trips['seconds']} s of moto; handler CPU p50 {cpu['p50_ms']} ms, p99 {cpu['p99_ms']} ms "
             f"without DynamoDB (goal p99 <= {cpu['goal_p99_ms']} ms: {cpu_met})."
         )
+    routed = results.get("routing")
+    if routed:
+        best, base = routed["strategies"]["predictive"], routed["strategies"]["longest_idle"]
+        lines.append(
+            f"- Routing ({routed['days']} simulated days): predictive CSAT {best['csat']:.1%}, conversion "
+            f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle "
+            f"{base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%}."
+        )
     return "\n".join(lines)
 
 
@@ -310,12 +333,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per function for (a)")
     parser.add_argument(
         "--only",
-        choices=["cold", "capacity", "throughput", "decide"],
+        choices=["cold", "capacity", "throughput", "decide", "routing"],
         action="append",
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ["cold", "capacity", "throughput", "decide"])
+    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing"])
     started = time.perf_counter()
 
     from klantreis_local import runtime
@@ -361,6 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["throughput"] = throughput(batchings)
     if "decide" in parts:
         results["decide"] = decide()
+    if "routing" in parts:
+        results["routing"] = routing()
     results["seconds"] = round(time.perf_counter() - started, 1)
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from unittest import mock
 
@@ -121,6 +122,7 @@ def in_memory_engage(site: Site, visitors: list[tuple[str, list[dict[str, Any]]]
             AgentProfile(
                 site_id=site.site_id, agent_id=agent_id, display_name=agent_id, max_chats=20,
                 categories=["dameslaarzen", "herenschoenen"], status="available",
+                last_seen_at=datetime.now(UTC) + timedelta(days=3650),  # present throughout the run
             )
         )  # fmt: skip
     for visitor_id, events in visitors:

@@ -57,7 +57,7 @@ def test_a_function_receives_api_gateways_rest_proxy_event(echo: Api) -> None:
         "POST",
         "/v1/things/t%3A1/notes?tag=a&tag=b&q=x%20y",
         body="héllo",
-        headers={"Content-Type": "text/plain", "X-Site-Key": "k", "Authorization": "Bearer not-checked-here"},
+        headers={"Content-Type": "text/plain", "X-Site-Key": "k"},
     )
     [event] = received
     assert answer.status == 201
@@ -81,7 +81,7 @@ def test_a_function_receives_api_gateways_rest_proxy_event(echo: Api) -> None:
         "local",
     )
     assert context["requestId"]
-    # An open route gets no authorizer context, whatever the request carries.
+    # An open route called without a bearer token gets no authorizer context.
     assert "authorizer" not in context
 
 
@@ -112,6 +112,53 @@ def test_claims_arrive_where_cognitos_do(echo: Api, scheme: str) -> None:
         "site_id": "demo",
         "role": "agent",
     }
+
+
+@pytest.mark.parametrize("scheme", ["Bearer ", "bearer ", ""])
+def test_a_bearer_token_on_an_open_route_places_its_claims_too(echo: Api, scheme: str) -> None:
+    # given an open route (the widget's), called by an agent with a valid token
+    answer = echo.request(
+        "POST",
+        "/v1/things/t1/notes",
+        body="{}",
+        headers={"Authorization": scheme + token_for("mirjam", "agent"), "Content-Type": "application/json"},
+    )
+    # then the function sees the claims where the authorized routes put them
+    [event] = received
+    assert answer.status == 201
+    claims = event["requestContext"]["authorizer"]["claims"]
+    assert (claims["sub"], claims["site_id"], claims["role"]) == ("mirjam", "demo", "agent")
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    ["Bearer not-a-token", "forged", "Bearer e30.xyz", "Basic bWlyamFtOnB3"],
+)
+def test_an_invalid_bearer_token_on_an_open_route_is_refused(echo: Api, authorization: str) -> None:
+    # the deployed function verifies the token itself and refuses it; never a widget request
+    answer = echo.request(
+        "POST", "/v1/things/t1/notes", body="{}", headers={"Authorization": authorization, "X-Site-Key": "k"}
+    )
+    assert (answer.status, answer.error_code) == (401, "unauthorized")
+    assert received == []
+
+
+def test_an_expired_token_on_an_open_route_is_refused(echo: Api) -> None:
+    principal = Principal(sub="mirjam", site_id="demo", role="agent")
+    expired = tokens.issue(principal, now=time.time() - tokens.LIFETIME_SECONDS - 1)
+    answer = echo.request("POST", "/v1/things/t1/notes", body="{}", headers={"Authorization": expired})
+    assert (answer.status, answer.error_code) == (401, "unauthorized")
+    assert received == []
+
+
+@pytest.mark.parametrize("authorization", ["", "   ", "Bearer", "Bearer  "])
+def test_a_blank_authorization_on_an_open_route_is_no_token(echo: Api, authorization: str) -> None:
+    answer = echo.request(
+        "POST", "/v1/things/t1/notes", body="{}", headers={"Authorization": authorization, "X-Site-Key": "k"}
+    )
+    [event] = received
+    assert answer.status == 201
+    assert "authorizer" not in event["requestContext"]
 
 
 def test_an_authorized_route_refuses_before_the_function_runs(echo: Api) -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
+from klantreis.agents import AgentProfile, DynamoAgentStore
+from klantreis.conversations.models import Chat, Message, RoutingRecord, SurveyAnswers
+from klantreis.conversations.store import Discount, DynamoChatStore, chat_agent
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
@@ -116,6 +119,73 @@ def test_nothing_of_the_visitor_remains(
         ExpressionAttributeValues={":day": {"S": keys.day_pk("demo", "")}},
     )
     assert counters["Items"], "aggregate counters are not personal data and stay"
+
+
+def chat_with_everything(dynamodb: Any, table_name: str, visitor_id: str, chat_id: str) -> Chat:
+    """A chat of the visitor as it is after a conversation: its messages, routing decision,
+    discount code and survey, ended (so the agent's slot is free again)."""
+    now = datetime.now(UTC)
+    agent = AgentProfile(
+        site_id="demo", agent_id="eva", display_name="Eva", categories=["dameslaarzen"],
+        discount_mandate_percent=15, status="available", last_seen_at=now,
+    )  # fmt: skip
+    DynamoAgentStore(dynamodb, table_name).put(agent)
+    chats = DynamoChatStore(dynamodb, table_name)
+    chat = Chat(
+        site_id="demo", chat_id=chat_id, visitor_id=visitor_id, session_id="s-1", category="dameslaarzen",
+        status="assigned", agent=chat_agent(agent), created_at=now, assigned_at=now, wait_seconds=0.0,
+        day=now.date().isoformat(),
+    )  # fmt: skip
+    record = RoutingRecord(
+        at=now, outcome="assigned", agent_id="eva", strategy="predictive", reason="the only one"
+    )
+    chats.create_assigned(chat, agent, record, offer_id=None)
+    for number, (author, text) in enumerate([("visitor", f"Waterdicht? ({chat_id})"), ("agent", "Ja!")]):
+        at = now + timedelta(seconds=number)
+        chats.add_message(chat, Message(message_id="", author=author, text=text, at=at))
+    chats.add_discount(
+        chat, Discount(site_id="demo", code=f"KR-{chat_id.upper()}", chat_id=chat_id, agent_id="eva",
+                       percent=10, visitor_id=visitor_id, created_at=now),
+    )  # fmt: skip
+    chats.end(chat, now + timedelta(minutes=5), resolved=True, release=True)
+    answers = SurveyAnswers(csat=5, nps=9, comment=f"Fijn geholpen ({chat_id})")
+    chats.add_survey(chat, answers, now + timedelta(minutes=6), now.date().isoformat())
+    return chat
+
+
+def test_a_chat_goes_with_everything_in_it(demo_site: Site, dynamodb: Any, table_name: str) -> None:
+    # given a visitor who chatted (messages, routing decision, discount, survey) and another who did too
+    call("POST", "/v1/events", body=batch(*anna_journey(), visitor_id=VISITOR), headers=WIDGET)
+    chat_with_everything(dynamodb, table_name, VISITOR, "c-anna")
+    chat_with_everything(dynamodb, table_name, "bram", "c-bram")
+    chats = DynamoChatStore(dynamodb, table_name)
+    assert chats.messages("demo", "c-anna", None)
+    assert chats.routing_records("demo", "c-anna")
+    survey_key = dynamo.to_item({"PK": keys.chat_pk("demo", "c-anna"), "SK": keys.SURVEY})
+    assert "Item" in dynamodb.get_item(TableName=table_name, Key=survey_key), "the survey is stored"
+
+    # when an operator erases her
+    status, answer = erase(VISITOR, OPERATOR)
+
+    # then nothing of her or her chat remains: not the chat, its messages, routing decision,
+    # survey or discount code
+    assert status == 200
+    # session, chat item, two messages, routing decision, survey, discount code (and journey chunks)
+    assert answer["erased_items"] >= 7
+    for trace in (VISITOR, "c-anna", "KR-C-ANNA"):  # (message and survey texts name their chat)
+        assert items_mentioning(dynamodb, table_name, trace) == [], trace
+    # the aggregates stay (they name agents and categories, not visitors or chats)
+    left = {item["SK"]["S"] for item in dynamodb.scan(TableName=table_name)["Items"]
+            if item["PK"]["S"] == keys.site_pk("demo")}  # fmt: skip
+    assert {keys.perf_sk("dameslaarzen", "eva"), keys.ROUTING_STATS} <= left
+    # and Bram's chat is all there
+    assert chats.chat("demo", "c-bram") is not None
+    assert len(chats.messages("demo", "c-bram", None)) == 2
+    assert chats.routing_records("demo", "c-bram")
+    assert chats.discount("demo", "KR-C-BRAM") is not None
+    assert "Item" in dynamodb.get_item(
+        TableName=table_name, Key=dynamo.to_item({"PK": keys.chat_pk("demo", "c-bram"), "SK": keys.SURVEY})
+    )
 
 
 def test_erasing_twice_or_an_unknown_visitor_is_harmless(demo_site: Site) -> None:

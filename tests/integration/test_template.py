@@ -101,16 +101,17 @@ def test_the_template_declares_exactly_the_routes_the_resolver_serves(spec: temp
     }
 
 
-def test_functions_without_a_resolver_are_the_stream_and_cognito_triggers() -> None:
+def test_functions_without_a_resolver_are_the_stream_schedule_and_cognito_triggers() -> None:
     without = {spec.logical_id for spec in FUNCTIONS if function_resolver(spec) is None}
     stream_consumers = {spec.logical_id for spec in FUNCTIONS if spec.stream_source}
+    scheduled = {spec.logical_id for spec in FUNCTIONS if spec.schedule_seconds}
     cognito_triggers = {
         trigger["Fn::GetAtt"][0]
         for pool in template.resources("AWS::Cognito::UserPool").values()
         for trigger in (pool["Properties"].get("LambdaConfig") or {}).values()
     }
-    assert without == stream_consumers | cognito_triggers
-    assert without == {"AggregateFunction", "TokenClaimsFunction"}
+    assert without == stream_consumers | scheduled | cognito_triggers
+    assert without == {"AggregateFunction", "RouteSweepFunction", "TokenClaimsFunction"}
 
 
 def test_no_route_is_declared_twice() -> None:

@@ -9,6 +9,8 @@ import pytest
 
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import (
+    MAX_DISCOUNT_CODE_CHARS,
+    MAX_DISCOUNT_CODES,
     MAX_SESSION_EVENTS,
     PAGE_DWELL_CAP,
     SessionFold,
@@ -105,6 +107,49 @@ def test_a_purchase_counts_revenue_and_empties_the_cart() -> None:
     assert not state.abandoned_checkout
     assert state.days["2026-11-22"].purchases == 1
     assert state.days["2026-11-22"].revenue == 296.96
+
+
+def test_a_purchase_keeps_its_time_and_discount_code() -> None:
+    # given two purchases reported out of order, one with a code of a chat
+    late = T0 + timedelta(minutes=9)
+    state, _ = fold(
+        *anna_journey(),
+        event("purchase", value=10.0, at=late, properties={"discount_code": "KR-LATER"}),
+        event(
+            "purchase", value=296.96, at=T0 + timedelta(minutes=5), properties={"discount_code": " KR-ABC "}
+        ),
+    )
+    # then the latest purchase is kept, and the codes in time order, trimmed
+    assert state.last_purchase_at == late
+    assert state.discount_codes == ["KR-ABC", "KR-LATER"]
+
+
+@pytest.mark.parametrize(
+    "code", [None, "", "   ", 42, ["KR-ABC"], {"code": "x"}, "K" * (MAX_DISCOUNT_CODE_CHARS + 1)]
+)
+def test_what_cannot_be_a_discount_code_is_not_kept(code: object) -> None:
+    properties = {} if code is None else {"discount_code": code}
+    state, _ = fold(event("purchase", value=5.0, properties=properties))
+    assert state.purchases == 1
+    assert state.discount_codes == []
+
+
+def test_discount_codes_are_kept_once_and_at_most_ten() -> None:
+    codes = [f"C{n}" for n in range(MAX_DISCOUNT_CODES + 3)]
+    state, _ = fold(
+        event("purchase", properties={"discount_code": "C0"}, at=T0),
+        *(
+            event("purchase", properties={"discount_code": c}, at=T0 + timedelta(seconds=n + 1))
+            for n, c in enumerate(codes)
+        ),
+    )
+    assert state.discount_codes == codes[:MAX_DISCOUNT_CODES]
+
+
+def test_a_code_on_another_event_is_no_purchase_code() -> None:
+    state, _ = fold(event("checkout_step", step=3, properties={"discount_code": "KR-ABC"}))
+    assert state.discount_codes == []
+    assert state.last_purchase_at is None
 
 
 def test_page_types_count_views_and_time_on_page() -> None:

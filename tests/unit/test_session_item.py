@@ -45,3 +45,21 @@ def test_the_version_is_always_stored() -> None:
     state = anna()
     state.version = 0
     assert session_to_item(state)["version"] == 0
+
+
+def test_purchase_time_and_codes_read_back_and_are_left_out_until_there_are_some() -> None:
+    # given a session before and after a purchase with a discount code
+    state = anna()
+    before = session_to_item(state)
+    SessionFold(state, Site(site_id="demo", name="Demo")).apply_all(
+        [(0, TrackedEvent.model_validate(event("purchase", value=300.0, at=T0 + timedelta(minutes=6),
+                                                 properties={"discount_code": "KR-ABC"})))]
+    )  # fmt: skip
+    after = session_to_item(state)
+    # then an item without purchases holds neither, and one with them reads back the same
+    assert not {"discount_codes", "last_purchase_at"} & before.keys()
+    assert after["discount_codes"] == ["KR-ABC"]
+    assert after["last_purchase_at"] == round((T0 + timedelta(minutes=6)).timestamp() * 1000)
+    read = session_from_item(dynamo.from_item(dynamo.to_item(after)))
+    assert read == state
+    assert read.last_purchase_at == T0 + timedelta(minutes=6)

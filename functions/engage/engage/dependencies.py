@@ -61,7 +61,12 @@ def site_models() -> SiteModels:
 @cache
 def decider() -> Decider:
     return Decider(
-        engagement_records(), engagement_settings(), default_model(), page_stats(), models=site_models()
+        engagement_records(),
+        engagement_settings(),
+        default_model(),
+        page_stats(),
+        models=site_models(),
+        heartbeat_seconds=get_settings().agent_heartbeat_seconds,
     )
 
 

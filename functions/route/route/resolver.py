@@ -1,6 +1,6 @@
 """The route function's resolver and the mapping of its domain errors to HTTP.
 
-It serves no routes yet; they arrive with their own issue, and template.yaml declares them then.
+Routes live in the modules `handler.py` imports (`chat_routes`, `agent_routes`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,11 @@
-"""Lambda entry point of the counter aggregation: DynamoDB stream records of session items in,
-daily counters and per-page statistics out (each exactly once per batch; see
-klantreis.journey.counters and klantreis.journey.pages)."""
+"""Lambda entry point of the counter aggregation: DynamoDB stream records of session, decision,
+offer and chat items in; daily counters and per-page statistics out (each exactly once per batch;
+see klantreis.journey.counters and klantreis.journey.pages), then purchases attributed to chats
+(once per chat; see klantreis.conversations.attribution).
+
+Attribution runs after the counters are applied and lets its failures raise: Lambda retries the
+whole batch, whose counters are then skipped by their markers and whose chats already credited by
+the condition of their conversion."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from klantreis import dynamo
+from klantreis.conversations.attribution import AttributionStore, attribute, purchases_in_stream
+from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey import pages
 from klantreis.journey.counters import CounterStore, DynamoCounterStore, batch_marker, deltas_from_stream
 from klantreis.observability import logger, metrics
@@ -20,6 +27,11 @@ from klantreis.settings import get_settings
 @cache
 def counter_store() -> CounterStore:
     return DynamoCounterStore(dynamo.client(), get_settings().table_name)
+
+
+def chat_store() -> AttributionStore:
+    # Not cached: cheap to build, and the client and settings it takes are cached already.
+    return DynamoChatStore(dynamo.client(), get_settings().table_name)
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -35,7 +47,13 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     pages_applied = bool(page_deltas) and pages.DynamoPageStatsWriter(dynamo.client(), table).add_once(
         marker, page_deltas, now
     )
+    purchases = purchases_in_stream(records)
+    chats = chat_store()
+    credits = [credit for purchase in purchases for credit in attribute(purchase, chats)]
+    conversions = sum(1 for credit in credits if credit.credited)
     metrics.add_metric(name="StreamRecords", unit="Count", value=len(records))
+    if conversions:
+        metrics.add_metric(name="ChatConversions", unit="Count", value=conversions)
     logger.info(
         "stream batch counted",
         extra={
@@ -44,6 +62,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
             "applied": applied,
             "page_sites": len(page_deltas),
             "pages_applied": pages_applied,
+            "purchases": len(purchases),
+            "chat_conversions": conversions,
         },
     )
     return {"records": len(records), "days": len(deltas)}

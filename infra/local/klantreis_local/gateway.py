@@ -1,6 +1,7 @@
 """The template's REST API on chalice's local gateway: one chalice view per route completes
 chalice's local event into API Gateway's REST (payload v1) proxy event, plays the Cognito
-authorizer with local tokens, and hands the event to the function's real Lambda handler."""
+authorizer with local tokens (on open routes too, when a request carries one), and hands the
+event to the function's real Lambda handler."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pydantic import BaseModel, StringConstraints, ValidationError
 
 from klantreis.api import WIDGET_HEADERS
 from klantreis.auth import Principal, Role, header
+from klantreis.cognito import bearer_token
 from klantreis.keys import ID_PATTERN
 from klantreis.sites import SiteId
 from klantreis_local import template, tokens
@@ -107,7 +109,9 @@ def _lambda_view(app: Chalice, spec: template.FunctionSpec, route: template.Rout
         request = app.current_request
         assert request is not None, "chalice sets the request before calling a view"
         event = proxy_event(request.to_original_event())
-        if route.authorized:
+        # An open route takes a bearer token too (routes shared by the widget and agents); the
+        # deployed function verifies it itself and refuses an invalid one, so this does as well.
+        if route.authorized or bearer_token(header(event["headers"], "Authorization")):
             claims = bearer_claims(event["headers"])
             if claims is None:
                 return error(401, "unauthorized", "a valid bearer token is required")
@@ -186,9 +190,7 @@ def _text_body(body: str | bytes | None, is_base64: bool) -> str | None:
 def bearer_claims(headers: Mapping[str, str]) -> dict[str, str] | None:
     """Claims of a valid local token in `Authorization`; like Cognito's authorizer, the token may
     come with or without the `Bearer` scheme."""
-    value = (header(headers, "Authorization") or "").strip()
-    scheme, _, rest = value.partition(" ")
-    token = rest.strip() if scheme.lower() == "bearer" else value
+    token = bearer_token(header(headers, "Authorization"))
     return tokens.verify(token) if token else None
 
 

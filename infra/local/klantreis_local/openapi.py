@@ -35,13 +35,22 @@ TITLE = "Klantreis API"
 OPENAPI_VERSION = "3.1.0"
 SCHEMA_REF = "#/components/schemas/{model}"
 SITE_KEY = "SiteKey"
+CHAT_TOKEN = "ChatToken"
 COGNITO = "CognitoBearer"
+SHARED_EXTENSION = "x-klantreis-agents-too"
+"""Set on a widget route an agent may call too (its bearer token checked by the function)."""
 SECURITY_SCHEMES: dict[str, dict[str, str]] = {
     SITE_KEY: {
         "type": "apiKey",
         "in": "header",
         "name": "X-Site-Key",
         "description": "The site's public widget key (routes the widget calls).",
+    },
+    CHAT_TOKEN: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Chat-Token",
+        "description": "The `chat_token` of POST /v1/chats: the widget's access to that one chat.",
     },
     COGNITO: {
         "type": "http",
@@ -221,7 +230,10 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
                     f"operationId {operation_id!r} of {name} is also used by {operation_ids[operation_id]}"
                 )
             operation_ids[str(operation_id)] = name
-            operation["security"] = [{COGNITO if route.authorized else SITE_KEY: []}]
+            if operation.pop(SHARED_EXTENSION, False) and not route.authorized:
+                operation["security"] = [{SITE_KEY: [], CHAT_TOKEN: []}, {COGNITO: []}]
+            else:
+                operation["security"] = [{COGNITO if route.authorized else SITE_KEY: []}]
             if key in body_refs:
                 if "requestBody" in operation:
                     raise DriftError(

@@ -8,6 +8,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from klantreis_local import template
@@ -21,6 +22,8 @@ LOCAL_ENV = {
     "POWERTOOLS_SERVICE_NAME": "klantreis-local",
     "POWERTOOLS_LOG_LEVEL": "WARNING",
     "STAGE": "local",
+    # The chat/survey token key of the local stack and the tests; deployed stacks use a secret.
+    "TOKEN_KEY": "local-dev-token-key-not-secret",
 }
 
 
@@ -43,7 +46,12 @@ def reset_caches() -> None:
     get_settings.cache_clear()
     dynamo.client.cache_clear()
     dynamo._serializers.cache_clear()
-    for module_name in ("track.dependencies", "engage.dependencies"):
+    for module_name in (
+        "track.dependencies",
+        "engage.dependencies",
+        "route.dependencies",
+        "survey.dependencies",
+    ):
         import importlib
 
         module = importlib.import_module(module_name)
@@ -160,6 +168,9 @@ class StreamPump:
         created = change.get("ApproximateCreationDateTime")
         if created is not None and hasattr(created, "timestamp"):
             change["ApproximateCreationDateTime"] = int(created.timestamp())
+        for image in ("Keys", "NewImage", "OldImage"):
+            if image in change:
+                change[image] = {name: _as_lambda_json(value) for name, value in change[image].items()}
         return {
             "eventID": record["eventID"],
             "eventName": record["eventName"],
@@ -169,6 +180,22 @@ class StreamPump:
             "dynamodb": change,
             "eventSourceARN": self._arn,
         }
+
+
+def _as_lambda_json(value: Any) -> Any:
+    """An attribute as Lambda's event JSON has it: binary base64-encoded (the SDK gives bytes)."""
+    import base64
+
+    [(kind, inner)] = value.items()
+    if kind == "B":
+        return {"B": base64.b64encode(bytes(inner)).decode()}
+    if kind == "BS":
+        return {"BS": [base64.b64encode(bytes(v)).decode() for v in inner]}
+    if kind == "M":
+        return {"M": {k: _as_lambda_json(v) for k, v in inner.items()}}
+    if kind == "L":
+        return {"L": [_as_lambda_json(v) for v in inner]}
+    return value
 
 
 class _StreamContext:
@@ -188,6 +215,22 @@ def _stream_consumers() -> list[Callable[[dict[str, Any], Any], Any]]:
 # --------------------------------------------------------------------------- seed
 DEMO_SITE = "demo"
 DEMO_SITE_KEY = "demo-site-key"
+DEMO_AGENTS = ("mirjam", "sven")
+DEMO_HEARTBEAT_SECONDS = 30.0
+
+
+def keep_demo_agents_present(dynamodb: Any, table_name: str) -> None:
+    """The heartbeat the demo agents' consoles would send: they stay present (not available:
+    their status is still theirs to set)."""
+    from klantreis.agents import DynamoAgentStore
+    from klantreis.errors import NotFound
+
+    agents = DynamoAgentStore(dynamodb, table_name)
+    for agent_id in DEMO_AGENTS:
+        try:
+            agents.heartbeat(DEMO_SITE, agent_id, datetime.now(UTC))
+        except NotFound:
+            continue
 
 
 def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
@@ -216,17 +259,18 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
     demo_rules = EngagementConfig.webshop_default().model_copy(update={"holdout_share": 0.10})
     engagement.put_config(DEMO_SITE, demo_rules)
     agents = DynamoAgentStore(dynamodb, table_name)
+    now = datetime.now(UTC)  # present: the local stack's presence keeper heartbeats them on
     agents.put(
         AgentProfile(
             site_id=DEMO_SITE, agent_id="mirjam", display_name="Mirjam",
             categories=["dameslaarzen", "herenschoenen"], max_chats=2, status="available",
-            discount_mandate_percent=15,
+            discount_mandate_percent=15, last_seen_at=now, status_changed_at=now,
         )
     )  # fmt: skip
     agents.put(
         AgentProfile(
             site_id=DEMO_SITE, agent_id="sven", display_name="Sven",
             categories=["herenschoenen", "sneakers"], max_chats=2, status="available",
-            discount_mandate_percent=10,
+            discount_mandate_percent=10, last_seen_at=now, status_changed_at=now,
         )
     )  # fmt: skip

@@ -84,6 +84,51 @@ def stream_pump(
         worker.join(timeout=5)
 
 
+@contextmanager
+def scheduled_jobs(dynamodb: Any, table_name: str, tick: float = 1.0) -> Iterator[None]:
+    """Runs the template's scheduled functions at their `rate(...)`, as EventBridge does deployed,
+    and keeps the demo agents' consoles present (their heartbeat), until the block ends. Set
+    KLANTREIS_DEMO_PRESENCE=0 to let them time out like real agents who closed the console."""
+    from klantreis_local.gateway import HANDLER_LOCK, LocalLambdaContext
+
+    jobs = [(spec, spec.load_handler()) for spec in template.functions() if spec.schedule_seconds]
+    presence = os.environ.get("KLANTREIS_DEMO_PRESENCE", "1") != "0"
+    stopping = threading.Event()
+
+    def run() -> None:
+        started = time.monotonic()
+        due = {spec.logical_id: started + (spec.schedule_seconds or 60.0) for spec, _ in jobs}
+        presence_due = started
+        while not stopping.wait(tick):
+            now = time.monotonic()
+            if presence and now >= presence_due:
+                presence_due = now + runtime.DEMO_HEARTBEAT_SECONDS
+                try:
+                    with HANDLER_LOCK:
+                        runtime.keep_demo_agents_present(dynamodb, table_name)
+                except Exception:
+                    log.exception("demo agents' heartbeat failed; retrying")
+            for spec, handler in jobs:
+                if now < due[spec.logical_id]:
+                    continue
+                due[spec.logical_id] = now + (spec.schedule_seconds or 60.0)
+                event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+                try:
+                    with HANDLER_LOCK:
+                        handler(event, LocalLambdaContext(spec, f"schedule-{int(now)}"))
+                except Exception:
+                    # Deployed, the next scheduled run tries again; here too.
+                    log.exception("scheduled %s failed", spec.logical_id)
+
+    worker = threading.Thread(target=run, name="scheduler", daemon=True)
+    worker.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        worker.join(timeout=5)
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -99,7 +144,8 @@ def serve(port: int, host: str = HOST) -> None:
     from klantreis_local import gateway
 
     with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
-        runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
+        if os.environ.get("KLANTREIS_SEED", "1") != "0":  # 0: another instance on the same database seeded
+            runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
         app = gateway.build_app()
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
         # create_local_server makes chalice's current request thread-local; the handler class is
@@ -110,7 +156,7 @@ def serve(port: int, host: str = HOST) -> None:
             raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         http_server = local_server.server
         http_server.RequestHandlerClass = functools.partial(RequestLogHandler, app_object=app, config=config)
-        with stream_pump(dynamodb, runtime.DEFAULT_TABLE):
+        with stream_pump(dynamodb, runtime.DEFAULT_TABLE), scheduled_jobs(dynamodb, runtime.DEFAULT_TABLE):
             _print_banner(host, port, time.perf_counter() - started)
             try:
                 http_server.serve_forever()

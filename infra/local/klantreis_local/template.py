@@ -4,6 +4,7 @@ routes, for the local stack and the tests."""
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -98,6 +99,8 @@ class FunctionSpec:
     routes: tuple[Route, ...] = ()
     environment: dict[str, Any] = field(default_factory=dict)
     stream_source: bool = False
+    schedule_seconds: float | None = None
+    """The period of a `Schedule` event (`rate(...)`), for the local stack's scheduler."""
 
     @property
     def module(self) -> str:
@@ -119,6 +122,7 @@ def functions(path: Path = TEMPLATE) -> list[FunctionSpec]:
         props = resource["Properties"]
         routes = []
         stream = False
+        schedule: float | None = None
         for event in (props.get("Events") or {}).values():
             if event["Type"] == "Api":
                 event_props = event["Properties"]
@@ -132,6 +136,8 @@ def functions(path: Path = TEMPLATE) -> list[FunctionSpec]:
                 )
             elif event["Type"] == "DynamoDB":
                 stream = True
+            elif event["Type"] == "Schedule":
+                schedule = rate_seconds(str(event["Properties"]["Schedule"]))
         env = {**global_env, **(props.get("Environment") or {}).get("Variables", {})}
         specs.append(
             FunctionSpec(
@@ -141,9 +147,21 @@ def functions(path: Path = TEMPLATE) -> list[FunctionSpec]:
                 routes=tuple(sorted(routes, key=lambda r: (r.path, r.method))),
                 environment=env,
                 stream_source=stream,
+                schedule_seconds=schedule,
             )
         )
     return sorted(specs, key=lambda spec: spec.logical_id)
+
+
+RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400}
+
+
+def rate_seconds(expression: str) -> float:
+    """`rate(1 minute)` as 60.0; cron expressions are not run locally (ValueError)."""
+    match = re.fullmatch(r"rate\((\d+) (\w+)\)", expression.strip())
+    if not match or match.group(2) not in RATE_UNITS:
+        raise ValueError(f"the local stack runs rate(...) schedules only, not {expression!r}")
+    return float(int(match.group(1)) * RATE_UNITS[match.group(2)])
 
 
 def api_routes(path: Path = TEMPLATE) -> list[tuple[FunctionSpec, Route]]:

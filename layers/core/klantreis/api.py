@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -21,7 +22,8 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from klantreis import errors
-from klantreis.auth import Principal, principal_from_claims
+from klantreis.auth import Principal, header, principal_from_claims
+from klantreis.cognito import BearerVerifier, bearer_token
 from klantreis.observability import logger, metrics
 
 STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
@@ -104,6 +106,30 @@ def current_principal(app: APIGatewayRestResolver) -> Principal:
     authorizer = app.current_event.request_context.authorizer
     claims = authorizer.claims if authorizer else None
     return principal_from_claims(claims)
+
+
+def request_principal(
+    app: APIGatewayRestResolver, verifier: Callable[[], BearerVerifier | None]
+) -> Principal | None:
+    """The agent/operator of a request on a route without a gateway authorizer: the claims the
+    gateway (or the local stack) put in the request context if any; else a bearer token in
+    Authorization verified by `verifier()` (None when the request carries none). An invalid
+    bearer token is Unauthorized — never silently a widget."""
+    event = app.current_event
+    authorizer = event.request_context.authorizer
+    claims = authorizer.claims if authorizer else None
+    if claims:
+        return principal_from_claims(claims)
+    token = bearer_token(header(event.headers, "Authorization"))
+    if token is None:
+        return None
+    bearer = verifier()
+    if bearer is None:
+        # Only a stack without a user pool (the local one) builds no verifier, and its gateway
+        # has already placed a valid token's claims or refused the request.
+        logger.warning("a bearer token arrived but no user pool is configured to verify it")
+        raise errors.Unauthorized("a valid bearer token is required")
+    return principal_from_claims(bearer.claims(token))
 
 
 def template_path(resolver_path: str) -> str:

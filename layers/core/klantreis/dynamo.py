@@ -7,6 +7,7 @@ and it imports less on a cold start.
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -89,12 +90,29 @@ def to_value(value: Any) -> Any:
     return serializer.serialize(_to_wire_value(value))
 
 
+def _binary_as_bytes(raw: Any) -> Any:
+    """Lambda's stream events carry binary attributes base64-encoded (the SDK hands bytes)."""
+    if not isinstance(raw, dict) or len(raw) != 1:
+        return raw
+    [(kind, value)] = raw.items()
+    if kind == "B" and isinstance(value, str):
+        return {"B": base64.b64decode(value)}
+    if kind == "BS" and any(isinstance(v, str) for v in value):
+        return {"BS": [base64.b64decode(v) if isinstance(v, str) else v for v in value]}
+    if kind == "M":
+        return {"M": {k: _binary_as_bytes(v) for k, v in value.items()}}
+    if kind == "L":
+        return {"L": [_binary_as_bytes(v) for v in value]}
+    return raw
+
+
 def from_item(item: Item) -> dict[str, Any]:
-    """Wire format to plain Python: integral numbers become int, others float, binary bytes."""
+    """Wire format to plain Python: integral numbers become int, others float, binary bytes. Items
+    from a stream event (binary base64-encoded) are read alike."""
     _, deserializer = _serializers()
     plain: dict[str, Any] = {}
     for key, raw in item.items():
-        value = deserializer.deserialize(raw)
+        value = deserializer.deserialize(_binary_as_bytes(raw))
         if hasattr(value, "value") and type(value).__name__ == "Binary":
             value = bytes(value.value)
         plain[key] = _from_wire_value(value)

@@ -17,9 +17,19 @@ two different (site, id) pairs can map to the same key.
 | engagement state     | SITE#{site}#V#{visitor}       | ENGAGEMENT#STATE                 |
 | engagement decision  | SITE#{site}#V#{visitor}       | DECISION#{iso time}#{id}         |
 | chat offer           | SITE#{site}#OFFER#{offer}     | OFFER (GSI1PK = visitor's PK)    |
+| chat                 | SITE#{site}#CHAT#{chat}       | CHAT (GSI1PK = visitor's PK)     |
+| chat message         | SITE#{site}#CHAT#{chat}       | MSG#{message id}                 |
+| routing decision     | SITE#{site}#CHAT#{chat}       | ROUTING#{iso time}#{n}           |
+| survey               | SITE#{site}#CHAT#{chat}       | SURVEY                           |
+| queued chat          | SITE#{site}#QUEUE             | {priority}#{created}#{chat} (GSI1PK = visitor's PK) |
+| routing statistics   | SITE#{site}                   | ROUTING#STATS                    |
+| agent performance    | SITE#{site}                   | PERF#{category}#{agent}          |
+| discount code        | SITE#{site}#DISCOUNT#{code}   | DISCOUNT (GSI1PK = visitor's PK) |
 
 Everything about one visitor lives in the visitor's partition; items about a visitor that must
-live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1.
+live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1. A chat's
+partition (messages, routing decisions, survey) goes with its chat item. Site profiles carry
+GSI1PK = SITES so scheduled jobs can list the sites.
 """
 
 from __future__ import annotations
@@ -40,6 +50,16 @@ OFFER = "OFFER"
 ENGAGEMENT_CONFIG = "ENGAGEMENT#CONFIG"
 ENGAGEMENT_HOURS = "ENGAGEMENT#HOURS"
 SITE_MODEL = "MODEL"
+CHAT = "CHAT"
+MESSAGE_PREFIX = "MSG#"
+ROUTING_PREFIX = "ROUTING#"
+SURVEY = "SURVEY"
+ROUTING_STATS = "ROUTING#STATS"
+PERF_PREFIX = "PERF#"
+DISCOUNT = "DISCOUNT"
+SITES_INDEX_PK = "SITES"
+UNCATEGORIZED = "*"
+"""The performance and queue category of a chat without one."""
 
 
 def site_pk(site_id: str) -> str:
@@ -104,3 +124,39 @@ def parse_offer_pk(partition_key: str) -> tuple[str, str]:
     if prefix != "SITE" or marker != "OFFER":
         raise ValueError(f"not an offer partition key: {partition_key!r}")
     return site_id, offer_id
+
+
+def chat_pk(site_id: str, chat_id: str) -> str:
+    return f"SITE#{site_id}#CHAT#{chat_id}"
+
+
+def parse_chat_pk(partition_key: str) -> tuple[str, str]:
+    """(site_id, chat_id) of a chat's partition key."""
+    prefix, site_id, marker, chat_id = partition_key.split("#", 3)
+    if prefix != "SITE" or marker != "CHAT":
+        raise ValueError(f"not a chat partition key: {partition_key!r}")
+    return site_id, chat_id
+
+
+def message_sk(message_id: str) -> str:
+    return f"{MESSAGE_PREFIX}{message_id}"
+
+
+def routing_sk(at_iso: str, number: int) -> str:
+    return f"{ROUTING_PREFIX}{at_iso}#{number:03d}"
+
+
+def queue_pk(site_id: str) -> str:
+    return f"SITE#{site_id}#QUEUE"
+
+
+def perf_prefix(category: str | None) -> str:
+    return f"{PERF_PREFIX}{category or UNCATEGORIZED}#"
+
+
+def perf_sk(category: str | None, agent_id: str) -> str:
+    return f"{perf_prefix(category)}{agent_id}"
+
+
+def discount_pk(site_id: str, code: str) -> str:
+    return f"SITE#{site_id}#DISCOUNT#{code}"

@@ -175,8 +175,23 @@ class DynamoSiteStore:
                 "SK": keys.PROFILE,
                 "site": site.model_dump(mode="json"),
                 "updated_at": datetime.now(UTC).isoformat(),
+                # Listed through GSI1 for scheduled jobs that visit every site.
+                "GSI1PK": keys.SITES_INDEX_PK,
+                "GSI1SK": site.site_id,
             }
         )
+
+    def site_ids(self) -> list[str]:
+        """Every site (scheduled jobs visit them one by one)."""
+        items = dynamo.query_all(
+            self._db,
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": dynamo.to_value(keys.SITES_INDEX_PK)},
+            ProjectionExpression="GSI1SK",
+        )
+        return sorted(str(item["GSI1SK"]["S"]) for item in items)
 
     def keys_of(self, site_id: str) -> list[dict[str, str]]:
         """The site's keys by hint and creation time (keys themselves are stored hashed)."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
+from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS
 from klantreis.engagement.config import EngagementConfig, EngagementRule, OpeningHours
 from klantreis.engagement.features import (
     PageStatsSource,
@@ -41,6 +42,7 @@ from klantreis.engagement.rules import Moment, matching_rule
 from klantreis.engagement.site_models import ModelSource
 from klantreis.errors import ConcurrentUpdate, Conflict, NotFound, Throttled
 from klantreis.journey.session import SessionState
+from klantreis.routing.wait import expected_wait_seconds
 from klantreis.sites import Site
 
 TOP_FEATURES = 3
@@ -147,7 +149,9 @@ class Decider:
         models: ModelSource | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         ids: Callable[[], str] = new_id,
+        heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
     ) -> None:
+        self._heartbeat = heartbeat_seconds
         self._records = records
         self._settings = settings
         self._model = model
@@ -191,7 +195,10 @@ class Decider:
             return DecideAnswer(offer=False, reason="not_qualified", score=scored.intent)
 
         category = rule.category or main_category(session)
-        blocked = self._blocked(site, config, snapshot, category=category, ask=ask, now=now, day=day)
+        blocked = self._blocked(
+            site, config, snapshot, category=category, ask=ask, now=now, day=day,
+            max_wait_seconds=rule.max_expected_wait_seconds,
+        )  # fmt: skip
         if blocked is not None:
             decision = self._decision(site, ask, now, day, blocked, scored=scored, rule=rule)
             self._records.record(decision, None, None)
@@ -216,6 +223,7 @@ class Decider:
             message=rule.message,
             day=day,
             created_at=now,
+            score=scored.intent,
         )
         decision = self._decision(
             site, ask, now, day, "qualified", scored=scored, rule=rule, offer_id=offer.offer_id,
@@ -257,10 +265,11 @@ class Decider:
         ask: DecideRequest,
         now: datetime,
         day: str,
+        max_wait_seconds: int,
     ) -> Reason | None:
         if not self._settings.hours(site).is_open(now):
             return "outside_hours"
-        if not any(agent.can_take(category) for agent in snapshot.agents):
+        if not self._agent_in_time(snapshot, category, now, max_wait_seconds):
             return "no_agent"
         state, caps = snapshot.state, config.caps
         in_session = state.session_offers if state.session_id == ask.session_id else 0
@@ -272,6 +281,23 @@ class Decider:
         if in_session >= caps.per_session or today >= caps.per_day or cooling:
             return "capped"
         return None
+
+    def _agent_in_time(
+        self, snapshot: Snapshot, category: str | None, now: datetime, max_wait_seconds: int
+    ) -> bool:
+        """An agent for the category is free now, or the chat's expected wait in the queue (from
+        the queue's length and the agents' handle time) is within the rule's limit."""
+        agents = snapshot.agents
+        if any(a.can_take(category, now, self._heartbeat) for a in agents):
+            return True
+        serving = sum(
+            a.max_chats
+            for a in agents
+            if a.status == "available" and a.is_present(now, self._heartbeat) and a.serves(category)
+        )
+        routing = snapshot.routing
+        wait = expected_wait_seconds(routing.queued_in(category) + 1, serving, routing.mean_handle_seconds)
+        return wait is not None and wait <= max_wait_seconds
 
     @staticmethod
     def _counted(state: EngagementState, session_id: str, day: str) -> EngagementState:

@@ -20,10 +20,11 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile
+from klantreis.agents import AgentProfile, agent_from_item
 from klantreis.errors import Throttled
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import session_from_item
+from klantreis.routing.stats import RoutingStats, routing_stats_from_item
 
 Reason = Literal[
     "qualified", "holdout", "outside_hours", "no_agent", "capped", "not_qualified", "no_consent", "bot"
@@ -39,8 +40,9 @@ OFFER_TTL_SECONDS = 30 * 86_400
 STATE_TTL_SECONDS = 90 * 86_400
 """Refreshed by every write; the longest cooldown a site can set is 90 days."""
 AGENT_IDS_TTL_SECONDS = 30.0
-MAX_AGENTS = 98
-"""BatchGetItem reads at most 100 keys: the session, the state and this many agents."""
+MAX_AGENTS = 97
+"""BatchGetItem reads at most 100 keys: the session, the state, the routing statistics and this many
+agents."""
 
 
 class EngagementState(BaseModel):
@@ -104,6 +106,10 @@ class Offer(BaseModel):
     message: str
     day: str
     created_at: datetime
+    score: float | None = None
+    """The session's purchase intent when offered (routing's queue priority reads it)."""
+    chat_id: str | None = None
+    """The chat started from this offer (one at most)."""
     response: OfferResponse | None = None
     responded_at: datetime | None = None
 
@@ -116,6 +122,8 @@ class Snapshot:
     session: SessionState | None
     state: EngagementState
     agents: list[AgentProfile] = field(default_factory=list)
+    routing: RoutingStats = field(default_factory=RoutingStats)
+    """Queue lengths and handle time: the expected wait of a chat offered now."""
 
 
 class EngagementRecords(Protocol):
@@ -185,7 +193,7 @@ def state_item(site_id: str, visitor_id: str, state: EngagementState, now: int) 
 
 def _agent(plain: dict[str, Any]) -> AgentProfile | None:
     try:
-        return AgentProfile.model_validate({k: v for k, v in plain.items() if k not in ("PK", "SK")})
+        return agent_from_item(plain)
     except ValidationError:
         return None  # a malformed profile is no agent to offer; routing owns its repair
 
@@ -235,6 +243,7 @@ class DynamoEngagementRecords:
         wanted = [
             {"PK": visitor, "SK": keys.session_sk(session_id)},
             {"PK": visitor, "SK": keys.ENGAGEMENT_STATE},
+            {"PK": keys.site_pk(site_id), "SK": keys.ROUTING_STATS},
             *({"PK": keys.site_pk(site_id), "SK": keys.agent_sk(a)} for a in self.agent_ids(site_id)),
         ]
         request: dict[str, Any] = {
@@ -256,6 +265,7 @@ class DynamoEngagementRecords:
         session: SessionState | None = None
         state = EngagementState()
         agents: list[AgentProfile] = []
+        routing = RoutingStats()
         for item in found:
             plain = dynamo.from_item(item)
             sort_key: str = plain["SK"]
@@ -263,9 +273,11 @@ class DynamoEngagementRecords:
                 session = session_from_item(plain)
             elif sort_key == keys.ENGAGEMENT_STATE:
                 state = EngagementState.model_validate(plain)
+            elif sort_key == keys.ROUTING_STATS:
+                routing = routing_stats_from_item(plain)
             elif (agent := _agent(plain)) is not None:
                 agents.append(agent)
-        return Snapshot(session, state, sorted(agents, key=lambda a: a.agent_id))
+        return Snapshot(session, state, sorted(agents, key=lambda a: a.agent_id), routing)
 
     def record(self, decision: Decision, offer: Offer | None, state: EngagementState | None) -> None:
         now = _epoch(decision.at)

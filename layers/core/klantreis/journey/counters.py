@@ -46,8 +46,9 @@ FUNNEL_COUNTERS = (
     "chats_started",
     "chats_converted",
 )
-"""The engagement funnel from decision and offer items (see `funnel_deltas`). `chats_started` and
-`chats_converted` are counted once conversations exist; until then they stay 0."""
+"""The engagement funnel from decision, offer and chat items (see `funnel_deltas`): a chat counts
+in `chats_started` when it is created and in `chats_converted` when a purchase is attributed to it
+(klantreis.conversations.attribution), both on the chat's own day (the day it started)."""
 COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
 MARKER_TTL_SECONDS = 3 * 24 * 3600
@@ -96,10 +97,13 @@ def session_deltas(
 def funnel_deltas(
     sort_key: str, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None
 ) -> dict[str, float]:
-    """Funnel changes from a decision item (counted when written) or an offer item (counted when
-    the visitor's response arrives), on the site's local day stored in the item."""
+    """Funnel changes from a decision item (counted when written), an offer item (counted when
+    the visitor's response arrives) or a chat item (counted when created, and when it first
+    converts), on the site's local day stored in the item."""
     if not new:
         return {}
+    if sort_key == keys.CHAT:
+        return chat_deltas(old, new)
     if sort_key.startswith(keys.DECISION_PREFIX):
         if old:
             return {}  # decisions are written once; a rewrite is not a new decision
@@ -125,9 +129,26 @@ def funnel_deltas(
     return {}
 
 
+def chat_deltas(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, float]:
+    """A chat item counts once when written first (INSERT) and once when `converted_at` first
+    appears; every other change of it (messages, status, survey) counts nothing."""
+    change: dict[str, float] = {}
+    if not old:
+        change["chats_started"] = 1.0
+    if new.get("converted_at") and not (old or {}).get("converted_at"):
+        change["chats_converted"] = 1.0
+    return change
+
+
+def _is_funnel_item(sort_key: str) -> bool:
+    return sort_key.startswith(keys.DECISION_PREFIX) or sort_key in (keys.OFFER, keys.CHAT)
+
+
 def _funnel_site(partition_key: str, sort_key: str) -> str:
     if sort_key == keys.OFFER:
         return keys.parse_offer_pk(partition_key)[0]
+    if sort_key == keys.CHAT:
+        return keys.parse_chat_pk(partition_key)[0]
     return keys.parse_visitor_pk(partition_key)[0]
 
 
@@ -140,7 +161,7 @@ def merge(into: dict[DayKey, dict[str, float]], more: Mapping[DayKey, Mapping[st
 
 def deltas_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[DayKey, dict[str, float]]:
     """Sums the deltas of a batch of DynamoDB stream records (Lambda event format): session
-    items, and the engagement funnel's decision and offer items."""
+    items, and the engagement funnel's decision, offer and chat items."""
     total: dict[DayKey, dict[str, float]] = {}
     for record in records:
         if record.get("eventName") not in ("INSERT", "MODIFY"):
@@ -149,7 +170,7 @@ def deltas_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[DayKey, dic
         item_keys = change.get("Keys", {})
         sort_key: str = item_keys.get("SK", {}).get("S", "")
         is_session = sort_key.startswith(keys.SESSION_PREFIX)
-        if not (is_session or sort_key.startswith(keys.DECISION_PREFIX) or sort_key == keys.OFFER):
+        if not (is_session or _is_funnel_item(sort_key)):
             continue
         old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
         new = dynamo.from_item(change["NewImage"]) if change.get("NewImage") else None

@@ -1,8 +1,10 @@
 """Erasure of everything held about one visitor (GDPR art. 17).
 
 All of a visitor's items share the partition SITE#{site}#V#{visitor}; items about the visitor
-kept elsewhere carry GSI1PK with that same value. Aggregate counters hold no personal data and
-stay as they are.
+kept elsewhere (offers, chats, queue entries, discount codes) carry GSI1PK with that same value.
+A chat's partition also holds its messages, routing decisions and survey, which carry no GSI1PK:
+they go with the chat item, the whole partition at once. Aggregate counters (daily counters,
+agent performance, routing statistics) hold no personal data and stay as they are.
 """
 
 from __future__ import annotations
@@ -47,8 +49,33 @@ class DynamoVisitorEraser:
                 ProjectionExpression="PK, SK",
             )
             found = {(item["PK"]["S"], item["SK"]["S"]) for item in [*in_partition, *elsewhere]}
+            chats = sorted({pk for pk, sk in found if sk == keys.CHAT and _is_chat(pk, site_id)})
+            for chat_partition in chats:
+                found |= self._partition(chat_partition)
+            # A chat item goes last: its messages, routing decisions and survey are found only
+            # through it, so an erasure cut short finds them again when it is repeated.
+            ordered = sorted(found, key=lambda key: (key[1] == keys.CHAT and key[0] in chats, key))
             return dynamo.delete_keys(
-                self._db, self._table, [dynamo.to_item({"PK": pk, "SK": sk}) for pk, sk in sorted(found)]
+                self._db, self._table, [dynamo.to_item({"PK": pk, "SK": sk}) for pk, sk in ordered]
             )
         except ClientError as exc:
             raise dynamo.translate(exc) from exc
+
+    def _partition(self, partition: str) -> set[tuple[str, str]]:
+        items = dynamo.query_all(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": dynamo.to_value(partition)},
+            ProjectionExpression="PK, SK",
+            ConsistentRead=True,
+        )
+        return {(item["PK"]["S"], item["SK"]["S"]) for item in items}
+
+
+def _is_chat(partition: str, site_id: str) -> bool:
+    """A chat partition of this site (and nothing else that happens to sort as CHAT)."""
+    try:
+        return keys.parse_chat_pk(partition)[0] == site_id
+    except ValueError:
+        return False

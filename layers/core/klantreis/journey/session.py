@@ -21,6 +21,9 @@ MAX_SESSION_EVENTS = 5_000
 """Beyond this a session is a bot or a broken widget; further events are rejected."""
 MAX_PRODUCTS = 200
 MAX_CATEGORIES = 100
+MAX_DISCOUNT_CODES = 10
+"""Discount codes kept per session (a session reporting more is not a shopper)."""
+MAX_DISCOUNT_CODE_CHARS = 40
 PAGE_DWELL_CAP = timedelta(minutes=30)
 """Time on a page counts up to this (an abandoned tab is not 3 hours of reading)."""
 JOURNEY_FLUSH_BYTES = 1_024
@@ -94,6 +97,10 @@ class SessionState(BaseModel):
     checkout_step: int = 0
     purchases: int = 0
     revenue: float = 0.0
+    last_purchase_at: datetime | None = None
+    discount_codes: list[str] = Field(default_factory=list)
+    """Codes the shop reported on purchases (`properties.discount_code`), first seen first: what
+    attributes a purchase to the chat that gave the code (klantreis.conversations.attribution)."""
     currency: str | None = None
     page_types: dict[str, PageTypeStats] = Field(default_factory=dict)
     last_page_type: str | None = None
@@ -215,6 +222,9 @@ class SessionFold:
                 tally.purchases += 1
                 tally.revenue = round(tally.revenue + value, 2)
                 state.cart.clear()
+                if state.last_purchase_at is None or at > state.last_purchase_at:
+                    state.last_purchase_at = at
+                self._note_discount_code(event)
             case _:
                 pass
 
@@ -230,6 +240,20 @@ class SessionFold:
                 step=event.step,
             )
         )
+
+    def _note_discount_code(self, event: TrackedEvent) -> None:
+        raw = event.properties.get("discount_code")
+        if not isinstance(raw, str):
+            return
+        code = raw.strip()
+        codes = self.state.discount_codes
+        if (
+            code
+            and len(code) <= MAX_DISCOUNT_CODE_CHARS
+            and code not in codes
+            and len(codes) < MAX_DISCOUNT_CODES
+        ):
+            codes.append(code)
 
     def _enter_page(self, page_type: str, url: str | None, at: datetime) -> None:
         state = self.state

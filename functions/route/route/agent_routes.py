@@ -1,0 +1,150 @@
+"""Agent routes of the route function: the operator's profile of an agent, and the agent's own
+status and heartbeat (an agent silent past the heartbeat window counts as offline).
+
+Agents act on themselves; an operator of the site may act on any of its agents. Another site's
+agent does not exist for the caller (404).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel
+
+from klantreis.agents import AgentProfile, AgentProfileInput, AgentStatus
+from klantreis.api import current_principal
+from klantreis.auth import Principal
+from klantreis.errors import Forbidden, NotFound
+from klantreis.keys import ID_PATTERN
+from klantreis.observability import logger, metrics
+from klantreis.settings import get_settings
+from klantreis.sites import Site
+from route import dependencies
+from route.resolver import app
+
+AgentPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The agent.")]
+TAGS = ["agents"]
+
+
+class AgentView(AgentProfileInput):
+    agent_id: str
+    status: AgentStatus
+    """Effective: `offline` once the console has been silent past the heartbeat window."""
+    set_status: AgentStatus
+    """As the agent last set it."""
+    active_chats: int
+    chat_ids: list[str]
+    free_slots: int
+    last_seen_at: datetime | None = None
+
+    @classmethod
+    def of(cls, agent: AgentProfile) -> AgentView:
+        now = datetime.now(UTC)
+        effective = agent.effective_status(now, get_settings().agent_heartbeat_seconds)
+        return cls(
+            agent_id=agent.agent_id,
+            display_name=agent.display_name,
+            categories=agent.categories,
+            skills=agent.skills,
+            languages=agent.languages,
+            max_chats=agent.max_chats,
+            discount_mandate_percent=agent.discount_mandate_percent,
+            status=effective,
+            set_status=agent.status,
+            active_chats=agent.active_chats,
+            chat_ids=agent.chat_ids,
+            free_slots=agent.free_slots if effective == "available" else 0,
+            last_seen_at=agent.last_seen_at,
+        )
+
+
+class AgentList(BaseModel):
+    agents: list[AgentView]
+
+
+class StatusBody(BaseModel):
+    status: AgentStatus
+
+
+def _site_of(principal: Principal) -> Site:
+    site = dependencies.site_store().get(principal.site_id)
+    if site is None:
+        raise NotFound("no such site")
+    return site
+
+
+def _self_or_operator(agent_id: str) -> tuple[Principal, Site]:
+    principal = current_principal(app).require("agent", "operator")
+    if principal.role == "agent" and principal.sub != agent_id:
+        raise Forbidden("agents act on themselves only")
+    return principal, _site_of(principal)
+
+
+@app.put(
+    "/v1/agents/<agent_id>",
+    summary="Create or change an agent's profile (operator)",
+    description="Categories and skills route chats; `max_chats` caps concurrent chats; the "
+    "discount mandate caps discounts. The agent's status and chats are kept. 201 when created.",
+    responses={201: {"description": "created"}},
+    tags=TAGS,
+)
+def put_agent(agent_id: AgentPath, profile: AgentProfileInput) -> Response[AgentView]:
+    principal = current_principal(app).require("operator")
+    site = _site_of(principal)
+    agent, created = dependencies.agent_store().put_profile(site.site_id, agent_id, profile)
+    if agent.status == "available":
+        dependencies.chat_service().drain(site)  # more capacity or categories may serve the queue
+    logger.info(
+        "agent profile set", extra={"site_id": site.site_id, "agent_id": agent_id, "agent_created": created}
+    )
+    return Response(
+        status_code=201 if created else 200, content_type="application/json", body=AgentView.of(agent)
+    )
+
+
+@app.get("/v1/agents", summary="The site's agents and their status (agent or operator)", tags=TAGS)
+def get_agents() -> AgentList:
+    principal = current_principal(app).require("agent", "operator")
+    return AgentList(agents=[AgentView.of(a) for a in dependencies.agent_store().list(principal.site_id)])
+
+
+@app.get("/v1/agents/<agent_id>", summary="One agent (the agent, or an operator)", tags=TAGS)
+def get_agent(agent_id: AgentPath) -> AgentView:
+    principal, _ = _self_or_operator(agent_id)
+    agent = dependencies.agent_store().get(principal.site_id, agent_id)
+    if agent is None:
+        raise NotFound("no such agent")
+    return AgentView.of(agent)
+
+
+@app.put(
+    "/v1/agents/<agent_id>/status",
+    summary="Set an agent's status (the agent, or an operator)",
+    description="`available` takes chats (queued ones may follow at once); `away` keeps current "
+    "chats but takes no new ones; `offline` hands the agent's open chats to others or the queue. "
+    "Counts as a heartbeat.",
+    tags=TAGS,
+)
+def put_status(agent_id: AgentPath, body: StatusBody) -> AgentView:
+    _, site = _self_or_operator(agent_id)
+    agent = dependencies.chat_service().set_status(site, agent_id, body.status)
+    metrics.add_metric(name="AgentStatusChanges", unit="Count", value=1)
+    logger.info("agent status", extra={"site_id": site.site_id, "agent_id": agent_id, "status": body.status})
+    return AgentView.of(agent)
+
+
+@app.post(
+    "/v1/agents/<agent_id>/heartbeat",
+    summary="The agent's console is open (the agent)",
+    description="Send every 30-60 s; an agent silent past the heartbeat window (2 minutes by "
+    "default) counts as offline and their open chats go to others.",
+    tags=TAGS,
+)
+def post_heartbeat(agent_id: AgentPath) -> AgentView:
+    principal = current_principal(app).require("agent")
+    if principal.sub != agent_id:
+        raise Forbidden("agents act on themselves only")
+    return AgentView.of(dependencies.chat_service().heartbeat(_site_of(principal), agent_id))

@@ -1,0 +1,286 @@
+"""Chat routes of the route function: start a chat (widget), read and write it (widget with its
+chat token, or its agent), the agent's view of the visitor's journey, discounts, and the end.
+
+Who may do what with a chat: the widget that started it (X-Site-Key plus the chat's X-Chat-Token);
+the agent it is assigned to; an operator of the site (read and end). Another site's chat does not
+exist for the caller (404); another agent's chat is refused (403).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BaseModel, Field
+
+from klantreis.api import request_principal
+from klantreis.auth import Principal, authenticate_widget, header
+from klantreis.conversations.context import ChatContext, chat_context
+from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, Message
+from klantreis.conversations.service import NewChat
+from klantreis.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from klantreis.keys import ID_PATTERN
+from klantreis.observability import logger, metrics
+from klantreis.sites import Site
+from klantreis.tokens import CHAT_TOKEN_SECONDS, SURVEY_TOKEN_SECONDS
+from route import dependencies
+from route.resolver import app
+
+ChatPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The chat.")]
+TAGS = ["chats"]
+AGENTS_TOO = {"x-klantreis-agents-too": True}
+"""The widget (site key and chat token) and the chat's agent (bearer token) share the route."""
+MESSAGE_ID = re.compile(r"^\d{1,9}$")
+
+
+class ChatStarted(BaseModel):
+    chat_id: str
+    status: ChatStatus
+    agent: ChatAgent | None = None
+    chat_token: str = Field(
+        description="Send as X-Chat-Token (with the site key) to read and write this chat."
+    )
+    survey_token: str = Field(description="The `token` of this chat's survey (valid 7 days).")
+    queue_position: int | None = None
+    expected_wait_seconds: int | None = None
+
+
+class ChatView(BaseModel):
+    chat_id: str
+    status: ChatStatus
+    agent: ChatAgent | None
+    messages: list[Message]
+    next_since: str | None = Field(description="Pass as `since` to get only newer messages.")
+    category: str | None = None
+    created_at: datetime
+    queue_position: int | None = None
+    expected_wait_seconds: int | None = None
+    discount_code: str | None = None
+    discount_percent: float | None = None
+    resolved: bool | None = None
+
+
+class MessageBody(BaseModel):
+    text: str = Field(min_length=1, description="At most 4,000 characters (413 above).")
+
+
+class DiscountBody(BaseModel):
+    percent: float = Field(gt=0, le=100)
+
+
+class DiscountAnswer(BaseModel):
+    code: str
+    percent: float
+    chat_id: str
+
+
+class EndBody(BaseModel):
+    resolved: bool
+
+
+class EndAnswer(BaseModel):
+    chat_id: str
+    status: Literal["ended"]
+    resolved: bool | None
+
+
+@dataclass(frozen=True)
+class Caller:
+    site: Site
+    principal: Principal | None
+    """None for the widget."""
+
+    @property
+    def author(self) -> Literal["visitor", "agent"]:
+        return "visitor" if self.principal is None else "agent"
+
+
+def _site(site_id: str) -> Site:
+    site = dependencies.site_store().get(site_id)
+    if site is None:
+        raise NotFound("no such site")
+    return site
+
+
+def _caller_of(chat_id: str) -> tuple[Caller, Chat]:
+    """The caller and the chat, after checking the caller may see it."""
+    principal = request_principal(app, dependencies.bearer_verifier)
+    if principal is not None:
+        caller = Caller(_site(principal.site_id), principal)
+        chat = dependencies.chat_service().chat(caller.site, chat_id)
+        if principal.role == "agent" and chat.agent_id != principal.sub:
+            raise Forbidden("this chat is another agent's")
+        return caller, chat
+    headers = app.current_event.headers
+    site = authenticate_widget(dependencies.site_directory(), headers)
+    token = header(headers, "X-Chat-Token")
+    if not token:
+        raise Unauthorized("the X-Chat-Token header is required")
+    dependencies.token_signer().verify(token, "chat", site.site_id, chat_id)
+    return Caller(site, None), dependencies.chat_service().chat(site, chat_id)
+
+
+def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Principal, Site, Chat]:
+    principal = request_principal(app, dependencies.bearer_verifier)
+    if principal is None:
+        raise Unauthorized("a bearer token is required")
+    principal.require(*roles)
+    site = _site(principal.site_id)
+    chat = dependencies.chat_service().chat(site, chat_id)
+    if principal.role == "agent" and chat.agent_id != principal.sub:
+        raise Forbidden("this chat is another agent's")
+    return principal, site, chat
+
+
+@app.post(
+    "/v1/chats",
+    summary="Start a chat (widget, X-Site-Key)",
+    description="Routes at once to the best available agent for the category, or queues the chat "
+    "(the answer then carries the queue position and expected wait). From an offer, the offer "
+    "counts as accepted. A chatbot's `transcript` is handed over to the agent. 409 when the "
+    "session has an open chat or the offer was used or declined.",
+    responses={201: {"description": "the chat, its tokens, and where it went"}},
+    tags=TAGS,
+)
+def post_chat(body: NewChat) -> Response[ChatStarted]:
+    site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
+    started = dependencies.chat_service().start(site, body)
+    chat = started.chat
+    signer = dependencies.token_signer()
+    answer = ChatStarted(
+        chat_id=chat.chat_id,
+        status=chat.status,
+        agent=chat.agent,
+        chat_token=signer.issue("chat", site.site_id, chat.chat_id, seconds=CHAT_TOKEN_SECONDS),
+        survey_token=signer.issue("survey", site.site_id, chat.chat_id, seconds=SURVEY_TOKEN_SECONDS),
+        queue_position=started.queue_position,
+        expected_wait_seconds=started.expected_wait_seconds,
+    )
+    metrics.add_metric(name="ChatsStarted", unit="Count", value=1)
+    metrics.add_metric(
+        name="ChatsQueued" if chat.status == "queued" else "ChatsAssigned", unit="Count", value=1
+    )
+    logger.info(
+        "chat started", extra={"site_id": site.site_id, "chat_id": chat.chat_id, "status": chat.status}
+    )
+    return Response(status_code=201, content_type="application/json", body=answer)
+
+
+@app.get(
+    "/v1/chats/<chat_id>",
+    summary="A chat and its messages (widget with X-Chat-Token, or its agent)",
+    description="`since`: a message id (`next_since` of an earlier answer) or an ISO time; only "
+    "newer messages are returned, at most 200 per answer.",
+    tags=TAGS,
+    openapi_extensions=AGENTS_TOO,
+)
+def get_chat(
+    chat_id: ChatPath,
+    since: Annotated[str | None, Query(max_length=40, description="Message id or ISO time.")] = None,
+) -> ChatView:
+    caller, chat = _caller_of(chat_id)
+    service = dependencies.chat_service()
+    messages = service.messages(chat, _cursor(since))
+    place = service.queue_place(caller.site, chat) if chat.status == "queued" else None
+    return ChatView(
+        chat_id=chat.chat_id,
+        status=chat.status,
+        agent=chat.agent,
+        messages=messages,
+        next_since=messages[-1].message_id if messages else since,
+        category=chat.category,
+        created_at=chat.created_at,
+        queue_position=place.position if place else None,
+        expected_wait_seconds=place.expected_wait_seconds if place else None,
+        discount_code=chat.discount_code,
+        discount_percent=chat.discount_percent,
+        resolved=chat.resolved,
+    )
+
+
+@app.post(
+    "/v1/chats/<chat_id>/messages",
+    summary="Write in a chat (widget with X-Chat-Token, or its agent)",
+    description="413 above 4,000 characters; 409 once the chat has ended.",
+    responses={201: {"description": "the stored message"}},
+    tags=TAGS,
+    openapi_extensions=AGENTS_TOO,
+)
+def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
+    caller, chat = _caller_of(chat_id)
+    if caller.principal is not None and caller.principal.role != "agent":
+        raise Forbidden("only the chat's agent and visitor write in it")
+    agent_id = caller.principal.sub if caller.principal else None
+    message = dependencies.chat_service().post(chat, caller.author, body.text, agent_id)
+    metrics.add_metric(name="ChatMessages", unit="Count", value=1)
+    return Response(status_code=201, content_type="application/json", body=message)
+
+
+@app.get(
+    "/v1/chats/<chat_id>/context",
+    summary="The visitor's journey for the chat's agent (agent or operator)",
+    description="Pages and products with view counts, cart contents and value, the furthest "
+    "checkout step, whether the visitor dropped out at checkout, the scores of the session's "
+    "latest decision, and the visitor's earlier chats with their surveys.",
+    tags=TAGS,
+)
+def get_context(chat_id: ChatPath) -> ChatContext:
+    _, _, chat = _agent_of(chat_id, "agent", "operator")
+    return chat_context(
+        chat,
+        dependencies.session_store(),
+        dependencies.chat_store(),
+        dependencies.decision_reader(),
+    )
+
+
+@app.post(
+    "/v1/chats/<chat_id>/discounts",
+    summary="Give the visitor a single-use discount code (the chat's agent)",
+    description="403 above the agent's mandate; 409 when the chat has a code already or is not "
+    "being served. A purchase carrying the code is attributed to the chat and its agent.",
+    responses={201: {"description": "the code"}},
+    tags=TAGS,
+)
+def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAnswer]:
+    principal, site, chat = _agent_of(chat_id, "agent")
+    discount = dependencies.chat_service().discount(site, chat, principal.sub, body.percent)
+    metrics.add_metric(name="DiscountsGiven", unit="Count", value=1)
+    logger.info(
+        "discount given", extra={"site_id": site.site_id, "chat_id": chat.chat_id, "percent": body.percent}
+    )
+    answer = DiscountAnswer(code=discount.code, percent=discount.percent, chat_id=chat.chat_id)
+    return Response(status_code=201, content_type="application/json", body=answer)
+
+
+@app.post(
+    "/v1/chats/<chat_id>/end",
+    summary="End a chat (its agent, or an operator)",
+    description="Frees the agent's slot (the queue's next chat may follow at once). 409 when it "
+    "has ended already.",
+    tags=TAGS,
+)
+def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
+    _, site, chat = _agent_of(chat_id, "agent", "operator")
+    ended = dependencies.chat_service().end(site, chat, body.resolved)
+    metrics.add_metric(name="ChatsEnded", unit="Count", value=1)
+    return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
+
+
+def _cursor(since: str | None) -> int | datetime | None:
+    """A message id (the chat's sequence number) or an ISO time with a zone."""
+    if not since:
+        return None
+    if MESSAGE_ID.match(since):
+        return int(since)
+    try:
+        moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationFailed("since: a message id or an ISO time with a zone") from None
+    if moment.tzinfo is None:
+        raise ValidationFailed("since: an ISO time needs a zone")
+    return moment

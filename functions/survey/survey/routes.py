@@ -1,0 +1,45 @@
+"""Widget route of the survey function: the visitor's survey of a chat, authenticated by the
+widget's site key (and Origin) and the chat's survey token.
+
+Powertools validates the body before the route runs, so a malformed survey (bad JSON 400; an
+answer out of range, an unknown channel, a comment over 2,000 characters 422) is refused from the
+request alone, before any credential or stored data is looked at.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+from klantreis.auth import authenticate_widget
+from klantreis.conversations.surveys import SurveyReceipt, SurveySubmission
+from klantreis.observability import logger, metrics
+from survey import dependencies
+from survey.resolver import app
+
+TAGS = ["surveys"]
+ANSWERS = {"csat", "nps", "ces", "preferred_channel", "comment"}
+
+
+@app.post(
+    "/v1/surveys",
+    summary="The visitor's survey of a chat (widget, X-Site-Key and the chat's survey token)",
+    description=(
+        "Any subset of CSAT 1-5, NPS 0-10, CES 1-7, the preferred channel and a comment (at most "
+        "2,000 characters), at least one. `token` is the chat's `survey_token` (valid 7 days): "
+        "401 forged or expired (`invalid_token`, `token_expired`), 403 for another chat or site; "
+        "404 unknown chat; 409 when the chat has its survey already. The answers update the "
+        "chat's agent's performance in its category, which routing reads."
+    ),
+    tags=TAGS,
+    status_code=HTTPStatus.CREATED,
+)
+def post_survey(submission: SurveySubmission) -> SurveyReceipt:
+    site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
+    receipt = dependencies.survey_service().submit(site, submission)
+    metrics.add_metric(name="SurveysReceived", unit="Count", value=1)
+    answered = [name for name, value in receipt.model_dump(include=ANSWERS).items() if value is not None]
+    # Never the comment itself in the logs: it is the visitor's free text.
+    logger.info(
+        "survey received", extra={"site_id": site.site_id, "chat_id": receipt.chat_id, "answered": answered}
+    )
+    return receipt

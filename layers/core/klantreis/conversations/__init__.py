@@ -1,0 +1,1 @@
+"""Conversations: chats, their messages and routing records, discounts, surveys, attribution."""
