@@ -21,6 +21,7 @@ from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.counters import COUNTERS, DayKey
 from klantreis.journey.session import JourneyEntry, SessionState
 from klantreis.journey.store import JourneyChunk
+from klantreis.routing.stats import RoutingStats
 from klantreis.sites import Site
 
 SessionKey = tuple[str, str, str]
@@ -178,6 +179,8 @@ class InMemoryEngagementRecords:
         self.offers: dict[tuple[str, str], Offer] = {}
         self.snapshots = 0
         self.writes = 0
+        self.routing: dict[str, RoutingStats] = {}
+        """Queue lengths and handle time per site (routing keeps them; `decide` reads them)."""
 
     def add_session(self, state: SessionState) -> None:
         self.sessions[(state.site_id, state.visitor_id, state.session_id)] = state.model_copy(deep=True)
@@ -195,6 +198,7 @@ class InMemoryEngagementRecords:
             session.model_copy(deep=True) if session else None,
             state.model_copy(),
             sorted(self.agents[site_id].values(), key=lambda agent: agent.agent_id),
+            self.routing.get(site_id, RoutingStats()),
         )
 
     def record(self, decision: Decision, offer: Offer | None, state: EngagementState | None) -> None:
@@ -345,7 +349,6 @@ from klantreis.conversations.models import (  # noqa: E402
 from klantreis.conversations.store import MESSAGE_PAGE, QueueEntry, message_id  # noqa: E402
 from klantreis.errors import Conflict, NotFound  # noqa: E402
 from klantreis.routing.performance import Performance, survey_counts  # noqa: E402
-from klantreis.routing.stats import RoutingStats  # noqa: E402
 
 
 class InMemoryAgentStore:

@@ -17,6 +17,7 @@ from klantreis.engagement.store import EngagementSettings
 from klantreis.errors import ConcurrentUpdate, Conflict, NotFound, Throttled
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState
+from klantreis.routing.stats import RoutingStats
 from klantreis.sites import Site
 from klantreis.useragent import ClientInfo
 from tests.factories import T0, anna_journey, event
@@ -304,3 +305,30 @@ def test_the_features_that_weighed_most() -> None:
     assert 1 <= len(top) <= 3
     assert [abs(f.effect) for f in top] == sorted((abs(f.effect) for f in top), reverse=True)
     assert all(f.feature in default_model().features for f in top)
+
+
+def test_busy_agents_still_qualify_when_the_expected_wait_is_within_the_rules_limit(world: World) -> None:
+    # given Anna, and mirjam (the only dameslaarzen agent) busy with her two chats; chats end after
+    # 100 s on average and one dameslaarzen chat is waiting already
+    anna = not_in_holdout("anna")
+    world.anna(anna)
+    world.agents(active_chats=2, max_chats=2)
+    world.records.routing[SITE.site_id] = RoutingStats(
+        queued={"dameslaarzen": 1}, ended=10, handle_seconds=1_000
+    )
+    # when she asks, with the default rules' 60 s limit: position 2 x 100 s / 2 slots = 100 s
+    assert world.ask(anna).reason == "no_agent"
+    # then a rule that accepts a longer wait offers the chat (she will be queued)
+    rules = EngagementConfig.webshop_default()
+    rules = rules.model_copy(
+        update={"rules": [r.model_copy(update={"max_expected_wait_seconds": 120}) for r in rules.rules]}
+    )
+    world.settings.put_config(SITE.site_id, rules)
+    assert world.ask(anna).reason == "qualified"
+
+
+def test_no_agent_when_nobody_present_serves_the_category_even_with_an_empty_queue(world: World) -> None:
+    anna = not_in_holdout("anna")
+    world.anna(anna)
+    world.agents(last_seen_at=NOW - timedelta(minutes=10))  # consoles silent: counted offline
+    assert world.ask(anna).reason == "no_agent"
