@@ -232,6 +232,27 @@ def routing() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (f)
+def report_cost() -> dict[str, Any]:
+    from bench import report_cost as measure_report
+
+    _progress("report cost: 10,000 then 100,000 tracked events through tracking and the stream")
+    measured = measure_report.measure()
+    heading(f"(f) GET /v1/reports/daily over the same {measured['days']} days as traffic grows")
+    print(
+        table(
+            ["events tracked", "items read", "requests", "rows"],
+            [[r["events"], r["items"], r["requests"], r["rows"]] for r in measured["readings"]],
+        )
+    )
+    verdict = "the same" if measured["constant"] else "NOT the same"
+    print(
+        f"Items read by the report: {verdict} after 10x the traffic (counters, not raw events); "
+        f"at most {measured['bound']} whatever the traffic (days x counter slots + the site)."
+    )
+    return measured
+
+
 # --------------------------------------------------------------------------- summary
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
@@ -312,6 +333,14 @@ def summary(results: dict[str, Any]) -> str:
             f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle "
             f"{base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%}."
         )
+    reads = results.get("report_cost")
+    if reads:
+        first, last = reads["readings"][0], reads["readings"][-1]
+        lines.append(
+            f"- Daily report over {reads['days']} days: {first['items']} items read after "
+            f"{first['events']:,} events, {last['items']} after {last['events']:,} "
+            f"({'constant' if reads['constant'] else 'GROWS'})."
+        )
     return "\n".join(lines)
 
 
@@ -333,12 +362,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per function for (a)")
     parser.add_argument(
         "--only",
-        choices=["cold", "capacity", "throughput", "decide", "routing"],
+        choices=["cold", "capacity", "throughput", "decide", "routing", "report"],
         action="append",
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing"])
+    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing", "report"])
     started = time.perf_counter()
 
     from klantreis_local import runtime
@@ -386,6 +415,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["decide"] = decide()
     if "routing" in parts:
         results["routing"] = routing()
+    if "report" in parts:
+        results["report_cost"] = report_cost()
+    if args.only and RESULTS.exists():
+        # A partial run updates its parts of the last full run instead of dropping the others.
+        earlier = json.loads(RESULTS.read_text())
+        earlier.pop("summary", None)
+        results = {**earlier, **results}
     results["seconds"] = round(time.perf_counter() - started, 1)
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -111,7 +111,14 @@ def test_functions_without_a_resolver_are_the_stream_schedule_and_cognito_trigge
         for trigger in (pool["Properties"].get("LambdaConfig") or {}).values()
     }
     assert without == stream_consumers | scheduled | cognito_triggers
-    assert without == {"AggregateFunction", "RouteSweepFunction", "TokenClaimsFunction"}
+    assert without == {
+        "AggregateFunction",
+        "LiveFunction",
+        "ReportAlertsFunction",
+        "ReportNightlyFunction",
+        "RouteSweepFunction",
+        "TokenClaimsFunction",
+    }
 
 
 def test_no_route_is_declared_twice() -> None:

@@ -236,3 +236,33 @@ def test_a_visitor_summary_spans_sessions() -> None:
     assert (summary.sessions, summary.purchases, summary.revenue, summary.returning) == (2, 1, 50.0, True)
     assert (summary.first_at, summary.last_at) == (T0, T0 + timedelta(days=2))
     assert summarize_visitor([]) is None
+
+
+def test_the_first_events_local_hour_is_kept() -> None:
+    # given a session whose first event is at 23:30 UTC (00:30 in Amsterdam, the next local day)
+    late = T0.replace(hour=23, minute=30)
+    state, _ = fold(event("page_view", url="https://shop/", at=late), state=new_state(late))
+    # then its first local hour is that of Amsterdam
+    assert state.first_local_hour == 0
+    assert list(state.days) == ["2026-11-23"]
+
+
+def test_an_earlier_late_event_moves_the_first_local_hour() -> None:
+    # given a session that started at 20:00 in Amsterdam
+    state, _ = fold(event("page_view", url="https://shop/a"))
+    assert state.first_local_hour == 20
+    # when an event from an hour earlier arrives late, and then a later one
+    fold(event("page_view", url="https://shop/b", at=T0 - timedelta(hours=1)), state=state)
+    fold(event("page_view", url="https://shop/c", at=T0 + timedelta(hours=2)), state=state)
+    # then the session's first event, and its hour, are the earlier one's
+    assert state.first_at == T0 - timedelta(hours=1)
+    assert state.first_local_hour == 19
+
+
+def test_a_session_stored_without_its_first_local_hour_gets_it_from_its_first_event() -> None:
+    # given a session stored before the hour was kept, when a later event arrives
+    state = new_state()
+    state.event_count = 3
+    fold(event("page_view", url="https://shop/", at=T0 + timedelta(hours=3)), state=state)
+    # then the hour is that of its first event, not of the new one
+    assert state.first_local_hour == 20

@@ -63,3 +63,13 @@ def test_purchase_time_and_codes_read_back_and_are_left_out_until_there_are_some
     read = session_from_item(dynamo.from_item(dynamo.to_item(after)))
     assert read == state
     assert read.last_purchase_at == T0 + timedelta(minutes=6)
+
+
+def test_the_first_local_hour_is_stored_as_a_small_number_and_reads_back() -> None:
+    state = anna()
+    stored = session_to_item(state)
+    assert stored["first_local_hour"] == 20  # T0 is 19:00 UTC, 20:00 in Amsterdam
+    assert session_from_item(dynamo.from_item(dynamo.to_item(stored))).first_local_hour == 20
+    # a session stored before it was kept reads back without it
+    older = {k: v for k, v in stored.items() if k != "first_local_hour"}
+    assert session_from_item(dynamo.from_item(dynamo.to_item(older))).first_local_hour is None

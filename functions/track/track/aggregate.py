@@ -1,7 +1,11 @@
 """Lambda entry point of the counter aggregation: DynamoDB stream records of session, decision,
-offer and chat items in; daily counters and per-page statistics out (each exactly once per batch;
-see klantreis.journey.counters and klantreis.journey.pages), then purchases attributed to chats
-(once per chat; see klantreis.conversations.attribution).
+offer, chat and survey items in; daily counters and per-page statistics out (each exactly once
+per batch; see klantreis.journey.counters, klantreis.reports.counting and klantreis.journey.pages),
+then purchases attributed to chats (once per chat; see klantreis.conversations.attribution).
+
+The day's counters of a batch — session and funnel counters, the report's chat, survey and hourly
+counters, and the uplift experiment's converted sessions (whose arm is read from the sessions'
+decisions first) — are written in one exactly-once transaction per batch.
 
 Attribution runs after the counters are applied and lets its failures raise: Lambda retries the
 whole batch, whose counters are then skipped by their markers and whose chats already credited by
@@ -19,14 +23,32 @@ from klantreis import dynamo
 from klantreis.conversations.attribution import AttributionStore, attribute, purchases_in_stream
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey import pages
-from klantreis.journey.counters import CounterStore, DynamoCounterStore, batch_marker, deltas_from_stream
+from klantreis.journey.counters import (
+    CounterStore,
+    DynamoCounterStore,
+    batch_marker,
+    deltas_from_stream,
+    merge,
+)
 from klantreis.observability import logger, metrics
+from klantreis.reports.counting import (
+    DecisionLookup,
+    DynamoDecisionLookup,
+    first_purchases,
+    report_deltas,
+    uplift_deltas,
+)
 from klantreis.settings import get_settings
 
 
 @cache
 def counter_store() -> CounterStore:
     return DynamoCounterStore(dynamo.client(), get_settings().table_name)
+
+
+def decision_lookup() -> DecisionLookup:
+    # Not cached: cheap to build, and the client and settings it takes are cached already.
+    return DynamoDecisionLookup(dynamo.client(), get_settings().table_name)
 
 
 def chat_store() -> AttributionStore:
@@ -39,6 +61,11 @@ def chat_store() -> AttributionStore:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     records = event.get("Records", [])
     deltas = deltas_from_stream(records)
+    merge(deltas, report_deltas(records))
+    bought = first_purchases(records)
+    # Reads (the bought sessions' decisions), made before the write: the uplift counters go into
+    # the batch's one exactly-once transaction with the rest.
+    merge(deltas, uplift_deltas(bought, decision_lookup()))
     marker, now = batch_marker(records), int(time.time())
     applied = bool(deltas) and counter_store().add_once(marker, deltas, now)
     # Not cached: both are cheap to build, and the chunk reader's cache is per batch.
@@ -63,6 +90,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
             "page_sites": len(page_deltas),
             "pages_applied": pages_applied,
             "purchases": len(purchases),
+            "first_purchase_sessions": len(bought),
             "chat_conversions": conversions,
         },
     )

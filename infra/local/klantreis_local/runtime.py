@@ -51,6 +51,8 @@ def reset_caches() -> None:
         "engage.dependencies",
         "route.dependencies",
         "survey.dependencies",
+        "report.dependencies",
+        "report.live_dependencies",
     ):
         import importlib
 

@@ -24,7 +24,10 @@ two different (site, id) pairs can map to the same key.
 | queued chat          | SITE#{site}#QUEUE             | {priority}#{created}#{chat} (GSI1PK = visitor's PK) |
 | routing statistics   | SITE#{site}                   | ROUTING#STATS                    |
 | agent performance    | SITE#{site}                   | PERF#{category}#{agent}          |
+| live board           | SITE#{site}                   | LIVE                             |
 | discount code        | SITE#{site}#DISCOUNT#{code}   | DISCOUNT (GSI1PK = visitor's PK) |
+| stored daily report  | SITE#{site}#REPORT            | DAY#{yyyy-mm-dd}                 |
+| report alert marker  | SITE#{site}#REPORT            | ALERT#{yyyy-mm-dd}#{condition}   |
 
 Everything about one visitor lives in the visitor's partition; items about a visitor that must
 live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1. A chat's
@@ -55,9 +58,13 @@ MESSAGE_PREFIX = "MSG#"
 ROUTING_PREFIX = "ROUTING#"
 SURVEY = "SURVEY"
 ROUTING_STATS = "ROUTING#STATS"
+LIVE_BOARD = "LIVE"
+"""The site's live board: visitors active in the last minutes (klantreis.reports.live)."""
 PERF_PREFIX = "PERF#"
 DISCOUNT = "DISCOUNT"
 SITES_INDEX_PK = "SITES"
+REPORT_DAY_PREFIX = "DAY#"
+REPORT_ALERT_PREFIX = "ALERT#"
 UNCATEGORIZED = "*"
 """The performance and queue category of a chat without one."""
 
@@ -160,3 +167,16 @@ def perf_sk(category: str | None, agent_id: str) -> str:
 
 def discount_pk(site_id: str, code: str) -> str:
     return f"SITE#{site_id}#DISCOUNT#{code}"
+
+
+def report_pk(site_id: str) -> str:
+    """The partition of a site's stored daily reports and alert markers."""
+    return f"SITE#{site_id}#REPORT"
+
+
+def report_day_sk(day: str) -> str:
+    return f"{REPORT_DAY_PREFIX}{day}"
+
+
+def report_alert_sk(day: str, condition: str) -> str:
+    return f"{REPORT_ALERT_PREFIX}{day}#{condition}"

@@ -29,6 +29,25 @@ class Settings(BaseModel):
     """The Secrets Manager secret holding the chat/survey token keys (deployed stacks)."""
     token_key: str | None = Field(None, alias="TOKEN_KEY", min_length=16, repr=False)
     """A fixed token key for the local stack and tests, used when no secret is named."""
+    reports_bucket: str | None = Field(None, alias="REPORTS_BUCKET")
+    """The S3 bucket the nightly report job writes CSV and HTML to (unset locally: skipped)."""
+    alert_topic_arn: str | None = Field(None, alias="ALERT_TOPIC_ARN")
+    """The SNS topic of report alerts (unset locally: alerts are only logged)."""
+    alert_webhook_url: str | None = Field(None, alias="ALERT_WEBHOOK_URL", repr=False)
+    """An optional Slack-compatible incoming webhook that receives report alerts too."""
+    csat_drop_points: float = Field(10.0, alias="CSAT_DROP_POINTS", gt=0, le=100)
+    """Alert when today's CSAT is this many percentage points below the trailing 7 days'."""
+    alert_min_surveys: int = Field(5, alias="ALERT_MIN_SURVEYS", ge=1, le=10_000)
+    """Fewer CSAT answers today than this never raise a CSAT alert."""
+    service_level_target: float = Field(0.8, alias="SERVICE_LEVEL_TARGET", gt=0, le=1)
+    """The share of chats that should be answered within `service_level_seconds`."""
+    service_level_seconds: float = Field(30.0, alias="SERVICE_LEVEL_SECONDS", gt=0, le=3600)
+
+    @field_validator("reports_bucket", "alert_topic_arn", "alert_webhook_url", mode="before")
+    @classmethod
+    def _empty_report_option_is_unset(cls, value: object) -> object:
+        """The template passes "" for an alert channel left out."""
+        return None if value == "" else value
 
     @field_validator("token_secret_arn", "token_key", mode="before")
     @classmethod

@@ -62,6 +62,9 @@ class Chat(BaseModel):
     created_at: datetime
     day: str
     """The site's local day of creation (the counters' day)."""
+    hour: int | None = Field(None, ge=0, le=23)
+    """The site's local hour of creation (the hourly report counters' hour); None in chats stored
+    before it was kept (counted at their UTC hour)."""
     assigned_at: datetime | None = None
     wait_seconds: float | None = None
     """From creation to the first assignment."""

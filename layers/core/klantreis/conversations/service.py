@@ -166,6 +166,7 @@ class ChatService:
             status="queued",
             created_at=now,
             day=site.local_day(now),
+            hour=now.astimezone(site.zone).hour,
             cart_value=cart_value,
             score=score,
             priority=priority,

@@ -11,7 +11,7 @@ transaction, together with a marker of that batch, so a retried batch is not cou
 from __future__ import annotations
 
 import hashlib
-import random
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
@@ -53,6 +53,13 @@ COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
 MARKER_TTL_SECONDS = 3 * 24 * 3600
 MAX_TRANSACTION_ITEMS = 100
+MAX_NAMES_PER_UPDATE = 100
+"""Counters one update of a slot item adds. A day of a busy batch can change a few hundred
+(per-agent, per-category and hourly report counters, klantreis.reports.names); an update
+expression may hold 4 KB and 300 operators, so a day's change is split into updates of this many
+names, each to another slot item (one transaction cannot write an item twice)."""
+KEY_ATTRIBUTES = frozenset({"PK", "SK", "site_id", "day"})
+"""Attributes of a counter slot item that are not counters."""
 
 DayKey = tuple[str, str]
 """(site_id, local day)."""
@@ -205,18 +212,42 @@ def marker_put(table: str, marker: str, now: int) -> dict[str, Any]:
     }
 
 
+def _item_of(action: Mapping[str, Any]) -> str:
+    [(kind, body)] = action.items()
+    key = body["Item"] if kind == "Put" else body["Key"]
+    return json.dumps([body["TableName"], key.get("PK"), key.get("SK")], sort_keys=True)
+
+
+def transaction_parts(actions: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
+    """`actions` in their order, cut into transactions of at most 99 (the 100th action is the
+    part's marker) and where an item would be written a second time, which one transaction
+    cannot do."""
+    parts: list[list[Mapping[str, Any]]] = []
+    current: list[Mapping[str, Any]] = []
+    items: set[str] = set()
+    for action in actions:
+        item = _item_of(action)
+        if len(current) >= MAX_TRANSACTION_ITEMS - 1 or item in items:
+            parts.append(current)
+            current, items = [], set()
+        current.append(action)
+        items.add(item)
+    if current:
+        parts.append(current)
+    return parts
+
+
 def apply_once(
     dynamodb: Any, table: str, marker: str, actions: Sequence[Mapping[str, Any]], now: int
 ) -> bool:
-    """Writes `actions` exactly once per `marker`: in transactions of at most 99 actions, each with
+    """Writes `actions` exactly once per `marker`: in transactions (`transaction_parts`), each with
     the marker item of its part (`{marker}#{part}`, condition `attribute_not_exists`). A part whose
     marker exists was applied by an earlier attempt of the same batch and is skipped; a failed
-    transaction applied nothing. The actions must be built in the same order on every attempt.
-    True if any part was applied now."""
-    per_transaction = MAX_TRANSACTION_ITEMS - 1
+    transaction applied nothing. The actions must be built in the same order, on the same items,
+    on every attempt. True if any part was applied now."""
     applied_any = False
-    for part, start in enumerate(range(0, len(actions), per_transaction)):
-        transaction = [marker_put(table, f"{marker}#{part}", now), *actions[start : start + per_transaction]]
+    for part, chunk in enumerate(transaction_parts(actions)):
+        transaction = [marker_put(table, f"{marker}#{part}", now), *chunk]
         try:
             dynamodb.transact_write_items(TransactItems=transaction)
             applied_any = True
@@ -236,6 +267,12 @@ class CounterStore(Protocol):
     def day_totals(self, site_id: str, day: str) -> dict[str, float]: ...
 
 
+class DayCounterReader(Protocol):
+    def day_counters(self, site_id: str, day: str) -> dict[str, float]:
+        """Every counter of the day (`DynamoCounterStore.day_counters`)."""
+        ...
+
+
 class DynamoCounterStore:
     def __init__(self, dynamodb: Any, table: str, *, slots: int = COUNTER_SLOTS) -> None:
         self._db = dynamodb
@@ -243,13 +280,32 @@ class DynamoCounterStore:
         self._slots = slots
 
     def add_once(self, marker: str, deltas: Mapping[DayKey, Mapping[str, float]], now: int) -> bool:
-        actions = [self._counter_add(site_id, day, deltas[(site_id, day)]) for site_id, day in sorted(deltas)]
-        return apply_once(self._db, self._table, marker, actions, now)
+        actions = [
+            self._counter_add(site_id, day, slot, part)
+            for site_id, day in sorted(deltas)
+            for slot, part in self._slotted(marker, site_id, day, deltas[(site_id, day)])
+        ]
+        return bool(actions) and apply_once(self._db, self._table, marker, actions, now)
 
-    def _counter_add(self, site_id: str, day: str, change: Mapping[str, float]) -> dict[str, Any]:
+    def _slotted(
+        self, marker: str, site_id: str, day: str, change: Mapping[str, float]
+    ) -> list[tuple[str, dict[str, float]]]:
+        """The day's change in parts of at most MAX_NAMES_PER_UPDATE names, each to its own slot.
+        The slots follow from the batch's marker: concurrent consumers (other shards, other
+        batches) mostly write other items of the day, and a retried batch writes the same ones."""
+        names = [name for name in sorted(change) if change[name]]
+        digest = hashlib.sha256(f"{marker}|{site_id}|{day}".encode()).digest()
+        first = int.from_bytes(digest[:4], "big") % self._slots
+        return [
+            (
+                str((first + number) % self._slots),
+                {name: change[name] for name in names[start : start + MAX_NAMES_PER_UPDATE]},
+            )
+            for number, start in enumerate(range(0, len(names), MAX_NAMES_PER_UPDATE))
+        ]
+
+    def _counter_add(self, site_id: str, day: str, slot: str, change: Mapping[str, float]) -> dict[str, Any]:
         names = sorted(change)
-        # A random slot spreads concurrent consumers over a few items of the day.
-        slot = str(random.randrange(self._slots))
         return {
             "Update": {
                 "TableName": self._table,
@@ -265,8 +321,7 @@ class DynamoCounterStore:
             }
         }
 
-    def day_totals(self, site_id: str, day: str) -> dict[str, float]:
-        totals = dict.fromkeys(COUNTERS, 0.0)
+    def _slot_items(self, site_id: str, day: str) -> list[dict[str, Any]]:
         items = dynamo.query_all(
             self._db,
             TableName=self._table,
@@ -277,13 +332,36 @@ class DynamoCounterStore:
             },
             ConsistentRead=True,
         )
-        for item in items:
-            plain = dynamo.from_item(item)
+        return [dynamo.from_item(item) for item in items]
+
+    def day_totals(self, site_id: str, day: str) -> dict[str, float]:
+        """The session and funnel counters of the day (COUNTERS)."""
+        totals = dict.fromkeys(COUNTERS, 0.0)
+        for plain in self._slot_items(site_id, day):
             for name in COUNTERS:
                 totals[name] += float(plain.get(name, 0))
         totals["revenue"] = round(totals["revenue"], 2)
         return totals
 
+    def day_counters(self, site_id: str, day: str) -> dict[str, float]:
+        """Every counter of the day summed over its slots: the fixed ones of this module and of
+        klantreis.reports.names (0 when nothing counted them) and whatever per-agent,
+        per-category and hourly counters the day has. Sums are rounded to 3 decimals (money to 2)."""
+        from klantreis.reports import names
+
+        fixed = (*COUNTERS, *names.CHAT_COUNTERS, *names.SURVEY_COUNTERS, *names.UPLIFT_COUNTERS)
+        totals = dict.fromkeys((*fixed, *names.WAIT_BUCKETS), 0.0)
+        for plain in self._slot_items(site_id, day):
+            for name, value in plain.items():
+                if name in KEY_ATTRIBUTES or isinstance(value, bool) or not isinstance(value, int | float):
+                    continue
+                totals[name] = totals.get(name, 0.0) + float(value)
+        rounded = {name: round(value, 3) for name, value in totals.items()}
+        rounded["revenue"] = round(rounded["revenue"], 2)
+        return rounded
+
 
 def _number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else round(value, 2)
+    """Counters are whole numbers, money (cents) or seconds (to the millisecond): 3 decimals keep
+    each of them and drop the binary noise of float arithmetic."""
+    return int(value) if float(value).is_integer() else round(value, 3)

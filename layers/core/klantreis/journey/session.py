@@ -88,6 +88,9 @@ class SessionState(BaseModel):
     version: int = 0
     first_at: datetime
     last_at: datetime
+    first_local_hour: int | None = Field(None, ge=0, le=23)
+    """The site's local hour (0-23) of `first_at`: the hour the report's arrivals count it in
+    (klantreis.reports.counting); None only in sessions stored before it was kept."""
     returning_visitor: bool = False
     event_count: int = 0
     counts_by_type: dict[str, int] = Field(default_factory=dict)
@@ -186,7 +189,9 @@ class SessionFold:
         state = self.state
         at = event.timestamp
         state.event_count += 1
-        state.first_at = min(state.first_at, at)
+        if at < state.first_at or state.first_local_hour is None:
+            state.first_at = min(state.first_at, at)
+            state.first_local_hour = state.first_at.astimezone(self._site.zone).hour
         state.last_at = max(state.last_at, at)
         state.counts_by_type[event.type.value] = state.counts_by_type.get(event.type.value, 0) + 1
         if event.category:

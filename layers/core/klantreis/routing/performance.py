@@ -11,12 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-PERFORMANCE_COUNTERS = (
-    "chats",
-    "conversions",
-    "ended",
-    "resolved",
-    "handle_seconds",
+SURVEY_ANSWER_COUNTERS = (
     "csat_n",
     "csat_good",
     "csat_sum",
@@ -25,6 +20,15 @@ PERFORMANCE_COUNTERS = (
     "nps_detractors",
     "ces_n",
     "ces_sum",
+)
+"""What `survey_counts` adds for one survey's answers (routing's performance and the daily report)."""
+PERFORMANCE_COUNTERS = (
+    "chats",
+    "conversions",
+    "ended",
+    "resolved",
+    "handle_seconds",
+    *SURVEY_ANSWER_COUNTERS,
 )
 
 CSAT_RANGE = (1, 5)

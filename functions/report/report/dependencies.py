@@ -1,0 +1,114 @@
+"""The services this function uses, built once per Lambda instance on first use (no client is
+created and no environment read at import time)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from klantreis import dynamo
+from klantreis.engagement.store import DynamoEngagementSettingsStore, EngagementSettingsStore
+from klantreis.journey.counters import DayCounterReader, DynamoCounterStore
+from klantreis.settings import get_settings
+from klantreis.sites import DynamoSiteStore
+from report.alerts import Alerts, AlertThresholds
+from report.reporting import NightlyReports, Reports, ServiceLevel
+from report.store import (
+    AlertPublisher,
+    AlertWebhook,
+    DynamoReportStore,
+    NoWebhook,
+    ReportFiles,
+    ReportStore,
+    S3ReportFiles,
+    SkippedAlertPublisher,
+    SkippedReportFiles,
+    SlackWebhook,
+    SnsAlertPublisher,
+)
+
+ALERT_MIN_ASSIGNED_CHATS = 10
+"""Fewer assigned chats today than this never raise a service-level alert."""
+
+
+@cache
+def site_store() -> DynamoSiteStore:
+    return DynamoSiteStore(dynamo.client(), get_settings().table_name)
+
+
+@cache
+def settings_store() -> EngagementSettingsStore:
+    return DynamoEngagementSettingsStore(dynamo.client(), get_settings().table_name)
+
+
+@cache
+def counter_store() -> DayCounterReader:
+    return DynamoCounterStore(dynamo.client(), get_settings().table_name)
+
+
+@cache
+def report_store() -> ReportStore:
+    return DynamoReportStore(dynamo.client(), get_settings().table_name)
+
+
+@cache
+def reports() -> Reports:
+    settings = get_settings()
+    return Reports(
+        counter_store(),
+        settings_store(),
+        ServiceLevel(settings.service_level_target, settings.service_level_seconds),
+    )
+
+
+def _client(service: str) -> Any:
+    import boto3
+    from botocore.config import Config
+
+    config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=2, read_timeout=10)
+    return boto3.client(service, config=config)
+
+
+@cache
+def report_files() -> ReportFiles:
+    """The reports bucket; without REPORTS_BUCKET (the local stack) files are skipped and logged."""
+    bucket = get_settings().reports_bucket
+    return S3ReportFiles(_client("s3"), bucket) if bucket else SkippedReportFiles()
+
+
+@cache
+def alert_publisher() -> AlertPublisher:
+    """The alert topic; without ALERT_TOPIC_ARN (the local stack) alerts are only logged."""
+    topic = get_settings().alert_topic_arn
+    return SnsAlertPublisher(_client("sns"), topic) if topic else SkippedAlertPublisher()
+
+
+@cache
+def alert_webhook() -> AlertWebhook:
+    url = get_settings().alert_webhook_url
+    return SlackWebhook(url) if url else NoWebhook()
+
+
+@cache
+def nightly() -> NightlyReports:
+    return NightlyReports(reports(), report_store(), report_files())
+
+
+@cache
+def alerts() -> Alerts:
+    settings = get_settings()
+    thresholds = AlertThresholds(
+        csat_drop_points=settings.csat_drop_points,
+        min_surveys=settings.alert_min_surveys,
+        service_level_target=settings.service_level_target,
+        service_level_seconds=settings.service_level_seconds,
+        min_assigned_chats=ALERT_MIN_ASSIGNED_CHATS,
+    )
+    return Alerts(counter_store(), report_store(), alert_publisher(), alert_webhook(), thresholds)
+
+
+def reset() -> None:
+    """Forgets every built service (tests that change the environment call this)."""
+    factories = (site_store, settings_store, counter_store, report_store, reports, report_files)
+    for factory in (*factories, alert_publisher, alert_webhook, nightly, alerts):
+        factory.cache_clear()

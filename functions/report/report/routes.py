@@ -1,0 +1,95 @@
+"""Operator routes of the report function: the daily report (JSON and CSV) and staffing.
+
+The site is the token's (`site_id` claim): there is no site in the path, so an operator can only
+ever read their own site. Agents are refused (403). Powertools validates the query before a
+route runs (422: a date missing or not a date, weeks out of range); the route then checks the
+caller, then the range (from after to, more than 366 days: 422).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from http import HTTPStatus
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.api_gateway import Response
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from klantreis.api import current_principal
+from klantreis.errors import NotFound
+from klantreis.observability import metrics
+from klantreis.reports.daily import rows_csv
+from klantreis.reports.staffing import Staffing
+from klantreis.sites import Site
+from report import dependencies
+from report.reporting import CSV_TYPE, DailyReport
+from report.resolver import app
+
+TAGS = ["reports"]
+FromDate = Annotated[date, Query(alias="from", description="The first local day of the site (YYYY-MM-DD).")]
+ToDate = Annotated[date, Query(description="The last local day (YYYY-MM-DD), included; at most 366 days.")]
+
+
+def _operators_site() -> Site:
+    """The caller's own site, after checking that the caller is an operator."""
+    principal = current_principal(app).require("operator")
+    site = dependencies.site_store().get(principal.site_id)
+    if site is None:
+        raise NotFound(f"unknown site {principal.site_id!r}")
+    return site
+
+
+def _daily(start: date, end: date) -> DailyReport:
+    site = _operators_site()
+    report = dependencies.reports().daily(site, start, end)
+    metrics.add_metric(name="ReportDaysRead", unit="Count", value=len(report.rows))
+    return report
+
+
+@app.get(
+    "/v1/reports/daily",
+    summary="The daily report of the caller's site (operator)",
+    description="One row per local day of the site from `from` to `to` (both included, at most "
+    "366 days; a day without activity is a row of zeros) and the period's `total`, each figure of "
+    "the total derived from the period's summed counts.",
+    tags=TAGS,
+)
+def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
+    return _daily(start, to)
+
+
+@app.get(
+    "/v1/reports/daily.csv",
+    summary="The daily report as CSV (operator)",
+    description="The rows of GET /v1/reports/daily as a CSV download (RFC 4180, a header line).",
+    tags=TAGS,
+    responses={
+        200: {"description": "The rows as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
+    report = _daily(start, to)
+    filename = f"klantreis-{report.site_id}-{report.start}-{report.to}.csv"
+    return Response(
+        status_code=HTTPStatus.OK,
+        content_type=CSV_TYPE,
+        body=rows_csv(report.rows),
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@app.get(
+    "/v1/reports/staffing",
+    summary="Agents needed per hour of the week (operator)",
+    description="Chat arrivals and handle times per hour of the week over the `weeks` whole weeks "
+    "before today (the site's local today), the agents Erlang C needs for the service-level "
+    "target, and the hours where the opening hours miss the shoppers.",
+    tags=TAGS,
+)
+def get_staffing(
+    weeks: Annotated[int, Query(ge=1, le=26, description="Weeks back from yesterday (1-26).")] = 4,
+) -> Staffing:
+    site = _operators_site()
+    plan = dependencies.reports().staffing(site, weeks, datetime.now(UTC))
+    metrics.add_metric(name="ReportDaysRead", unit="Count", value=plan.days)
+    return plan

@@ -1,0 +1,381 @@
+"""The report's own daily counters, from the table's change stream: chats (assignment, wait, end,
+handle time, resolution, follow-ups), surveys, arrivals per local hour, per-agent and per-category
+breakdowns, and the uplift experiment's converted sessions.
+
+Like the session and funnel counters (klantreis.journey.counters), every counter here is a
+difference of an item's old and new image, so each transition is counted by the one stream
+record that makes it, and the aggregation function adds a whole batch exactly once. The names
+are those of klantreis.reports.names; each counts on the local day stored in the item that
+caused it.
+
+- Chat (SK `CHAT`, on the chat's `day`):
+  - created: `h{HH}#chats` (HH: the site's local hour of creation).
+  - first assignment (the chat gets an agent and had never had one: no `assigned_at` or
+    `wait_seconds` before; a chat created assigned counts too): `chats_assigned`,
+    `wait_seconds_sum`, the wait histogram bucket, `category#{c}#chats`. A chat taken back into
+    the queue and assigned again does not count again.
+  - every assignment to an agent (the first and any reassignment): `agent#{a}#chats`. A chat
+    reassigned when its agent went offline is a chat of both agents: conversions and surveys go
+    to the agent holding it then, so each agent's rates keep a denominator.
+  - ended: `chats_ended`, `chats_resolved` if resolved; when it ended with an agent,
+    `chats_handled`, `h{HH}#ended`, and `handle_seconds_sum` and `h{HH}#handle_seconds` +=
+    ended_at - assigned_at (the last assignment, as routing's own statistics).
+  - resolved and followed up, both for the first time in either order: `chats_resolved_followed_up`.
+  - `converted_at` first set: `agent#{a}#conversions` (its agent then, if any) and
+    `category#{c}#conversions`.
+  A chat without category counts under category `*` (klantreis.keys.UNCATEGORIZED), as routing's
+  performance counters and the survey item do, so the per-category rows add up to the totals.
+- Survey (SK `SURVEY`, on the survey's `day`, when written): `surveys` and the survey counters,
+  and per agent (if the chat had one) and per category the BREAKDOWN_METRICS it answers.
+- Session (SK `SESSION#`, when created): `h{HH}#sessions` on its first day, HH the local hour of
+  its first event (`first_local_hour`; UTC for sessions stored without it). A session running
+  past midnight counts in `sessions` on both days but in the hourly counters once.
+- Uplift: a session's first purchase (purchases 0 -> more) looks up the session's first offer,
+  or first holdout "would have offered", made before `last_purchase_at` (its decisions, read
+  from the visitor's partition) and adds `offered_converted_sessions` or
+  `holdout_converted_sessions` on that decision's day. Only this needs reads (`uplift_deltas`,
+  through the `DecisionLookup` port); they are made before the batch's counters are written, in
+  the same exactly-once transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal, Protocol
+
+from klantreis import dynamo, keys
+from klantreis.reports.names import (
+    BREAKDOWN_METRICS,
+    agent_counter,
+    category_counter,
+    hourly_counter,
+    wait_bucket_of,
+)
+from klantreis.routing.performance import survey_counts
+
+DayKey = tuple[str, str]
+"""(site_id, local day)."""
+Deltas = dict[DayKey, dict[str, float]]
+
+Arm = Literal["offered", "holdout"]
+ARM_COUNTERS: dict[Arm, str] = {
+    "offered": "offered_converted_sessions",
+    "holdout": "holdout_converted_sessions",
+}
+ARM_REASONS: dict[str, Arm] = {"qualified": "offered", "holdout": "holdout"}
+DECISION_MARGIN = timedelta(days=1)
+"""Decisions of a session are looked for from a day before its first event (decide may come
+before the first tracked event; clocks differ) to a day after its purchase."""
+
+
+@dataclass(frozen=True)
+class Change:
+    """One INSERT or MODIFY stream record: the item's keys and its plain old and new images."""
+
+    partition_key: str
+    sort_key: str
+    old: dict[str, Any] | None
+    new: dict[str, Any]
+
+
+def changes(records: Iterable[Mapping[str, Any]]) -> Iterator[Change]:
+    """The INSERT and MODIFY records with a new image (removals count nothing), in order."""
+    for record in records:
+        if record.get("eventName") not in ("INSERT", "MODIFY"):
+            continue
+        change = record.get("dynamodb", {})
+        item_keys = change.get("Keys", {})
+        partition_key = item_keys.get("PK", {}).get("S", "")
+        sort_key = item_keys.get("SK", {}).get("S", "")
+        if not change.get("NewImage") or not partition_key:
+            continue
+        old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
+        yield Change(partition_key, sort_key, old, dynamo.from_item(change["NewImage"]))
+
+
+def _add(deltas: Deltas, day_key: DayKey, change: Mapping[str, float]) -> None:
+    target = deltas.setdefault(day_key, {})
+    for name, value in change.items():
+        if value:
+            target[name] = target.get(name, 0.0) + value
+
+
+# ------------------------------------------------------------------------------------ chats
+def _moment(value: Any) -> datetime | None:
+    """A time as items store it: ISO text (chats, decisions) or epoch milliseconds (sessions)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value / 1000, UTC)
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _hour(stored: Any, fallback: datetime | None) -> int:
+    """The stored local hour, or the UTC hour of `fallback` for items stored without one."""
+    if isinstance(stored, int) and not isinstance(stored, bool) and 0 <= stored <= 23:
+        return stored
+    return fallback.astimezone(UTC).hour if fallback else 0
+
+
+def _agent_id(image: Mapping[str, Any] | None) -> str | None:
+    agent = (image or {}).get("agent")
+    if isinstance(agent, Mapping) and agent.get("agent_id"):
+        return str(agent["agent_id"])
+    return None
+
+
+def _category(image: Mapping[str, Any]) -> str:
+    return str(image.get("category") or keys.UNCATEGORIZED)
+
+
+def _resolved_and_followed_up(image: Mapping[str, Any] | None) -> bool:
+    image = image or {}
+    return (
+        image.get("status") == "ended"
+        and bool(image.get("resolved"))
+        and bool(image.get("follow_up_chat_id"))
+    )
+
+
+def chat_counts(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, float]:
+    """What one change of a chat item adds to the counters of the chat's day."""
+    before: Mapping[str, Any] = old or {}
+    change: dict[str, float] = {}
+
+    def add(name: str, value: float = 1.0) -> None:
+        change[name] = change.get(name, 0.0) + value
+
+    hour = _hour(new.get("hour"), _moment(new.get("created_at")))
+    category = _category(new)
+    agent = _agent_id(new)
+    if old is None:
+        add(hourly_counter(hour, "chats"))
+
+    newly_assigned = (
+        new.get("status") == "assigned"
+        and agent is not None
+        and (old is None or before.get("status") != "assigned")
+    )
+    if newly_assigned and agent is not None:
+        add(agent_counter(agent, "chats"))
+        if before.get("assigned_at") is None and before.get("wait_seconds") is None:
+            add("chats_assigned")
+            add(category_counter(category, "chats"))
+            wait = new.get("wait_seconds")
+            if isinstance(wait, int | float) and not isinstance(wait, bool):
+                add("wait_seconds_sum", max(float(wait), 0.0))
+                add(wait_bucket_of(max(float(wait), 0.0)))
+
+    if new.get("status") == "ended" and before.get("status") != "ended":
+        add("chats_ended")
+        if new.get("resolved"):
+            add("chats_resolved")
+        assigned_at, ended_at = _moment(new.get("assigned_at")), _moment(new.get("ended_at"))
+        if agent is not None and assigned_at is not None and ended_at is not None:
+            # Handled: ended with an agent. Handle time, and its divisor, leave out chats that
+            # ended while still waiting in the queue.
+            handled = round(max((ended_at - assigned_at).total_seconds(), 0.0), 3)
+            add("chats_handled")
+            add("handle_seconds_sum", handled)
+            add(hourly_counter(hour, "ended"))
+            add(hourly_counter(hour, "handle_seconds"), handled)
+
+    if _resolved_and_followed_up(new) and not _resolved_and_followed_up(old):
+        add("chats_resolved_followed_up")
+
+    if new.get("converted_at") and not before.get("converted_at"):
+        if agent is not None:
+            add(agent_counter(agent, "conversions"))
+        add(category_counter(category, "conversions"))
+    return {name: value for name, value in change.items() if value}
+
+
+# ---------------------------------------------------------------------------------- surveys
+def survey_item_counts(new: Mapping[str, Any]) -> dict[str, float]:
+    """What a new survey item adds to the counters of its day."""
+
+    def score(name: str) -> int | None:
+        value = new.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    try:
+        counts = survey_counts(score("csat"), score("nps"), score("ces"))
+    except ValueError:
+        counts = {}  # out of range: the survey counts, its scores cannot (validated on the way in)
+    change: dict[str, float] = {"surveys": 1.0, **{k: float(v) for k, v in counts.items()}}
+    agent = new.get("agent_id")
+    category = str(new.get("category") or keys.UNCATEGORIZED)
+    for metric in BREAKDOWN_METRICS:
+        if counts.get(metric):
+            if agent:
+                change[agent_counter(str(agent), metric)] = float(counts[metric])
+            change[category_counter(category, metric)] = float(counts[metric])
+    return {name: value for name, value in change.items() if value}
+
+
+# --------------------------------------------------------------------------------- sessions
+def session_hour_counts(
+    old: Mapping[str, Any] | None, new: Mapping[str, Any]
+) -> tuple[str, dict[str, float]] | None:
+    """(first day, counts) of a session item written for the first time; None otherwise."""
+    days = new.get("days") or {}
+    if old is not None or not days:
+        return None
+    hour = _hour(new.get("first_local_hour"), _moment(new.get("first_at")))
+    return min(days), {hourly_counter(hour, "sessions"): 1.0}
+
+
+def report_deltas(records: Iterable[Mapping[str, Any]]) -> Deltas:
+    """The report counters (everything here but uplift) of a batch of stream records, pure."""
+    deltas: Deltas = {}
+    for change in changes(records):
+        sort_key, new = change.sort_key, change.new
+        try:
+            if sort_key == keys.CHAT:
+                site_id, _ = keys.parse_chat_pk(change.partition_key)
+                if new.get("day"):
+                    _add(deltas, (site_id, str(new["day"])), chat_counts(change.old, new))
+            elif sort_key == keys.SURVEY:
+                site_id, _ = keys.parse_chat_pk(change.partition_key)
+                if change.old is None and new.get("day"):
+                    _add(deltas, (site_id, str(new["day"])), survey_item_counts(new))
+            elif sort_key.startswith(keys.SESSION_PREFIX):
+                site_id, _ = keys.parse_visitor_pk(change.partition_key)
+                counted = session_hour_counts(change.old, new)
+                if counted is not None:
+                    _add(deltas, (site_id, counted[0]), counted[1])
+        except ValueError:
+            continue  # a key of another shape: not ours to count
+    return {day_key: change for day_key, change in deltas.items() if change}
+
+
+# ----------------------------------------------------------------------------------- uplift
+@dataclass(frozen=True)
+class FirstPurchase:
+    """A session whose purchases went from none to some in this batch."""
+
+    site_id: str
+    visitor_id: str
+    session_id: str
+    first_at: datetime
+    bought_at: datetime
+    """The session's `last_purchase_at` as written (its last event when that is missing)."""
+
+
+@dataclass(frozen=True)
+class ArmDecision:
+    """What uplift needs of an engagement decision."""
+
+    at: datetime
+    day: str
+    reason: str
+    first_in_session: bool
+
+
+class DecisionLookup(Protocol):
+    def session_decisions(
+        self, site_id: str, visitor_id: str, session_id: str, since: datetime, until: datetime
+    ) -> list[ArmDecision]:
+        """The session's decisions made between `since` and `until` (a margin either side is fine)."""
+        ...
+
+
+def first_purchases(records: Iterable[Mapping[str, Any]]) -> list[FirstPurchase]:
+    found: list[FirstPurchase] = []
+    for change in changes(records):
+        if not change.sort_key.startswith(keys.SESSION_PREFIX):
+            continue
+        before = int((change.old or {}).get("purchases") or 0)
+        after = int(change.new.get("purchases") or 0)
+        if before > 0 or after <= 0:
+            continue
+        try:
+            site_id, visitor_id = keys.parse_visitor_pk(change.partition_key)
+        except ValueError:
+            continue
+        first_at = _moment(change.new.get("first_at"))
+        bought_at = _moment(change.new.get("last_purchase_at")) or _moment(change.new.get("last_at"))
+        if first_at is None or bought_at is None:
+            continue
+        session_id = change.sort_key.removeprefix(keys.SESSION_PREFIX)
+        found.append(FirstPurchase(site_id, visitor_id, session_id, first_at, bought_at))
+    return found
+
+
+def session_arm(decisions: Sequence[ArmDecision], bought_at: datetime) -> tuple[Arm, str] | None:
+    """(arm, day) of the session's first offer or holdout "would have offered" before the
+    purchase; None for a session that was neither offered nor held out."""
+    eligible = [d for d in decisions if d.first_in_session and d.reason in ARM_REASONS and d.at < bought_at]
+    if not eligible:
+        return None
+    first = min(eligible, key=lambda d: d.at)
+    return ARM_REASONS[first.reason], first.day
+
+
+def uplift_deltas(purchases: Iterable[FirstPurchase], lookup: DecisionLookup) -> Deltas:
+    deltas: Deltas = {}
+    for purchase in purchases:
+        decisions = lookup.session_decisions(
+            purchase.site_id,
+            purchase.visitor_id,
+            purchase.session_id,
+            min(purchase.first_at, purchase.bought_at) - DECISION_MARGIN,
+            purchase.bought_at + DECISION_MARGIN,
+        )
+        arm = session_arm(decisions, purchase.bought_at)
+        if arm is not None:
+            _add(deltas, (purchase.site_id, arm[1]), {ARM_COUNTERS[arm[0]]: 1.0})
+    return deltas
+
+
+class DynamoDecisionLookup:
+    """A session's decisions from the visitor's partition: one consistent Query over the days
+    around the session (SK `DECISION#{iso time}#{id}`, newest first), filtered by session."""
+
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    def session_decisions(
+        self, site_id: str, visitor_id: str, session_id: str, since: datetime, until: datetime
+    ) -> list[ArmDecision]:
+        # Whole UTC dates as bounds: decision times are ISO text whose precision varies.
+        low = keys.DECISION_PREFIX + since.astimezone(UTC).date().isoformat()
+        high = keys.DECISION_PREFIX + (until.astimezone(UTC).date() + timedelta(days=1)).isoformat()
+        items = dynamo.query_all(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
+            FilterExpression="session_id = :session",
+            ProjectionExpression="SK, #at, #day, reason, first_in_session",
+            ExpressionAttributeNames={"#at": "at", "#day": "day"},
+            ExpressionAttributeValues={
+                ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
+                ":low": dynamo.to_value(low),
+                ":high": dynamo.to_value(high),
+                ":session": dynamo.to_value(session_id),
+            },
+            ScanIndexForward=False,
+            ConsistentRead=True,
+        )
+        found = []
+        for item in items:
+            plain = dynamo.from_item(item)
+            at = _moment(plain.get("at"))
+            if at is None or not plain.get("day"):
+                continue
+            found.append(
+                ArmDecision(
+                    at=at,
+                    day=str(plain["day"]),
+                    reason=str(plain.get("reason", "")),
+                    first_in_session=bool(plain.get("first_in_session")),
+                )
+            )
+        return found

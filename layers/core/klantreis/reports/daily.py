@@ -1,0 +1,320 @@
+"""The daily report row (contract, "Daily report row") from one day's counters, the whole period
+as one row, and the CSV export of rows.
+
+Pure: the caller reads the counters (a missing counter is 0) and hands them in per local day of
+the site. Every derived figure is None when it has no data behind it, so "no surveys" is never
+read as a score of zero.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from klantreis.reports import names, stats
+
+SERVICE_LEVEL_SECONDS = 30
+"""The service level is the share of chats answered within this many seconds (an edge of the
+wait histogram, so it is exact)."""
+AGENT_PREFIX = "agent#"
+CATEGORY_PREFIX = "category#"
+DIGITS = 6
+"""Derived ratios are rounded to this many decimals: no float noise in JSON and CSV."""
+
+
+class Breakdown(BaseModel):
+    """One agent's or one category's chats, conversions and survey scores."""
+
+    model_config = ConfigDict(frozen=True)
+
+    chats: int = 0
+    conversions: int = 0
+    csat: float | None = None
+    """% of CSAT answers 4-5; None without answers."""
+    nps: float | None = None
+    """% of NPS answers 9-10 minus % 0-6; None without answers."""
+    csat_answers: int = 0
+    nps_answers: int = 0
+
+
+class Uplift(BaseModel):
+    """What proactive chat adds: the conversion of offered sessions minus that of the holdout
+    (sessions that qualified for an offer but were held out), with Newcombe's 95% interval."""
+
+    model_config = ConfigDict(frozen=True)
+
+    estimate: float | None = None
+    """None while either group is empty."""
+    low: float | None = None
+    high: float | None = None
+    offered_sessions: int = 0
+    offered_conversions: int = 0
+    holdout_sessions: int = 0
+    holdout_conversions: int = 0
+    significant: bool = False
+    """The 95% interval excludes zero."""
+    sessions_still_needed_per_group: int | None = None
+    """More sessions per group a test at 5% with 80% power would need to detect the observed
+    difference; 0 when there are enough, None while it cannot be told (an empty group or no
+    difference observed)."""
+
+
+class DailyRow(BaseModel):
+    """One report row: one local day of the site, or a whole period (`date` "start..end")."""
+
+    model_config = ConfigDict(frozen=True)
+
+    date: str
+    sessions: int = 0
+    cart_sessions: int = 0
+    checkout_sessions: int = 0
+    purchase_sessions: int = 0
+    purchases: int = 0
+    revenue: float = 0.0
+    conversion_rate: float | None = None
+    """Sessions with a purchase / sessions."""
+    cart_abandonment_rate: float | None = None
+    """Cart sessions without a purchase / cart sessions."""
+    offers: int = 0
+    offered_sessions: int = 0
+    offers_accepted: int = 0
+    chats: int = 0
+    """Chats started."""
+    chats_assigned: int = 0
+    chat_conversions: int = 0
+    holdout_sessions: int = 0
+    holdout_conversion_rate: float | None = None
+    offered_conversion_rate: float | None = None
+    uplift: float | None = None
+    """Offered minus holdout conversion rate (a plain number; its interval is `uplift_interval`)."""
+    uplift_interval: Uplift = Uplift()
+    surveys: int = 0
+    csat: float | None = None
+    nps: float | None = None
+    ces: float | None = None
+    first_contact_resolution: float | None = None
+    """(Resolved - resolved but followed up within 7 days) / ended chats."""
+    median_wait_seconds: float | None = None
+    p90_wait_seconds: float | None = None
+    mean_wait_seconds: float | None = None
+    service_level: float | None = None
+    """Share of assigned chats answered within 30 s."""
+    mean_handle_seconds: float | None = None
+    agents: dict[str, Breakdown] = {}
+    categories: dict[str, Breakdown] = {}
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return round(numerator / denominator, DIGITS) if denominator > 0 else None
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, DIGITS)
+
+
+def _breakdowns(counters: Mapping[str, float], prefix: str) -> dict[str, Breakdown]:
+    """`{prefix}{key}#{metric}` counters grouped by key; the metric is the last `#` part, so a
+    category name holding a `#` stays whole."""
+    grouped: dict[str, dict[str, float]] = {}
+    for name, value in counters.items():
+        if not name.startswith(prefix):
+            continue
+        key, _, metric = name[len(prefix) :].rpartition("#")
+        if key and metric in names.BREAKDOWN_METRICS:
+            grouped.setdefault(key, {})[metric] = float(value)
+    return {key: _breakdown(grouped[key]) for key in sorted(grouped)}
+
+
+def _breakdown(metrics: Mapping[str, float]) -> Breakdown:
+    def get(metric: str) -> float:
+        return metrics.get(metric, 0.0)
+
+    return Breakdown(
+        chats=round(get("chats")),
+        conversions=round(get("conversions")),
+        csat=_rounded(stats.csat_share(get("csat_good"), get("csat_n"))),
+        nps=_rounded(stats.nps(get("nps_promoters"), get("nps_detractors"), get("nps_n"))),
+        csat_answers=round(get("csat_n")),
+        nps_answers=round(get("nps_n")),
+    )
+
+
+def uplift(
+    offered_sessions: float, offered_conversions: float, holdout_sessions: float, holdout_conversions: float
+) -> Uplift:
+    counts = {
+        "offered_sessions": round(offered_sessions),
+        "offered_conversions": round(offered_conversions),
+        "holdout_sessions": round(holdout_sessions),
+        "holdout_conversions": round(holdout_conversions),
+    }
+    if offered_sessions <= 0 or holdout_sessions <= 0:
+        return Uplift(**counts)
+    estimate, low, high = stats.newcombe_difference(
+        offered_conversions, offered_sessions, holdout_conversions, holdout_sessions
+    )
+    p1 = offered_conversions / offered_sessions
+    p2 = holdout_conversions / holdout_sessions
+    return Uplift(
+        estimate=round(estimate, DIGITS),
+        low=round(low, DIGITS),
+        high=round(high, DIGITS),
+        significant=low > 0 or high < 0,
+        sessions_still_needed_per_group=stats.remaining_sessions_needed(
+            p1, p2, offered_sessions, holdout_sessions
+        ),
+        **counts,
+    )
+
+
+def daily_row(day: str, counters: Mapping[str, float]) -> DailyRow:
+    """The report row of one day (or of summed counters: see `period_total`)."""
+
+    def get(name: str) -> float:
+        raw = counters.get(name)
+        return 0.0 if raw is None else float(raw)
+
+    waits = [get(bucket) for bucket in names.WAIT_BUCKETS]
+    edges = names.WAIT_BUCKET_EDGES
+    offered = get("offered_sessions")
+    holdout = get("holdout_sessions")
+    cart = get("cart_sessions")
+    handled = get("chats_handled")
+    detail = uplift(offered, get("offered_converted_sessions"), holdout, get("holdout_converted_sessions"))
+    return DailyRow(
+        date=day,
+        sessions=round(get("sessions")),
+        cart_sessions=round(cart),
+        checkout_sessions=round(get("checkout_sessions")),
+        purchase_sessions=round(get("purchase_sessions")),
+        purchases=round(get("purchases")),
+        revenue=round(get("revenue"), 2),
+        conversion_rate=_ratio(get("purchase_sessions"), get("sessions")),
+        cart_abandonment_rate=_ratio(max(0.0, cart - get("converted_cart_sessions")), cart),
+        offers=round(get("offers")),
+        offered_sessions=round(offered),
+        offers_accepted=round(get("offers_accepted")),
+        chats=round(get("chats_started")),
+        chats_assigned=round(get("chats_assigned")),
+        chat_conversions=round(get("chats_converted")),
+        holdout_sessions=round(holdout),
+        holdout_conversion_rate=_ratio(get("holdout_converted_sessions"), holdout),
+        offered_conversion_rate=_ratio(get("offered_converted_sessions"), offered),
+        uplift=detail.estimate,
+        uplift_interval=detail,
+        surveys=round(get("surveys")),
+        csat=_rounded(stats.csat_share(get("csat_good"), get("csat_n"))),
+        nps=_rounded(stats.nps(get("nps_promoters"), get("nps_detractors"), get("nps_n"))),
+        ces=_rounded(stats.ces_mean(get("ces_sum"), get("ces_n"))),
+        # Over chats an agent handled: a chat abandoned in the queue was never a contact.
+        first_contact_resolution=_ratio(get("chats_resolved") - get("chats_resolved_followed_up"), handled),
+        median_wait_seconds=_rounded(stats.histogram_quantile(waits, edges, 0.5)),
+        p90_wait_seconds=_rounded(stats.histogram_quantile(waits, edges, 0.9)),
+        mean_wait_seconds=_ratio(get("wait_seconds_sum"), get("chats_assigned")),
+        service_level=_rounded(stats.share_within(waits, edges, SERVICE_LEVEL_SECONDS)),
+        mean_handle_seconds=_ratio(get("handle_seconds_sum"), handled),
+        agents=_breakdowns(counters, AGENT_PREFIX),
+        categories=_breakdowns(counters, CATEGORY_PREFIX),
+    )
+
+
+def days_between(start: str, end: str) -> list[str]:
+    """The ISO days from `start` to `end`, both included (empty when end is before start)."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    return [(first + timedelta(days=offset)).isoformat() for offset in range((last - first).days + 1)]
+
+
+def daily_rows(start: str, end: str, counters_by_day: Mapping[str, Mapping[str, float]]) -> list[DailyRow]:
+    """One row per day from `start` to `end`; a day without counters is an empty row."""
+    return [daily_row(day, counters_by_day.get(day, {})) for day in days_between(start, end)]
+
+
+def sum_counters(days: Iterable[Mapping[str, float]]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for counters in days:
+        for name, value in counters.items():
+            total[name] = total.get(name, 0.0) + float(value)
+    return total
+
+
+def period_total(start: str, end: str, counters_by_day: Mapping[str, Mapping[str, float]]) -> DailyRow:
+    """The period from `start` to `end` (both included) as one row: each day's counters summed,
+    every figure derived from the sums (a rate of the period, not a mean of daily rates);
+    `date` is "start..end". Sessions are summed per day: a session spanning midnight counts on
+    both days, as it does in the daily rows."""
+    first, last = date.fromisoformat(start), date.fromisoformat(end)
+    inside = (
+        counters for day, counters in counters_by_day.items() if first <= date.fromisoformat(day) <= last
+    )
+    return daily_row(f"{start}..{end}", sum_counters(inside))
+
+
+_UPLIFT_COLUMNS = (
+    "uplift_low",
+    "uplift_high",
+    "uplift_significant",
+    "uplift_sessions_still_needed_per_group",
+    "offered_conversions",
+    "holdout_conversions",
+)
+_NESTED = ("uplift_interval", "agents", "categories")
+BREAKDOWN_FIELDS = tuple(Breakdown.model_fields)
+
+
+def csv_columns(rows: Sequence[DailyRow]) -> list[str]:
+    """Every scalar field in the model's order (the uplift interval right after `uplift`), then
+    `agent:{id}:{metric}` for every agent in any row, then `category:{name}:{metric}`, both
+    sorted by id/name, the metrics in Breakdown's order."""
+    columns: list[str] = []
+    for field in DailyRow.model_fields:
+        if field in _NESTED:
+            continue
+        columns.append(field)
+        if field == "uplift":
+            columns.extend(_UPLIFT_COLUMNS)
+    agents = sorted({agent for row in rows for agent in row.agents})
+    categories = sorted({category for row in rows for category in row.categories})
+    columns += [f"agent:{agent}:{metric}" for agent in agents for metric in BREAKDOWN_FIELDS]
+    columns += [f"category:{name}:{metric}" for name in categories for metric in BREAKDOWN_FIELDS]
+    return columns
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _flat(row: DailyRow) -> dict[str, str]:
+    flat = {field: _cell(getattr(row, field)) for field in DailyRow.model_fields if field not in _NESTED}
+    detail = row.uplift_interval
+    flat.update(
+        uplift_low=_cell(detail.low),
+        uplift_high=_cell(detail.high),
+        uplift_significant=_cell(detail.significant),
+        uplift_sessions_still_needed_per_group=_cell(detail.sessions_still_needed_per_group),
+        offered_conversions=_cell(detail.offered_conversions),
+        holdout_conversions=_cell(detail.holdout_conversions),
+    )
+    for kind, breakdowns in (("agent", row.agents), ("category", row.categories)):
+        for key, breakdown in breakdowns.items():
+            for metric in BREAKDOWN_FIELDS:
+                flat[f"{kind}:{key}:{metric}"] = _cell(getattr(breakdown, metric))
+    return flat
+
+
+def rows_csv(rows: Sequence[DailyRow]) -> str:
+    """The rows as CSV (RFC 4180, CRLF line ends, a header line): one line per row, the columns of
+    `csv_columns`. An empty cell is no data (None), or an agent or category absent that day."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(rows), restval="")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow(_flat(row))
+    return buffer.getvalue()

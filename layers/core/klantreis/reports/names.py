@@ -1,0 +1,71 @@
+"""The names of the daily counters that reports read, beyond the session and funnel counters of
+`klantreis.journey.counters` (one place, so the stream consumer that adds them and the report that
+reads them cannot drift apart).
+
+All live on the day's counter items (SITE#{site}#DAY#{yyyy-mm-dd} / COUNTER#{slot}), the day being
+the site's local day stored in the item that caused them (a chat's creation day, a survey's day,
+a decision's day).
+"""
+
+from __future__ import annotations
+
+from klantreis.routing.performance import SURVEY_ANSWER_COUNTERS
+
+WAIT_BUCKET_EDGES: tuple[float, ...] = (5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600, 1800)
+"""Upper edges (seconds, inclusive) of the wait histogram; one more bucket holds longer waits.
+30 s is an edge: the service level (answered within 30 s) is exact."""
+
+CHAT_COUNTERS = (
+    "chats_assigned",  # chats that got an agent (first assignment), on the chat's day
+    "wait_seconds_sum",
+    "chats_ended",
+    "chats_handled",  # ended with an agent (not while waiting in the queue)
+    "chats_resolved",
+    "chats_resolved_followed_up",  # resolved, but the visitor came back about it within 7 days
+    "handle_seconds_sum",
+)
+SURVEY_COUNTERS = ("surveys", *SURVEY_ANSWER_COUNTERS)
+UPLIFT_COUNTERS = (
+    "offered_converted_sessions",  # offered sessions that later bought, on the offer's day
+    "holdout_converted_sessions",  # holdout ("would have offered") sessions that later bought
+)
+BREAKDOWN_METRICS = (
+    "chats",
+    "conversions",
+    "csat_n",
+    "csat_good",
+    "nps_n",
+    "nps_promoters",
+    "nps_detractors",
+)
+"""Counted per agent (`agent#{agent_id}#{metric}`) and per category (`category#{category}#{metric}`)."""
+HOURLY_METRICS = ("sessions", "chats", "ended", "handle_seconds")
+"""`ended` counts chats that ended with an agent (the divisor of `handle_seconds`)."""
+"""Counted per local hour of the day (`h{HH}#{metric}`, HH 00-23): staffing's arrivals and handle
+time, and when shoppers are online."""
+
+
+def wait_bucket(index: int) -> str:
+    return f"wait_b{index:02d}"
+
+
+def wait_bucket_of(seconds: float) -> str:
+    for index, edge in enumerate(WAIT_BUCKET_EDGES):
+        if seconds <= edge:
+            return wait_bucket(index)
+    return wait_bucket(len(WAIT_BUCKET_EDGES))
+
+
+WAIT_BUCKETS = tuple(wait_bucket(i) for i in range(len(WAIT_BUCKET_EDGES) + 1))
+
+
+def agent_counter(agent_id: str, metric: str) -> str:
+    return f"agent#{agent_id}#{metric}"
+
+
+def category_counter(category: str, metric: str) -> str:
+    return f"category#{category}#{metric}"
+
+
+def hourly_counter(hour: int, metric: str) -> str:
+    return f"h{hour:02d}#{metric}"

@@ -1,0 +1,255 @@
+"""The report API through the report function's handler, in process, against moto: the daily
+report (JSON and CSV) and staffing, for the operator of the token's site only."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from bench.replay import server_clock_at_sent_at
+from klantreis.journey.counters import DynamoCounterStore
+from klantreis.reports import names
+from klantreis.sites import DynamoSiteStore, Site
+from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
+from report import dependencies
+from report.handler import lambda_handler
+from tests.factories import FakeContext, api_event, batch, event
+from track.handler import lambda_handler as track_handler
+
+OPERATOR = {"sub": "ops", "site_id": "demo", "role": "operator"}
+AGENT = {"sub": "mirjam", "site_id": "demo", "role": "agent"}
+OTHER_OPERATOR = {"sub": "ops", "site_id": "other-shop", "role": "operator"}
+WIDGET = {"X-Site-Key": DEMO_SITE_KEY}
+_markers = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_services() -> Iterator[None]:
+    """The report function's cached services hold the client of the moto in use."""
+    dependencies.reset()
+    yield
+    dependencies.reset()
+
+
+def get(
+    path: str, claims: dict[str, str] | None, query: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], str]:
+    request = api_event("GET", path, claims=claims)
+    request["queryStringParameters"] = query
+    answer = lambda_handler(request, FakeContext())
+    headers = {k.lower(): v for k, v in (answer.get("headers") or {}).items()}
+    headers.update({k.lower(): v[-1] for k, v in (answer.get("multiValueHeaders") or {}).items()})
+    return answer["statusCode"], headers, answer["body"]
+
+
+def get_json(
+    path: str, claims: dict[str, str] | None, query: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    status, _, body = get(path, claims, query)
+    return status, json.loads(body)
+
+
+def add_counters(dynamodb: Any, table_name: str, site_id: str, day: str, counters: dict[str, float]) -> None:
+    store = DynamoCounterStore(dynamodb, table_name)
+    assert store.add_once(f"test-{next(_markers)}", {(site_id, day): counters}, 1_800_000_000)
+
+
+def post_at(moment: datetime, visitor: str, session: str, *events: dict[str, Any]) -> None:
+    """A widget batch received at `moment` (the track route's clock pinned there)."""
+    with server_clock_at_sent_at() as clock:
+        clock.pinned = moment
+        body = batch(*events, visitor_id=visitor, session_id=session, sent_at=moment)
+        answer = track_handler(api_event("POST", "/v1/events", body=body, headers=WIDGET), FakeContext())
+    assert answer["statusCode"] == 200, answer["body"]
+    assert json.loads(answer["body"])["accepted"] == len(events)
+
+
+@pytest.fixture
+def other_site(dynamodb: Any, table_name: str) -> Site:
+    site = Site(site_id="other-shop", name="Ander", timezone="Europe/Lisbon")
+    DynamoSiteStore(dynamodb, table_name).put(site)
+    return site
+
+
+def test_the_operator_gets_one_row_per_local_day_of_the_site(
+    demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump
+) -> None:
+    # given, on the demo site (Europe/Amsterdam, UTC+1 in November): a visitor who adds boots to
+    # the cart and buys them at noon on the 20th, one who leaves a cart behind, and a late
+    # visitor at 23:30 UTC on the 20th, which is 00:30 on the 21st in Amsterdam
+    noon = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    boots = {"product_id": "b-39", "category": "dameslaarzen", "value": 329.95, "currency": "EUR"}
+    post_at(
+        noon,
+        "anna",
+        "s-anna",
+        event("product_view", at=noon - timedelta(minutes=3), **boots),
+        event("add_to_cart", at=noon - timedelta(minutes=2), **boots),
+        event("purchase", at=noon - timedelta(minutes=1), value=329.95, currency="EUR"),
+    )
+    post_at(noon, "bram", "s-bram", event("add_to_cart", at=noon - timedelta(minutes=5), **boots))
+    late = datetime(2026, 11, 20, 23, 30, tzinfo=UTC)
+    post_at(late, "cees", "s-cees", event("page_view", at=late - timedelta(seconds=5)))
+    stream.drain()
+    # and four CSAT answers on the 20th, three of them 4-5
+    add_counters(dynamodb, table_name, "demo", "2026-11-20", {"surveys": 4, "csat_n": 4, "csat_good": 3})
+
+    # when the operator asks for the 19th to the 22nd
+    status, report = get_json("/v1/reports/daily", OPERATOR, {"from": "2026-11-19", "to": "2026-11-22"})
+
+    # then there is a row for every local day, quiet days as zeros
+    assert status == 200, report
+    assert (report["site_id"], report["from"], report["to"]) == ("demo", "2026-11-19", "2026-11-22")
+    assert report["timezone"] == "Europe/Amsterdam"
+    rows = {row["date"]: row for row in report["rows"]}
+    assert list(rows) == ["2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22"]
+    figures = ("sessions", "cart_sessions", "purchases", "revenue", "cart_abandonment_rate", "csat")
+    assert {day: tuple(row[f] for f in figures) for day, row in rows.items()} == {
+        "2026-11-19": (0, 0, 0, 0.0, None, None),
+        "2026-11-20": (2, 2, 1, 329.95, 0.5, 75.0),
+        "2026-11-21": (1, 0, 0, 0.0, None, None),  # the late visitor, on Amsterdam's day
+        "2026-11-22": (0, 0, 0, 0.0, None, None),
+    }
+    # and the total is the period's, its rates from the summed counts
+    total = report["total"]
+    assert total["date"] == "2026-11-19..2026-11-22"
+    assert tuple(total[f] for f in figures) == (3, 2, 1, 329.95, 0.5, 75.0)
+
+
+def test_an_agent_may_not_read_reports(demo_site: Site) -> None:
+    query = {"from": "2026-11-19", "to": "2026-11-20"}
+    for path, params in [
+        ("/v1/reports/daily", query),
+        ("/v1/reports/daily.csv", query),
+        ("/v1/reports/staffing", None),
+    ]:
+        status, answer = get_json(path, AGENT, params)
+        assert (status, answer["error"]["code"]) == (403, "forbidden"), path
+
+
+def test_without_a_token_there_is_no_report(demo_site: Site) -> None:
+    status, answer = get_json("/v1/reports/daily", None, {"from": "2026-11-19", "to": "2026-11-20"})
+    assert (status, answer["error"]["code"]) == (401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        pytest.param({"from": "2026-11-20", "to": "2026-11-19"}, "from", id="from after to"),
+        pytest.param({"from": "2025-11-19", "to": "2026-11-20"}, "to", id="367 days"),
+        pytest.param({"from": "2026-11-19"}, "to", id="no to"),
+        pytest.param({"to": "2026-11-19"}, "from", id="no from"),
+        pytest.param({"from": "2026-02-30", "to": "2026-03-02"}, "from", id="no such date"),
+        pytest.param({"from": "yesterday", "to": "2026-03-02"}, "from", id="not a date"),
+    ],
+)
+def test_bad_ranges_are_refused(demo_site: Site, query: dict[str, str], field: str) -> None:
+    for path in ("/v1/reports/daily", "/v1/reports/daily.csv"):
+        status, answer = get_json(path, OPERATOR, query)
+        assert status == 422, answer
+        assert answer["error"]["code"] == "validation_failed"
+        assert any(detail["field"].endswith(field) for detail in answer["error"]["details"]), answer
+
+
+def test_a_whole_leap_year_is_allowed(demo_site: Site) -> None:
+    status, report = get_json("/v1/reports/daily", OPERATOR, {"from": "2028-01-01", "to": "2028-12-31"})
+    assert status == 200
+    assert len(report["rows"]) == 366
+    assert report["rows"][-1]["date"] == "2028-12-31"
+
+
+def test_the_csv_download_holds_the_json_rows(demo_site: Site, dynamodb: Any, table_name: str) -> None:
+    # given counters on two days, with an agent's chats on one of them
+    add_counters(
+        dynamodb, table_name, "demo", "2026-11-20",
+        {"sessions": 12, "cart_sessions": 4, "converted_cart_sessions": 1, "purchases": 2, "revenue": 99.5,
+         "csat_n": 3, "csat_good": 2, "agent#mirjam#chats": 2},
+    )  # fmt: skip
+    add_counters(dynamodb, table_name, "demo", "2026-11-21", {"sessions": 5})
+    query = {"from": "2026-11-20", "to": "2026-11-22"}
+    _, report = get_json("/v1/reports/daily", OPERATOR, query)
+
+    # when the operator downloads the CSV
+    status, headers, body = get("/v1/reports/daily.csv", OPERATOR, query)
+
+    # then it is a CSV attachment with one line per JSON row, holding the same figures
+    assert status == 200
+    assert headers["content-type"].startswith("text/csv")
+    assert headers["content-disposition"] == 'attachment; filename="klantreis-demo-2026-11-20-2026-11-22.csv"'
+    lines = list(csv.DictReader(io.StringIO(body)))
+    assert [line["date"] for line in lines] == [row["date"] for row in report["rows"]]
+    for line, row in zip(lines, report["rows"], strict=True):
+        for field in ("sessions", "cart_sessions", "purchases", "revenue", "cart_abandonment_rate", "csat"):
+            assert line[field] == ("" if row[field] is None else str(row[field])), field
+        assert line["agent:mirjam:chats"] == str(row["agents"].get("mirjam", {}).get("chats", ""))
+    assert lines[0]["revenue"] == "99.5"
+    assert lines[0]["cart_abandonment_rate"] == "0.75"
+
+
+def test_another_sites_operator_sees_only_their_own_site(
+    demo_site: Site, other_site: Site, dynamodb: Any, table_name: str
+) -> None:
+    # given activity on the demo site only
+    add_counters(
+        dynamodb, table_name, "demo", "2026-11-20", {"sessions": 40, "purchases": 3, "revenue": 120.0}
+    )
+    # when the other shop's operator asks for the same days (naming the demo site changes nothing)
+    query = {"from": "2026-11-20", "to": "2026-11-20", "site_id": "demo"}
+    status, report = get_json("/v1/reports/daily", OTHER_OPERATOR, query)
+    # then they get their own site's (empty) figures in their own time zone
+    assert status == 200
+    assert (report["site_id"], report["timezone"]) == ("other-shop", "Europe/Lisbon")
+    assert [(row["sessions"], row["purchases"], row["revenue"]) for row in report["rows"]] == [(0, 0, 0.0)]
+    # while the demo operator sees the demo's
+    _, own = get_json("/v1/reports/daily", OPERATOR, query)
+    assert [(row["sessions"], row["purchases"], row["revenue"]) for row in own["rows"]] == [(40, 3, 120.0)]
+
+
+def test_staffing_per_hour_of_the_week_from_the_weeks_before_today(
+    demo_site: Site, dynamodb: Any, table_name: str
+) -> None:
+    # given four chats and 20 sessions at 10:00 yesterday (the site's local day), two of the
+    # chats ended after 10 minutes each
+    yesterday = datetime.now(demo_site.zone).date() - timedelta(days=1)
+    add_counters(
+        dynamodb, table_name, "demo", yesterday.isoformat(),
+        {names.hourly_counter(10, "sessions"): 20, names.hourly_counter(10, "chats"): 4,
+         names.hourly_counter(10, "ended"): 2, names.hourly_counter(10, "handle_seconds"): 1200},
+    )  # fmt: skip
+
+    # when the operator asks for the staffing of the last two weeks
+    status, plan = get_json("/v1/reports/staffing", OPERATOR, {"weeks": "2"})
+
+    # then it covers 14 days and every hour of the week, at the service-level target
+    assert status == 200, plan
+    assert (plan["days"], plan["weeks"]) == (14, 2.0)
+    assert (plan["target_share"], plan["target_seconds"]) == (0.8, 30)
+    assert len(plan["hours"]) == 168
+    ten = plan["hours"][yesterday.weekday() * 24 + 10]
+    assert (ten["weekday"], ten["hour"], ten["days"]) == (yesterday.weekday(), 10, 2)
+    assert ten["arrivals_per_hour"] == 2.0  # four chats over the two days of that weekday
+    assert ten["handle_seconds"] == 600.0
+    assert ten["agents_needed"] >= 1
+    assert ten["open"] is True  # the demo site is open all week
+    assert plan["peak"]["hour"] == 10
+
+
+def test_staffing_uses_the_webshop_hours_of_a_site_without_its_own(other_site: Site) -> None:
+    status, plan = get_json("/v1/reports/staffing", OTHER_OPERATOR)
+    assert status == 200
+    assert plan["days"] == 28  # four weeks by default
+    monday = plan["hours"][:24]
+    assert [hour["open"] for hour in monday] == [8 <= h < 21 for h in range(24)]
+
+
+@pytest.mark.parametrize("weeks", ["0", "27", "four"])
+def test_staffing_weeks_out_of_range_are_refused(demo_site: Site, weeks: str) -> None:
+    status, answer = get_json("/v1/reports/staffing", OPERATOR, {"weeks": weeks})
+    assert (status, answer["error"]["code"]) == (422, "validation_failed")

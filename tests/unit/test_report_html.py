@@ -1,0 +1,195 @@
+"""The nightly report page: self-contained, escaped, and with its charts."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date, timedelta
+from html.parser import HTMLParser
+
+from klantreis.engagement.config import WEEKDAYS, OpeningHours
+from klantreis.reports import names
+from klantreis.reports.daily import DailyRow, daily_rows, period_total
+from klantreis.reports.html import render_html
+from klantreis.reports.staffing import Staffing, staffing
+
+EVIL = '<script>alert("x")</script>'
+EVIL_AGENT = "x<img src=https://evil.example/a.png onerror=alert(1)>"
+EVIL_CATEGORY = '"><svg onload=alert(1)>'
+
+
+def counters(day: int) -> dict[str, float]:
+    return {
+        "sessions": 200 + 10 * day,
+        "cart_sessions": 40,
+        "checkout_sessions": 20,
+        "purchase_sessions": 10 + day,
+        "converted_cart_sessions": 9,
+        "purchases": 11 + day,
+        "revenue": 1_000.0 + day,
+        "offers": 100,
+        "offered_sessions": 90,
+        "offered_converted_sessions": 14,
+        "holdout_sessions": 12,
+        "holdout_converted_sessions": 1,
+        "offers_accepted": 25,
+        "chats_started": 27,
+        "chats_converted": 6,
+        "chats_assigned": 25,
+        "chats_ended": 24,
+        "chats_resolved": 20,
+        "csat_n": 10,
+        "csat_good": 8,
+        "nps_n": 10,
+        "nps_promoters": 6,
+        "nps_detractors": 2,
+        names.wait_bucket(0): 20,
+        names.wait_bucket(6): 5,
+        names.agent_counter("mirjam", "chats"): 15,
+        names.agent_counter("mirjam", "csat_n"): 6,
+        names.agent_counter("mirjam", "csat_good"): 5,
+        names.agent_counter("mirjam", "nps_n"): 6,
+        names.agent_counter("mirjam", "nps_promoters"): 1,
+        names.agent_counter("mirjam", "nps_detractors"): 4,
+        names.agent_counter(EVIL_AGENT, "chats"): 10,
+        names.agent_counter(EVIL_AGENT, "csat_n"): 4,
+        names.agent_counter(EVIL_AGENT, "csat_good"): 2,
+        names.category_counter(EVIL_CATEGORY, "chats"): 5,
+        names.category_counter(EVIL_CATEGORY, "nps_n"): 3,
+        names.category_counter(EVIL_CATEGORY, "csat_n"): 2,
+        names.category_counter(EVIL_CATEGORY, "csat_good"): 1,
+        names.category_counter(EVIL_CATEGORY, "nps_promoters"): 3,
+        names.hourly_counter(20, "sessions"): 60,
+        names.hourly_counter(10, "sessions"): 20,
+        names.hourly_counter(10, "chats"): 3,
+        names.hourly_counter(10, "ended"): 3,
+        names.hourly_counter(10, "handle_seconds"): 1_500,
+    }
+
+
+def report(with_staffing: bool = True) -> tuple[list[DailyRow], DailyRow, Staffing | None]:
+    start = date(2026, 11, 16)
+    by_day = {(start + timedelta(days=i)).isoformat(): counters(i) for i in range(14)}
+    first, last = min(by_day), max(by_day)
+    rows = daily_rows(first, last, by_day)
+    total = period_total(first, last, by_day)
+    office = OpeningHours(weekly={day: [("09:00", "17:00")] for day in WEEKDAYS[:5]})
+    return rows, total, staffing(by_day, office) if with_staffing else None
+
+
+def page(site_name: str = "Schoenen & Zo") -> str:
+    rows, total, plan = report()
+    return render_html(site_name, rows, total, plan)
+
+
+def test_every_user_string_is_escaped() -> None:
+    # when
+    text = page(site_name=EVIL)
+    # then nothing from data becomes markup
+    assert "<script" not in text
+    assert "<img" not in text
+    assert (
+        "onload=alert" not in text.replace("&quot;", '"').split("<svg onload")[0] or "<svg onload" not in text
+    )
+    assert "<svg onload" not in text
+    assert "&lt;script&gt;" in text
+    assert "x&lt;img src=https://evil.example/a.png onerror=alert(1)&gt;" in text
+    assert "&quot;&gt;&lt;svg onload=alert(1)&gt;" in text
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attributes: list[tuple[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attributes.extend(attrs)
+
+
+def parsed(text: str) -> _Tags:
+    parser = _Tags()
+    parser.feed(text)
+    parser.close()
+    return parser
+
+
+def test_the_page_is_self_contained() -> None:
+    # when
+    text = page()
+    tags = parsed(text)
+    # then: no scripts, no linked or embedded assets, no fetched CSS
+    assert text.startswith("<!DOCTYPE html>")
+    assert "<script" not in text.lower()
+    assert not {"script", "link", "img", "iframe", "object", "embed", "image", "use"} & set(tags.tags)
+    assert not [value for name, value in tags.attributes if name in ("src", "href", "xlink:href")]
+    assert not [value for _, value in tags.attributes if value and re.search(r"https?:|//", value)]
+    assert "@import" not in text
+    assert "url(" not in text
+    assert "<style>" in text
+
+
+def test_the_parsed_page_has_only_our_tags_and_no_event_handlers() -> None:
+    parser = parsed(page(site_name=EVIL))
+    allowed = {
+        "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "p", "div", "b", "span",
+        "svg", "text", "rect", "line", "circle", "g",
+    }  # fmt: skip
+    assert set(parser.tags) <= allowed
+    assert not [name for name, _ in parser.attributes if name.startswith("on")]
+
+
+def test_the_charts_are_inline_svg() -> None:
+    text = page()
+    for heading in (
+        "Funnel",
+        "Conversion per day",
+        "Uplift of proactive chat",
+        "Satisfaction per agent",
+        "Satisfaction per category",
+        "Staffing",
+    ):
+        assert f"<h2>{heading}</h2>" in text
+    assert text.count("<svg") >= 9  # 2 funnels, conversion, uplift, 2 x (CSAT, NPS), staffing
+    assert 'aria-label="Uplift with its 95% interval"' in text
+    assert 'aria-label="Staffing per hour of the week"' in text
+    assert '<meta name="viewport"' in text
+
+
+def test_the_uplift_text_gives_the_interval() -> None:
+    _, total, _ = report()
+    text = page()
+    detail = total.uplift_interval
+    assert detail.estimate is not None
+    assert detail.low is not None
+    assert f"uplift {detail.estimate * 100:+.1f} pp" in text
+    assert f"95% interval {detail.low * 100:+.1f} pp" in text
+
+
+def test_staffing_flags_closed_evenings() -> None:
+    text = page()
+    assert 'class="missed"' in text
+    assert "closed while shoppers are online" in text
+
+
+def test_without_staffing_or_data_the_page_still_renders() -> None:
+    # given an empty period
+    rows = daily_rows("2026-11-16", "2026-11-17", {})
+    total = period_total("2026-11-16", "2026-11-17", {})
+    # when
+    text = render_html("demo", rows, total, None)
+    # then
+    assert "<h2>Staffing</h2>" not in text
+    assert "No uplift yet" in text
+    assert "No surveys yet" in text
+    assert render_html("demo", [], total, None).count("<svg") >= 2
+
+
+def test_every_chart_is_well_formed_svg() -> None:
+    charts = re.findall(r"<svg .*?</svg>", page(site_name=EVIL), re.DOTALL)
+    assert len(charts) >= 9
+    for chart in charts:
+        root = ET.fromstring(chart)
+        assert root.tag == "svg"
+        assert root.get("viewBox")
