@@ -22,7 +22,7 @@ from bench.replay import server_clock_at_sent_at, widget_headers
 SITE = "rees46"
 DAYS = 7
 FIRST_DAY = date(2026, 11, 2)
-EVENTS_PER_SESSION = 100
+EVENTS_PER_SESSION = 20
 STREAM_BATCH = 5
 
 
