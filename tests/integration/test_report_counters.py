@@ -172,7 +172,7 @@ def test_chats_and_surveys_count_every_transition_once(
     # then the chats' day counts each transition once, in the hour they started (20:00 local)
     chat_day = {
         "chats_started": 5, "chats_converted": 1, "h20#chats": 5,
-        "chats_assigned": 4, "wait_seconds_sum": 40, "wait_b00": 3, "wait_b05": 1,
+        "chats_assigned": 4, "wait_seconds_sum": 40, "wait_b00": 3, "wait_b06": 1,
         "agent#mirjam#chats": 3, "agent#sven#chats": 1, "agent#lotte#chats": 1,
         "category#dameslaarzen#chats": 3, "category#herenschoenen#chats": 1,
         "chats_ended": 4, "chats_handled": 3, "chats_resolved": 2, "h20#ended": 3,

@@ -102,7 +102,7 @@ def test_its_first_assignment_counts_the_wait_the_agent_and_the_category() -> No
     change = chat_counts(chat(), assigned())
     # then
     assert change == {
-        "chats_assigned": 1, "wait_seconds_sum": 42.0, "wait_b05": 1,
+        "chats_assigned": 1, "wait_seconds_sum": 42.0, "wait_b06": 1,
         "agent#mirjam#chats": 1, "category#dameslaarzen#chats": 1,
     }  # fmt: skip
 
@@ -136,12 +136,13 @@ def test_a_chat_without_category_counts_under_the_uncategorized_category() -> No
 
 
 def test_waits_fall_in_the_histogram_bucket_of_their_upper_edge() -> None:
-    assert wait_bucket_of(0) == wait_bucket_of(5) == "wait_b00"
-    assert wait_bucket_of(5.001) == "wait_b01"
-    assert wait_bucket_of(30) == "wait_b04"  # the service level (within 30 s) is exact
-    assert wait_bucket_of(30.5) == "wait_b05"
+    assert wait_bucket_of(0) == wait_bucket_of(1) == "wait_b00"  # answered at once
+    assert wait_bucket_of(5) == "wait_b01"
+    assert wait_bucket_of(5.001) == "wait_b02"
+    assert wait_bucket_of(30) == "wait_b05"  # the service level (within 30 s) is exact
+    assert wait_bucket_of(30.5) == "wait_b06"
     assert wait_bucket_of(1800) == wait_bucket(len(WAIT_BUCKET_EDGES) - 1)
-    assert wait_bucket_of(1801) == wait_bucket(len(WAIT_BUCKET_EDGES)) == "wait_b13"
+    assert wait_bucket_of(1801) == wait_bucket(len(WAIT_BUCKET_EDGES)) == "wait_b14"
 
 
 # ------------------------------------------------------------------------------------- end
@@ -278,7 +279,7 @@ def test_a_batch_sums_by_site_and_day_and_ignores_removals_and_other_items() -> 
     assert report_deltas(records) == {
         ("demo", DAY): {
             "h20#sessions": 1, "h20#chats": 1, "chats_assigned": 1, "wait_seconds_sum": 42,
-            "wait_b05": 1, "agent#mirjam#chats": 1, "category#dameslaarzen#chats": 1,
+            "wait_b06": 1, "agent#mirjam#chats": 1, "category#dameslaarzen#chats": 1,
             "chats_ended": 1, "chats_resolved": 1, "chats_handled": 1, "handle_seconds_sum": 300,
             "h20#ended": 1,
             "h20#handle_seconds": 300,

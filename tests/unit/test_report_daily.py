@@ -78,11 +78,11 @@ def day_counters(**overrides: float) -> dict[str, float]:
         "nps_detractors": 3,
         "ces_n": 4,
         "ces_sum": 10,
-        # waits: 10 within 5 s, 10 in 5-10 s, 5 in 20-30 s, 5 in 30-45 s
-        names.wait_bucket(0): 10,
-        names.wait_bucket(1): 10,
-        names.wait_bucket(4): 5,
-        names.wait_bucket(5): 5,
+        # waits: 10 in 1-5 s, 10 in 5-10 s, 5 in 20-30 s, 5 in 30-45 s
+        names.wait_bucket_of(3): 10,
+        names.wait_bucket_of(8): 10,
+        names.wait_bucket_of(25): 5,
+        names.wait_bucket_of(40): 5,
         names.agent_counter("mirjam", "chats"): 20,
         names.agent_counter("mirjam", "conversions"): 6,
         names.agent_counter("mirjam", "csat_n"): 5,

@@ -17,13 +17,16 @@ from engage import dependencies
 from engage.resolver import app
 from klantreis.api import current_principal
 from klantreis.engagement.config import EngagementConfig, OpeningHours
-from klantreis.errors import NotFound
+from klantreis.errors import NotFound, PayloadTooLarge
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site
 
 SitePath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The site (web shop).")]
 TAGS = ["engagement settings"]
+MAX_CONFIG_BYTES = 200_000
+"""The largest engagement configuration (as JSON): far above any real one, and within what one
+DynamoDB item (400 KB) holds."""
 
 
 def _operators_site(site_id: str) -> Site:
@@ -93,6 +96,8 @@ def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
 )
 def put_engagement_rules(site_id: SitePath, config: EngagementConfig) -> EngagementConfig:
     site = _operators_site(site_id)
+    if len(config.model_dump_json().encode()) > MAX_CONFIG_BYTES:
+        raise PayloadTooLarge(f"the engagement configuration holds at most {MAX_CONFIG_BYTES} bytes")
     dependencies.settings_store().put_config(site.site_id, config)
     _changed(site.site_id, "engagement_rules")
     return config

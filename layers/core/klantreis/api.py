@@ -62,11 +62,20 @@ def describe_validation_errors(raw: Any) -> list[dict[str, Any]]:
     return described
 
 
+def json_body(text: str) -> Any:
+    """A request body's JSON; nesting too deep for the parser is bad JSON (400), not a crash."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+
+
 def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
     """A REST (payload v1) resolver with validation and the contract's error answers."""
     app = APIGatewayRestResolver(
         enable_validation=True,
         cors=CORSConfig(allow_origin=cors_allow_origin, allow_headers=WIDGET_HEADERS, max_age=600),
+        json_body_deserializer=json_body,
     )
 
     @app.exception_handler(errors.KlantreisError)  # type: ignore[untyped-decorator]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from klantreis.errors import ConcurrentUpdate, Throttled
+from klantreis.errors import ConcurrentUpdate, Throttled, ValidationFailed
 
 Item = dict[str, Any]
 """A DynamoDB item in wire format ({"attr": {"S": "..."}})."""
@@ -58,12 +58,24 @@ def _to_wire_value(value: Any) -> Any:
         return value
     if isinstance(value, float):
         # Through repr, so 329.95 is stored as 329.95 and not as its binary expansion.
-        return Decimal(repr(value))
+        return _storable(Decimal(repr(value)))
     if isinstance(value, Mapping):
         return {str(k): _to_wire_value(v) for k, v in value.items() if v is not None}
     if isinstance(value, list | tuple):
         return [_to_wire_value(v) for v in value]
     return value
+
+
+_SMALLEST = Decimal("1E-130")
+_TOO_LARGE = Decimal("1E+126")
+
+
+def _storable(number: Decimal) -> Decimal:
+    """A number as DynamoDB can hold it (magnitudes 1E-130 to below 1E+126): a smaller magnitude
+    is 0; a larger one, or one that is not finite, is refused rather than crash the serializer."""
+    if not number.is_finite() or abs(number) >= _TOO_LARGE:
+        raise ValidationFailed(f"the number {number} is outside the range that can be stored")
+    return number if abs(number) >= _SMALLEST else Decimal(0)
 
 
 def _from_wire_value(value: Any) -> Any:

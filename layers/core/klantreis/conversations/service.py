@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
 from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, AgentProfile, AgentStatus
 from klantreis.conversations.models import (
@@ -87,7 +87,7 @@ class TranscriptEntry(BaseModel):
 
     author: Literal["bot", "visitor"]
     text: str = Field(min_length=1)
-    at: datetime | None = None
+    at: AwareDatetime | None = None
 
 
 class NewChat(BaseModel):

@@ -62,6 +62,8 @@ def parse_batch(body: str | None, limits: Limits) -> ParsedBatch:
         document = json.loads(raw_body)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"the body is not valid JSON ({exc.msg} at {exc.pos})") from exc
+    except RecursionError:
+        raise BadRequest("the body is not valid JSON (nested too deeply)") from None
     events = document.get("events") if isinstance(document, dict) else None
     if isinstance(events, list) and len(events) > limits.max_events:
         raise PayloadTooLarge(f"a batch holds at most {limits.max_events} events")
@@ -118,18 +120,29 @@ class Tracker:
     ) -> TrackResult:
         result = TrackResult()
         timely: list[tuple[int, TrackedEvent]] = []
+        retention = timedelta(days=site.journey_retention_days or self._limits.retention_days)
         for index, event in events:
-            at = corrected_timestamp(event.timestamp, envelope.sent_at, received_at)
+            try:
+                at = corrected_timestamp(event.timestamp, envelope.sent_at, received_at)
+            except OverflowError:
+                result.rejected.append({"index": index, "error": "timestamp is out of range"})
+                continue
             if at > received_at + MAX_FUTURE:
                 result.rejected.append(
                     {"index": index, "error": "timestamp is more than a day in the future"}
+                )
+                continue
+            if at < received_at - retention:
+                # Past the journey's retention the session would be gone already (and a moment
+                # near year 1 overflows the date arithmetic of the counters downstream).
+                result.rejected.append(
+                    {"index": index, "error": "timestamp is older than the journey retention"}
                 )
                 continue
             timely.append((index, event.model_copy(update={"timestamp": at})))
         if not timely:
             return result
 
-        retention = timedelta(days=site.journey_retention_days or self._limits.retention_days)
         for attempt in range(MAX_ATTEMPTS):
             # The first read may be eventually consistent (half the cost): a stale read loses the
             # conditional write below and the retry reads consistently.
