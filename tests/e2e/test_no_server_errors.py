@@ -821,28 +821,29 @@ def test_adversarial_engagement_rules(world: World) -> None:
     """Each body is put, then the rules are read back and a visitor like Anna asks `decide`, so a
     stored oddity reaches the reader and the decider too."""
     path = f"/v1/sites/{DEMO_SITE}/engagement-rules"
+    _store_read_and_decide(world, path, ADVERSARIAL_RULES, "rv")
+
+
+def _store_read_and_decide(world: World, path: str, bodies: list[Any], prefix: str) -> None:
+    """Puts each body, reads it back, and lets a visitor like Anna ask `decide` under it, so a
+    stored oddity reaches the reader and the decider too."""
     ops = world.credentials["operator"]
     start = datetime.now(UTC) - timedelta(minutes=2)
-    for n, body in enumerate(ADVERSARIAL_RULES):
+    for n, body in enumerate(bodies):
         world.call("PUT", path, body=json.dumps(body), headers=ops)
         world.call("GET", path, headers=ops)
+        visitor = f"{prefix}-{n}"
         world.call(
-            "POST",
-            "/v1/events",
-            body=batch(*anna_journey(start), visitor_id=f"rv-{n}", session_id="s"),
+            "POST", "/v1/events", body=batch(*anna_journey(start), visitor_id=visitor, session_id="s"),
             headers=WIDGET,
-        )
+        )  # fmt: skip
         world.call(
             "POST",
             "/v1/engagement/decide",
-            body={
-                "visitor_id": f"rv-{n}",
-                "session_id": "s",
-                "idle_seconds": 30,
-                "url": "https://shop.example/checkout/2",
-            },
+            body={"visitor_id": visitor, "session_id": "s", "idle_seconds": 30,
+                  "url": "https://shop.example/checkout/2"},
             headers=WIDGET,
-        )
+        )  # fmt: skip
 
 
 def test_adversarial_opening_hours(world: World) -> None:
@@ -876,22 +877,7 @@ def test_adversarial_opening_hours(world: World) -> None:
         {"timezone": "Europe/Amsterdam", "weekly": {}, "exceptions": {}},
         {"timezone": "UTC", "extra": 1},
     ]
-    start = datetime.now(UTC) - timedelta(minutes=2)
-    for n, body in enumerate(bodies):
-        world.call("PUT", path, body=json.dumps(body), headers=ops)
-        world.call("GET", path, headers=ops)
-        world.call(
-            "POST",
-            "/v1/events",
-            body=batch(*anna_journey(start), visitor_id=f"hv-{n}", session_id="s"),
-            headers=WIDGET,
-        )
-        world.call(
-            "POST",
-            "/v1/engagement/decide",
-            body={"visitor_id": f"hv-{n}", "session_id": "s", "idle_seconds": 30},
-            headers=WIDGET,
-        )
+    _store_read_and_decide(world, path, bodies, "hv")
     today = datetime.now(UTC).date()
     world.call("GET", f"/v1/reports/daily?from={today}&to={today}", headers=ops)
     world.call("GET", "/v1/reports/staffing", headers=ops)
