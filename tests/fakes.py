@@ -6,21 +6,32 @@ just as they would not into a table."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
-from klantreis.agents import AgentProfile
-from klantreis.conversations.models import Chat
-from klantreis.conversations.store import Discount
+from klantreis import keys
+from klantreis.agents import AgentProfile, AgentStatus
+from klantreis.conversations.models import (
+    MAX_CHAT_MESSAGES,
+    Chat,
+    ChatAgent,
+    Message,
+    RoutingRecord,
+    SurveyAnswers,
+    SurveySummary,
+)
+from klantreis.conversations.store import MESSAGE_PAGE, Discount, QueueEntry, message_id
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.engagement.features import SitePageStats
 from klantreis.engagement.model import PropensityModel, parse_model
 from klantreis.engagement.records import Decision, EngagementState, Offer, OfferResponse, Snapshot
-from klantreis.errors import ConcurrentUpdate
+from klantreis.errors import ConcurrentUpdate, Conflict, NotFound
 from klantreis.journey.counters import COUNTERS, DayKey
 from klantreis.journey.session import JourneyEntry, SessionState
 from klantreis.journey.store import JourneyChunk
+from klantreis.routing.performance import Performance, survey_counts
 from klantreis.routing.stats import RoutingStats
 from klantreis.sites import Site
 
@@ -281,74 +292,7 @@ class InMemoryDecisionReader:
         return next((d for d in of_visitor if d.session_id == session_id), None)
 
 
-class InMemoryChats:
-    """The chat reads of the context (ChatHistory) and attribution's port (AttributionStore) in
-    memory: `mark_converted` is all-or-nothing like the adapter's transaction, converting a chat
-    once and using a discount code once; `conversions` is the agents' PERF counter."""
-
-    def __init__(self, *chats: Chat) -> None:
-        self.chats: dict[tuple[str, str], Chat] = {(c.site_id, c.chat_id): c for c in chats}
-        self.discounts: dict[tuple[str, str], Discount] = {}
-        self.conversions: Counter[tuple[str, str | None, str]] = Counter()
-        """(site_id, category, agent_id) → conversions."""
-        self.reads = 0
-
-    def put(self, chat: Chat) -> None:
-        self.chats[(chat.site_id, chat.chat_id)] = chat
-
-    def put_discount(self, discount: Discount) -> None:
-        self.discounts[(discount.site_id, discount.code)] = discount
-
-    def chat(self, site_id: str, chat_id: str) -> Chat | None:
-        self.reads += 1
-        return self.chats.get((site_id, chat_id))
-
-    def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]:
-        self.reads += 1
-        return sorted(
-            (c for c in self.chats.values() if (c.site_id, c.visitor_id) == (site_id, visitor_id)),
-            key=lambda c: c.created_at,
-        )
-
-    def discount(self, site_id: str, code: str) -> Discount | None:
-        self.reads += 1
-        return self.discounts.get((site_id, code))
-
-    def mark_converted(self, chat: Chat, at: datetime, value: float, code: str | None = None) -> bool:
-        stored = self.chats.get((chat.site_id, chat.chat_id))
-        discount = self.discounts.get((chat.site_id, code)) if code else None
-        if stored is None or stored.converted_at is not None:
-            return False
-        if code and (discount is None or discount.used_at is not None):
-            return False
-        self.chats[(chat.site_id, chat.chat_id)] = stored.model_copy(
-            update={"converted_at": at, "conversion_value": value}
-        )
-        if discount is not None:
-            self.discounts[(chat.site_id, discount.code)] = replace(discount, used_at=at)
-        if chat.agent is not None:
-            self.conversions[(chat.site_id, chat.category, chat.agent.agent_id)] += 1
-        return True
-
-
 # ------------------------------------------------------------------------------ conversations
-# (imports here, not at the top: this part was appended while other helpers were being added)
-from collections.abc import Callable  # noqa: E402
-from typing import Any  # noqa: E402
-
-from klantreis import keys  # noqa: E402
-from klantreis.agents import AgentStatus  # noqa: E402
-from klantreis.conversations.models import (  # noqa: E402
-    MAX_CHAT_MESSAGES,
-    ChatAgent,
-    Message,
-    RoutingRecord,
-    SurveyAnswers,
-    SurveySummary,
-)
-from klantreis.conversations.store import MESSAGE_PAGE, QueueEntry, message_id  # noqa: E402
-from klantreis.errors import Conflict, NotFound  # noqa: E402
-from klantreis.routing.performance import Performance, survey_counts  # noqa: E402
 
 
 class InMemoryAgentStore:
@@ -718,3 +662,24 @@ class InMemoryChatStore:
         if chat.agent is not None:
             self._count(chat, chat.agent.agent_id, conversions=1)
         return True
+
+
+class InMemoryChats(InMemoryChatStore):
+    """InMemoryChatStore holding given chats: what the context (ChatHistory) and attribution
+    (AttributionStore) read and write; `conversions` is the agents' PERF conversions counter."""
+
+    def __init__(self, *chats: Chat) -> None:
+        super().__init__(InMemoryAgentStore())
+        for chat in chats:
+            self.put(chat)
+
+    def put(self, chat: Chat) -> None:
+        self.chats[(chat.site_id, chat.chat_id)] = chat
+
+    def put_discount(self, discount: Discount) -> None:
+        self.discounts[(discount.site_id, discount.code)] = discount
+
+    @property
+    def conversions(self) -> dict[tuple[str, str, str], int]:
+        """(site_id, category, agent_id) → conversions."""
+        return {key: int(perf["conversions"]) for key, perf in self.perf.items() if perf.get("conversions")}

@@ -83,6 +83,22 @@ def test_directory_caches_lookups_for_a_while() -> None:
     assert directory.site_for_key("demo-site-key") is None
 
 
+def test_directory_caches_sites_by_id_for_agents_requests() -> None:
+    # given a directory over a store with the demo site
+    store = store_with(SITE, "demo-site-key")
+    now = [0.0]
+    directory = SiteDirectory(store, ttl_seconds=60, clock=lambda: now[0])
+    # when an agent's requests ask for their site again and again
+    assert directory.site(SITE.site_id) == SITE
+    assert directory.site(SITE.site_id) == SITE
+    assert directory.site("unknown") is None
+    # then the store was read once per site within the cache time
+    assert store.lookups == 2
+    now[0] = 61
+    assert directory.site(SITE.site_id) == SITE
+    assert store.lookups == 3
+
+
 def test_directory_is_bounded() -> None:
     store = InMemorySiteStore()
     directory = SiteDirectory(store, ttl_seconds=60, max_entries=2, clock=lambda: 0.0)

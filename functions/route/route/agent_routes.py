@@ -70,7 +70,7 @@ class StatusBody(BaseModel):
 
 
 def _site_of(principal: Principal) -> Site:
-    site = dependencies.site_store().get(principal.site_id)
+    site = dependencies.site_directory().site(principal.site_id)
     if site is None:
         raise NotFound("no such site")
     return site

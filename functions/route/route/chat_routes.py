@@ -100,7 +100,7 @@ class Caller:
 
 
 def _site(site_id: str) -> Site:
-    site = dependencies.site_store().get(site_id)
+    site = dependencies.site_directory().site(site_id)
     if site is None:
         raise NotFound("no such site")
     return site

@@ -34,8 +34,9 @@ from klantreis.observability import logger, metrics
 from klantreis.reports.counting import (
     DecisionLookup,
     DynamoDecisionLookup,
-    first_purchases,
-    report_deltas,
+    changes,
+    first_purchases_of,
+    report_deltas_of,
     uplift_deltas,
 )
 from klantreis.settings import get_settings
@@ -61,8 +62,9 @@ def chat_store() -> AttributionStore:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     records = event.get("Records", [])
     deltas = deltas_from_stream(records)
-    merge(deltas, report_deltas(records))
-    bought = first_purchases(records)
+    decoded = list(changes(records))  # decoded once for the report counters and the uplift
+    merge(deltas, report_deltas_of(decoded))
+    bought = first_purchases_of(decoded)
     # Reads (the bought sessions' decisions), made before the write: the uplift counters go into
     # the batch's one exactly-once transaction with the rest.
     merge(deltas, uplift_deltas(bought, decision_lookup()))

@@ -90,6 +90,21 @@ class AgentProfile(BaseModel):
     def free_slots(self) -> int:
         return max(0, self.max_chats - self.active_chats)
 
+    def serving(
+        self,
+        category: str | None,
+        now: datetime,
+        heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
+        skills: Iterable[str] = (),
+    ) -> bool:
+        """Available and present for the category and skills, with or without a free slot: one
+        whose slots a queued chat waits for."""
+        return (
+            self.status == "available"
+            and self.is_present(now, heartbeat_seconds)
+            and self.serves(category, skills)
+        )
+
     def can_take(
         self,
         category: str | None,
@@ -98,18 +113,25 @@ class AgentProfile(BaseModel):
         skills: Iterable[str] = (),
     ) -> bool:
         """Available and present, with free capacity, serving the category and skills."""
-        return (
-            self.status == "available"
-            and self.is_present(now, heartbeat_seconds)
-            and self.free_slots > 0
-            and self.serves(category, skills)
-        )
+        return self.free_slots > 0 and self.serving(category, now, heartbeat_seconds, skills)
 
     @property
     def idle_since(self) -> float:
         """Epoch seconds since the agent last got a chat or changed status (smaller: idle longer)."""
         moments = [m for m in (self.last_assigned_at, self.status_changed_at) if m is not None]
         return max(moments).timestamp() if moments else 0.0
+
+
+def serving_slots(
+    agents: Iterable[AgentProfile],
+    category: str | None,
+    now: datetime,
+    heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
+    skills: Iterable[str] = (),
+) -> int:
+    """The slots (full or free) of the agents serving the category: the expected wait's divisor."""
+    wanted = list(skills)
+    return sum(a.max_chats for a in agents if a.serving(category, now, heartbeat_seconds, wanted))
 
 
 def stamp(moment: datetime) -> str:

@@ -89,12 +89,18 @@ def visitor_pk(site_id: str, visitor_id: str) -> str:
     return f"SITE#{site_id}#V#{visitor_id}"
 
 
+def _parse_site_pk(partition_key: str, marker: str) -> tuple[str, str]:
+    """(site_id, id) of a key SITE#{site}#{marker}#{id}; ValueError for any other key (a
+    partition key that does not split in four fails the same way)."""
+    parts = partition_key.split("#", 3)
+    if len(parts) != 4 or parts[0] != "SITE" or parts[2] != marker:
+        raise ValueError(f"not a SITE#…#{marker}#… partition key: {partition_key!r}")
+    return parts[1], parts[3]
+
+
 def parse_visitor_pk(partition_key: str) -> tuple[str, str]:
     """(site_id, visitor_id) of a visitor partition key."""
-    prefix, site_id, marker, visitor_id = partition_key.split("#", 3)
-    if prefix != "SITE" or marker != "V":
-        raise ValueError(f"not a visitor partition key: {partition_key!r}")
-    return site_id, visitor_id
+    return _parse_site_pk(partition_key, "V")
 
 
 def session_sk(session_id: str) -> str:
@@ -127,10 +133,7 @@ def offer_pk(site_id: str, offer_id: str) -> str:
 
 def parse_offer_pk(partition_key: str) -> tuple[str, str]:
     """(site_id, offer_id) of an offer's partition key."""
-    prefix, site_id, marker, offer_id = partition_key.split("#", 3)
-    if prefix != "SITE" or marker != "OFFER":
-        raise ValueError(f"not an offer partition key: {partition_key!r}")
-    return site_id, offer_id
+    return _parse_site_pk(partition_key, "OFFER")
 
 
 def chat_pk(site_id: str, chat_id: str) -> str:
@@ -139,10 +142,7 @@ def chat_pk(site_id: str, chat_id: str) -> str:
 
 def parse_chat_pk(partition_key: str) -> tuple[str, str]:
     """(site_id, chat_id) of a chat's partition key."""
-    prefix, site_id, marker, chat_id = partition_key.split("#", 3)
-    if prefix != "SITE" or marker != "CHAT":
-        raise ValueError(f"not a chat partition key: {partition_key!r}")
-    return site_id, chat_id
+    return _parse_site_pk(partition_key, "CHAT")
 
 
 def message_sk(message_id: str) -> str:

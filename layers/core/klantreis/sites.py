@@ -242,8 +242,9 @@ class DynamoSiteStore:
 
 
 class SiteDirectory:
-    """Caches key→site lookups for a short while: every widget request needs one, and a site's
-    profile changes rarely (a revoked key or new origin takes effect within `ttl_seconds`)."""
+    """Caches key→site and id→site lookups for a short while: every widget request needs the one,
+    every agent request the other, and a site's profile changes rarely (a revoked key or new
+    origin takes effect within `ttl_seconds`)."""
 
     def __init__(
         self,
@@ -255,9 +256,14 @@ class SiteDirectory:
     ) -> None:
         self._store = store
         self._by_key: TtlCache[Site | None] = TtlCache(ttl_seconds, max_entries=max_entries, clock=clock)
+        self._by_id: TtlCache[Site | None] = TtlCache(ttl_seconds, max_entries=max_entries, clock=clock)
 
     def site_for_key(self, site_key: str) -> Site | None:
         return self._by_key.get(site_key, self._lookup)
+
+    def site(self, site_id: str) -> Site | None:
+        """The site of an agent's or operator's token (their claims name it)."""
+        return self._by_id.get(site_id, self._store.get)
 
     def _lookup(self, site_key: str) -> Site | None:
         site_id = self._store.site_id_for_key(site_key)

@@ -17,7 +17,7 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
 
-from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, AgentProfile, AgentStatus
+from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, AgentProfile, AgentStatus, serving_slots
 from klantreis.conversations.models import (
     FOLLOW_UP_WINDOW,
     MAX_CHAT_MESSAGES,
@@ -276,9 +276,7 @@ class ChatService:
     def _candidates(
         self, agents: Sequence[AgentProfile], category: str | None, skills: Sequence[str], now: datetime
     ) -> list[AgentProfile]:
-        # A category or skill no agent lists at all is dropped rather than waiting forever.
-        wanted = category if any(category in a.categories for a in agents) else None
-        known_skills = [skill for skill in skills if any(skill in a.skills for a in agents)]
+        wanted, known_skills = _routable(agents, category, skills)
         return [a for a in agents if a.can_take(wanted, now, self._heartbeat, known_skills)]
 
     def _choose(self, site: Site, category: str | None, candidates: Sequence[AgentProfile]) -> RoutingChoice:
@@ -349,20 +347,15 @@ class ChatService:
         now: datetime,
         ahead: Sequence[QueueEntry] | None,
     ) -> QueuePlace:
+        stats = self._chats.routing_stats(site.site_id)
         if ahead is None:
-            position = self._chats.routing_stats(site.site_id).queued_in(chat.category) + 1
+            position = stats.queued_in(chat.category) + 1
         else:
             key = chat.queue_key or "\uffff"
             position = 1 + sum(1 for e in ahead if e.queue_key < key and e.category == chat.category)
-        wanted = chat.category if any(chat.category in a.categories for a in agents) else None
-        skills = [skill for skill in chat.skills if any(skill in a.skills for a in agents)]
-        serving = sum(
-            a.max_chats
-            for a in agents
-            if a.status == "available" and a.is_present(now, self._heartbeat) and a.serves(wanted, skills)
-        )
-        handle = self._chats.routing_stats(site.site_id).mean_handle_seconds
-        return QueuePlace(position, expected_wait_seconds(position, serving, handle))
+        wanted, skills = _routable(agents, chat.category, chat.skills)
+        serving = serving_slots(agents, wanted, now, self._heartbeat, skills)
+        return QueuePlace(position, expected_wait_seconds(position, serving, stats.mean_handle_seconds))
 
     # ------------------------------------------------------------------ agents
     def set_status(self, site: Site, agent_id: str, status: AgentStatus) -> AgentProfile:
@@ -491,6 +484,15 @@ class ChatService:
         )
         self._chats.add_discount(chat, discount)
         return discount
+
+
+def _routable(
+    agents: Sequence[AgentProfile], category: str | None, skills: Sequence[str]
+) -> tuple[str | None, list[str]]:
+    """The category and skills a chat is routed by: one no agent lists at all is dropped rather
+    than leaving the chat waiting forever."""
+    wanted = category if any(category in a.categories for a in agents) else None
+    return wanted, [skill for skill in skills if any(skill in a.skills for a in agents)]
 
 
 def _check_text(text: str) -> None:

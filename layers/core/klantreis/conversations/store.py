@@ -445,14 +445,8 @@ class DynamoChatStore:
         """Frees the agent's slot held for a chat that is gone or no longer theirs (an erased
         visitor's chat); True if the agent still counted it."""
         try:
-            self._db.update_item(
-                TableName=self._table,
-                **{
-                    k: v
-                    for k, v in self._agent_release(site_id, agent_id, chat_id)["Update"].items()
-                    if k != "TableName"
-                },
-            )
+            # A transaction's Update action holds exactly UpdateItem's parameters.
+            self._db.update_item(**self._agent_release(site_id, agent_id, chat_id)["Update"])
         except ClientError as exc:
             if isinstance(dynamo.translate(exc), ConcurrentUpdate):
                 return False

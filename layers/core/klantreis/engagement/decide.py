@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS
+from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, serving_slots
 from klantreis.engagement.config import EngagementConfig, EngagementRule, OpeningHours
 from klantreis.engagement.features import (
     PageStatsSource,
@@ -290,11 +290,7 @@ class Decider:
         agents = snapshot.agents
         if any(a.can_take(category, now, self._heartbeat) for a in agents):
             return True
-        serving = sum(
-            a.max_chats
-            for a in agents
-            if a.status == "available" and a.is_present(now, self._heartbeat) and a.serves(category)
-        )
+        serving = serving_slots(agents, category, now, self._heartbeat)
         routing = snapshot.routing
         wait = expected_wait_seconds(routing.queued_in(category) + 1, serving, routing.mean_handle_seconds)
         return wait is not None and wait <= max_wait_seconds

@@ -233,8 +233,13 @@ def session_hour_counts(
 
 def report_deltas(records: Iterable[Mapping[str, Any]]) -> Deltas:
     """The report counters (everything here but uplift) of a batch of stream records, pure."""
+    return report_deltas_of(changes(records))
+
+
+def report_deltas_of(decoded: Iterable[Change]) -> Deltas:
+    """`report_deltas` of records decoded once by `changes` (the caller reuses them)."""
     deltas: Deltas = {}
-    for change in changes(records):
+    for change in decoded:
         sort_key, new = change.sort_key, change.new
         try:
             if sort_key == keys.CHAT:
@@ -287,8 +292,13 @@ class DecisionLookup(Protocol):
 
 
 def first_purchases(records: Iterable[Mapping[str, Any]]) -> list[FirstPurchase]:
+    return first_purchases_of(changes(records))
+
+
+def first_purchases_of(decoded: Iterable[Change]) -> list[FirstPurchase]:
+    """Sessions whose first purchase is in these decoded changes."""
     found: list[FirstPurchase] = []
-    for change in changes(records):
+    for change in decoded:
         if not change.sort_key.startswith(keys.SESSION_PREFIX):
             continue
         before = int((change.old or {}).get("purchases") or 0)
