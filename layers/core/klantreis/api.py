@@ -20,8 +20,9 @@ from aws_lambda_powertools.event_handler.api_gateway import (
 )
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from klantreis import errors
+from klantreis import dynamo, errors
 from klantreis.auth import Principal, header, principal_from_claims
 from klantreis.cognito import BearerVerifier, bearer_token
 from klantreis.observability import logger, metrics
@@ -86,6 +87,16 @@ def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
         logger.info("request refused", extra={"status": int(status), "code": exc.code})
         metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
         return error_response(status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler([ClientError, BotoCoreError])  # type: ignore[untyped-decorator]
+    def _store_failure(exc: Exception) -> Response[str]:
+        # A store failure no adapter translated: a transient one (throttling, a DynamoDB 5xx, a
+        # timeout) is the client's to retry, 429 with Retry-After; anything else stays a bug.
+        retryable = dynamo.transient(exc)
+        if retryable is None:
+            raise exc
+        answer: Response[str] = _domain_error(retryable)
+        return answer
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(exc: RequestValidationError) -> Response[str]:

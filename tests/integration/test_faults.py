@@ -1,0 +1,264 @@
+"""Faults injected, nothing lost: DynamoDB throttling and 5xx (tests/faults.py) on tracking, the
+stream consumers and chat placement, in-process against moto. Tracking answers 429 with
+Retry-After and a retried batch counts once; the aggregation counts every record exactly once
+through Lambda's retries (klantreis_local.stream_delivery, with the template's settings) and sends
+a poison record alone to the dead-letter queue."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from klantreis import dynamo, keys
+from klantreis.agents import DynamoAgentStore
+from klantreis.conversations.store import DynamoChatStore
+from klantreis.journey.counters import DynamoCounterStore
+from klantreis.journey.store import DynamoSessionStore
+from klantreis.sites import Site
+from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump, keep_demo_agents_present
+from klantreis_local.stream_delivery import deliver, settings_of
+from report import live_stream
+from report.handler import lambda_handler as report
+from route.handler import lambda_handler as route
+from tests.factories import FakeContext, anna_journey, api_event, batch, event
+from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
+from tests.integration.test_report_counters import DAY, survey_record
+from track import aggregate
+from track.handler import lambda_handler as track
+
+WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
+OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
+AGGREGATE = settings_of("AggregateFunction")
+
+
+def header(answer: dict[str, Any], name: str) -> str | None:
+    single = answer.get("headers") or {}
+    multi = answer.get("multiValueHeaders") or {}
+    return single.get(name) or (multi.get(name) or [None])[0]
+
+
+def send_like_the_widget(body: dict[str, Any], attempts: int = 4) -> list[dict[str, Any]]:
+    """Posts a batch, and posts it again (same event ids) after each 429, as the widget does."""
+    answers = []
+    for _ in range(attempts):
+        answer = track(api_event("POST", "/v1/events", body=body, headers=WIDGET), FakeContext())
+        answers.append(answer)
+        if answer["statusCode"] != 429:
+            break
+    return answers
+
+
+# --------------------------------------------------------------------------------- tracking
+def session_write(request: dict[str, Any]) -> bool:
+    """The session item's conditional put (not a journey chunk put before it); any read."""
+    item = request.get("Item")
+    return item is None or str(item["SK"]["S"]).startswith(keys.SESSION_PREFIX)
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        ("put_item", THROTTLED, False, "throttled"),
+        ("put_item", SERVER_ERROR, False, "unavailable"),
+        ("get_item", THROTTLED, False, "throttled"),
+        ("query", "ServiceUnavailable", False, "unavailable"),
+        ("put_item", SERVER_ERROR, True, "unavailable"),
+    ],
+    ids=["save-throttled", "save-5xx", "read-throttled", "query-5xx", "saved-but-answer-lost"],
+)
+def test_a_batch_that_failed_is_retried_and_counted_exactly_once(
+    demo_site: Site,
+    dynamodb: Any,
+    table_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: tuple[str, str, bool, str],
+) -> None:
+    operation, code, after_write, error_code = fault
+    # given a store that fails Anna's first batch once
+    body = batch(*anna_journey())
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        track(
+            api_event("POST", "/v1/events", body=batch(event(), visitor_id="warm-up"), headers=WIDGET),
+            FakeContext(),
+        )
+        faulty.fail(operation, code, after_write=after_write, when=session_write)
+        # when the widget sends it, and again after the refusal
+        answers = send_like_the_widget(body)
+    # then the failure was a retryable 429 in the contract's shape, never a 5xx
+    first, last = answers[0], answers[-1]
+    assert faulty.injected == [(operation, code)]
+    assert first["statusCode"] == 429, first["body"]
+    assert json.loads(first["body"])["error"]["code"] == error_code
+    assert header(first, "Retry-After") == "1"
+    # and the retry was answered, with every event accepted once over both answers
+    assert last["statusCode"] == 200, last["body"]
+    outcome = json.loads(last["body"])
+    assert (outcome["accepted"] + outcome["duplicates"], outcome["rejected"]) == (7, [])
+    assert outcome["accepted"] == (0 if after_write else 7)
+    # and the session holds each event once, and the day counts it once
+    state = DynamoSessionStore(dynamodb, table_name).get(DEMO_SITE, "anna", "s-1")
+    assert state is not None
+    assert (state.products["b-39"].views, state.checkout_step, state.cart_value) == (3, 2, 329.95)
+    StreamPump(dynamodb, table_name).drain()
+    [day] = state.days
+    totals = DynamoCounterStore(dynamodb, table_name).day_totals(DEMO_SITE, day)
+    assert (totals["sessions"], totals["cart_sessions"], totals["checkout_sessions"]) == (2, 1, 1)
+
+
+# ------------------------------------------------------------------------------ aggregation
+SURVEYS = 120
+"""120 surveys of one day: 484 counters, written in several transactions (parts) per batch."""
+
+
+def survey_counts(dynamodb: Any, table_name: str) -> dict[str, float]:
+    counted = DynamoCounterStore(dynamodb, table_name).day_counters(DEMO_SITE, DAY)
+    return {name: counted[name] for name in ("surveys", "csat_n", "csat_good", "csat_sum")}
+
+
+def expected_counts(surveys: int) -> dict[str, float]:
+    return {"surveys": surveys, "csat_n": surveys, "csat_good": surveys, "csat_sum": 5 * surveys}
+
+
+def poison(n: int) -> dict[str, Any]:
+    """A survey record whose image cannot be decoded (a number that is not one)."""
+    record = survey_record(n)
+    record["dynamodb"]["NewImage"]["csat"] = {"Q": "5"}  # no such attribute type
+    return record
+
+
+@pytest.mark.parametrize(
+    "fault", [(code, part) for code in (THROTTLED, SERVER_ERROR) for part in (0, 1)], ids=str
+)
+def test_a_batch_whose_counters_failed_midway_is_retried_whole_and_counted_once(
+    demo_site: Site,
+    dynamodb: Any,
+    table_name: str,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: tuple[str, int],
+) -> None:
+    code, failing_part = fault
+    # given a batch whose counters take several transactions, one of which fails after the
+    # ones before it were written
+    records = [survey_record(n) for n in range(SURVEYS)]
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        calls = {"n": 0}
+
+        def nth_transaction(_: dict[str, Any]) -> bool:
+            calls["n"] += 1
+            return calls["n"] == failing_part + 1
+
+        faulty.fail("transact_write_items", code, when=nth_transaction)
+        # when Lambda delivers it with the template's settings
+        delivery = deliver(records, aggregate.lambda_handler, FakeContext(), AGGREGATE)
+    # then the first attempt answered its first record failed, the retry of the same batch
+    # skipped the parts already written, and every counter is there once
+    assert faulty.injected == [("transact_write_items", code)]
+    assert (delivery.invocations, delivery.errors, delivery.dead_records) == (2, 0, [])
+    assert survey_counts(dynamodb, table_name) == expected_counts(SURVEYS)
+
+
+@pytest.mark.parametrize("at", [0, 1, 57, SURVEYS - 1])
+def test_a_poison_record_goes_alone_to_the_dead_letter_queue_and_the_rest_counts_once(
+    demo_site: Site, dynamodb: Any, table_name: str, at: int
+) -> None:
+    # given a batch with one record that cannot be decoded
+    records = [survey_record(n) for n in range(SURVEYS)]
+    records[at] = poison(at)
+    # when Lambda delivers it with the template's settings (partial batch responses, bisection,
+    # bounded retries, the dead-letter queue)
+    delivery = deliver(records, aggregate.lambda_handler, FakeContext(), AGGREGATE)
+    # then the poison record alone is given up, after the template's retries
+    assert delivery.dead_records == [records[at]]
+    assert AGGREGATE.maximum_retry_attempts <= delivery.errors
+    assert delivery.invocations <= 2 * AGGREGATE.maximum_retry_attempts + 20
+    # and every other record, before and behind it, counts exactly once
+    assert survey_counts(dynamodb, table_name) == expected_counts(SURVEYS - 1)
+    # and delivering the batch once more (an operator replaying it) counts nothing again
+    deliver(records, aggregate.lambda_handler, FakeContext(), AGGREGATE)
+    assert survey_counts(dynamodb, table_name) == expected_counts(SURVEYS - 1)
+
+
+def test_the_aggregation_settings_give_poison_records_up_after_bounded_retries() -> None:
+    assert AGGREGATE.report_batch_item_failures
+    assert AGGREGATE.bisect_on_error
+    assert AGGREGATE.dead_letter
+    assert 0 < AGGREGATE.maximum_retry_attempts <= 20
+
+
+def test_the_stream_pump_of_the_local_stack_keeps_poison_records_apart(
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given tracked visitors, and a store that throttles the aggregation's first transaction
+    for n in range(3):
+        track(
+            api_event("POST", "/v1/events", body=batch(event(), visitor_id=f"v{n}"), headers=WIDGET),
+            FakeContext(),
+        )
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        faulty.fail("transact_write_items", THROTTLED)
+        pump = StreamPump(dynamodb, table_name)
+        # when the local stack's pump delivers the stream
+        pump.drain()
+    # then the batch was retried, nothing was given up, and each session counts once
+    assert faulty.injected == [("transact_write_items", THROTTLED)]
+    assert pump.dead_letters == []
+    state = DynamoSessionStore(dynamodb, table_name).get(DEMO_SITE, "v0", "s-1")
+    assert state is not None
+    [day] = state.days
+    assert DynamoCounterStore(dynamodb, table_name).day_totals(DEMO_SITE, day)["sessions"] == 3
+
+
+# -------------------------------------------------------------------------------- live view
+def test_the_live_board_survives_a_throttled_write(
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given two visitors tracked, and a store that throttles the board's write, then fails it
+    for name in ("anna", "bram"):
+        track(
+            api_event("POST", "/v1/events", body=batch(*anna_journey(), visitor_id=name), headers=WIDGET),
+            FakeContext(),
+        )
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        faulty.fail("put_item", THROTTLED)
+        faulty.fail("put_item", SERVER_ERROR)
+        # when the live consumer gets the stream (Lambda retrying the failed invocations)
+        pump = StreamPump(dynamodb, table_name, [live_stream.lambda_handler])
+        pump.drain()
+    # then both visitors are on the board once
+    assert len(faulty.injected) == 2
+    assert pump.dead_letters == []
+    answer = report(api_event("GET", "/v1/visitors/live", claims=OPS), FakeContext())
+    assert answer["statusCode"] == 200, answer["body"]
+    assert sorted(v["visitor_id"] for v in json.loads(answer["body"])["visitors"]) == ["anna", "bram"]
+
+
+# --------------------------------------------------------------------------- chat placement
+@pytest.mark.parametrize("code", [THROTTLED, SERVER_ERROR])
+def test_a_chat_whose_placement_failed_is_retried_and_placed_once(
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    # given available agents, and a store that fails the placement's transaction once
+    keep_demo_agents_present(dynamodb, table_name)
+    body = {"visitor_id": "anna", "session_id": "s-1", "category": "dameslaarzen", "message": "Hallo"}
+    answers = []
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        faulty.fail("transact_write_items", code)
+        # when the widget starts a chat, and again after the refusal
+        for _ in range(3):
+            answers.append(route(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext()))
+            if answers[-1]["statusCode"] != 429:
+                break
+    # then the failure was a retryable 429, and the retry placed one chat with one agent
+    assert [a["statusCode"] for a in answers] == [429, 201], answers[-1]["body"]
+    assert header(answers[0], "Retry-After") == "1"
+    started = json.loads(answers[1]["body"])
+    assert started["status"] == "assigned"
+    chats = DynamoChatStore(dynamodb, table_name).chats_of_visitor(DEMO_SITE, "anna")
+    assert [chat.chat_id for chat in chats] == [started["chat_id"]]
+    agents = DynamoAgentStore(dynamodb, table_name).list(DEMO_SITE)
+    assert sum(agent.active_chats for agent in agents) == 1
+    assert {chat for agent in agents for chat in agent.chat_ids} == {started["chat_id"]}
+    key = dynamo.to_item({"PK": keys.chat_pk(DEMO_SITE, started["chat_id"]), "SK": keys.CHAT})
+    assert dynamodb.get_item(TableName=table_name, Key=key).get("Item")
