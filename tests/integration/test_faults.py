@@ -22,15 +22,24 @@ from klantreis_local.stream_delivery import deliver, settings_of
 from report import live_stream
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
-from tests.factories import FakeContext, anna_journey, api_event, batch, event
+from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
 from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
 from tests.integration.test_report_counters import DAY, survey_record
 from track import aggregate
+from track import dependencies as track_dependencies
 from track.handler import lambda_handler as track
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
+NOON = T0.replace(hour=11)
+"""When the batches arrive (noon in Amsterdam): one day for every session, whenever the test runs."""
 OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
 AGGREGATE = settings_of("AggregateFunction")
+
+
+@pytest.fixture
+def noon(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The track function's clock at NOON (not for the live view, which shows the last minutes)."""
+    monkeypatch.setattr(track_dependencies, "now", lambda: NOON)
 
 
 def header(answer: dict[str, Any], name: str) -> str | None:
@@ -57,6 +66,7 @@ def session_write(request: dict[str, Any]) -> bool:
     return item is None or str(item["SK"]["S"]).startswith(keys.SESSION_PREFIX)
 
 
+@pytest.mark.usefixtures("noon")
 @pytest.mark.parametrize(
     "fault",
     [
@@ -187,7 +197,8 @@ def test_the_aggregation_settings_give_poison_records_up_after_bounded_retries()
     assert 0 < AGGREGATE.maximum_retry_attempts <= 20
 
 
-def test_the_stream_pump_of_the_local_stack_keeps_poison_records_apart(
+@pytest.mark.usefixtures("noon")
+def test_the_stream_pump_of_the_local_stack_retries_a_failed_batch(
     demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given tracked visitors, and a store that throttles the aggregation's first transaction
