@@ -9,20 +9,29 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import boto3
 import pytest
 
 from klantreis import dynamo, keys
 from klantreis.agents import DynamoAgentStore
 from klantreis.conversations.store import DynamoChatStore
+from klantreis.journey import pages
 from klantreis.journey.counters import DynamoCounterStore
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import Site
-from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump, keep_demo_agents_present
+from klantreis_local.runtime import (
+    DEMO_SITE,
+    DEMO_SITE_KEY,
+    StreamPump,
+    keep_demo_agents_present,
+    lambda_stream_record,
+    streams_client,
+)
 from klantreis_local.stream_delivery import deliver, settings_of
 from report import live_stream
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
-from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
+from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event, load_operator_script
 from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
 from tests.integration.test_report_counters import DAY, survey_record
 from track import aggregate
@@ -273,3 +282,62 @@ def test_a_chat_whose_placement_failed_is_retried_and_placed_once(
     assert {chat for agent in agents for chat in agent.chat_ids} == {started["chat_id"]}
     key = dynamo.to_item({"PK": keys.chat_pk(DEMO_SITE, started["chat_id"]), "SK": keys.CHAT})
     assert dynamodb.get_item(TableName=table_name, Key=key).get("Item")
+
+
+# ----------------------------------------------------------------- the dead-letter queue, replayed
+def stream_range(dynamodb: Any, table_name: str) -> tuple[str, str, list[dict[str, Any]]]:
+    """(stream ARN, shard id, its records so far in Lambda's format) of the table's one shard."""
+    streams = streams_client()
+    arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+    [shard] = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
+    iterator = streams.get_shard_iterator(
+        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )
+    records = streams.get_records(ShardIterator=iterator["ShardIterator"])["Records"]
+    return arn, shard["ShardId"], [lambda_stream_record(record, arn) for record in records]
+
+
+@pytest.mark.usefixtures("noon")
+def test_a_half_written_batch_in_the_dead_letter_queue_is_replayed_and_counted_once(
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given three tracked sessions whose batch got its counters written but not its page
+    # statistics (the second transaction failed), and which Lambda then gave up on
+    for n in range(3):
+        body = batch(event(url=f"https://shop.example/p{n}"), visitor_id=f"v{n}")
+        track(api_event("POST", "/v1/events", body=body, headers=WIDGET), FakeContext())
+    arn, shard, records = stream_range(dynamodb, table_name)
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        calls = {"n": 0}
+
+        def second(_: dict[str, Any]) -> bool:
+            calls["n"] += 1
+            return calls["n"] == 2
+
+        faulty.fail("transact_write_items", THROTTLED, when=second)
+        answer = aggregate.lambda_handler({"Records": records}, FakeContext())
+    assert answer == {"batchItemFailures": [{"itemIdentifier": records[0]["dynamodb"]["SequenceNumber"]}]}
+    sqs = boto3.client("sqs", region_name="eu-west-1")
+    queue_url = sqs.create_queue(QueueName="klantreis-test-aggregate-dlq")["QueueUrl"]
+    batch_info = {
+        "shardId": shard,
+        "startSequenceNumber": records[0]["dynamodb"]["SequenceNumber"],
+        "endSequenceNumber": records[-1]["dynamodb"]["SequenceNumber"],
+        "streamArn": arn,
+        "batchSize": len(records),
+    }
+    sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps({"DDBStreamBatchInfo": batch_info}))
+
+    # when the operator replays the queue
+    replayer = load_operator_script("replay_dead_letters")
+    done = replayer.replay(
+        sqs, streams_client(), lambda event: aggregate.lambda_handler(event, FakeContext()), queue_url
+    )
+
+    # then the batch was counted, its sessions once, its pages now, and the message is gone
+    assert (len(done.replayed), done.failed) == (1, {})
+    totals = DynamoCounterStore(dynamodb, table_name).day_totals(DEMO_SITE, T0.date().isoformat())
+    assert totals["sessions"] == 3
+    page_counts, _ = pages.load_counts(dynamodb, table_name, DEMO_SITE)
+    assert len(page_counts) == 3
+    assert "Messages" not in sqs.receive_message(QueueUrl=queue_url)

@@ -146,7 +146,7 @@ class StreamPump:
                 batch = self._next_batch()
                 if not batch:
                     return delivered
-                event = {"Records": [self._lambda_record(r) for r in batch]}
+                event = {"Records": [lambda_stream_record(r, self._arn) for r in batch]}
                 for consumer, settings in self._consumers:
                     # Lambda's retries, bisection and dead-letter queue, as the template sets them.
                     delivery = stream_delivery.deliver(event["Records"], consumer, _StreamContext(), settings)
@@ -173,23 +173,25 @@ class StreamPump:
                 return list(answer["Records"])
         return []
 
-    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        change = dict(record["dynamodb"])
-        created = change.get("ApproximateCreationDateTime")
-        if created is not None and hasattr(created, "timestamp"):
-            change["ApproximateCreationDateTime"] = int(created.timestamp())
-        for image in ("Keys", "NewImage", "OldImage"):
-            if image in change:
-                change[image] = {name: _as_lambda_json(value) for name, value in change[image].items()}
-        return {
-            "eventID": record["eventID"],
-            "eventName": record["eventName"],
-            "eventVersion": record.get("eventVersion", "1.1"),
-            "eventSource": "aws:dynamodb",
-            "awsRegion": record.get("awsRegion", REGION),
-            "dynamodb": change,
-            "eventSourceARN": self._arn,
-        }
+
+def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A record as DynamoDB Streams' GetRecords gives it, as Lambda's event holds it."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if created is not None and hasattr(created, "timestamp"):
+        change["ApproximateCreationDateTime"] = int(created.timestamp())
+    for image in ("Keys", "NewImage", "OldImage"):
+        if image in change:
+            change[image] = {name: _as_lambda_json(value) for name, value in change[image].items()}
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", REGION),
+        "dynamodb": change,
+        "eventSourceARN": stream_arn,
+    }
 
 
 def _as_lambda_json(value: Any) -> Any:
