@@ -13,11 +13,11 @@ ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
 CODE_ROOTS := layers/core functions/track functions/engage functions/route functions/survey functions/report functions/identity infra/local
 
-.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean
+.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
-	@echo "make test     lint, type-check, template checks and every test"
+	@echo "make test     lint, type-check, template checks (checkov too) and every test"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput"
@@ -48,11 +48,27 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# checkov pins its own boto3 (and more) apart from ours, so it lives in its own venv, as SAM does.
+# Every check it skips is justified in the skipping resource's Metadata (checkov: skip: comment).
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(CHECKOV_VENV) with $$py"; \
+	rm -f $(CHECKOV_VENV)/.installed-*; "$$py" -m venv $(CHECKOV_VENV); \
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"; \
+	touch $(CHECKOV_STAMP)
+
+template-check: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+
 # pytest's exit 5 (no tests collected) must fail the build, and it does: any non-zero exit fails.
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
-test: lint typecheck unit
+test: lint typecheck template-check unit
 
 openapi: $(STAMP)
 	$(PY) -m klantreis_local.openapi --write docs/openapi.json
@@ -130,4 +146,4 @@ evaluate: $(STAMP)
 	@$(PY) infra/scripts/evaluate.py "$(CSV)"
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
