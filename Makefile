@@ -13,6 +13,16 @@ ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
 CODE_ROOTS := layers/core functions/track functions/engage functions/route functions/survey functions/report functions/identity infra/local
 
+# A tool whose pins clash with ours, in a venv of its own: $(1) the venv, $(2) its pinned
+# requirement; the target is the venv's stamp of that version.
+define tool_venv
+	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(1) with $$py"; \
+	rm -f $(1)/.installed-*; "$$py" -m venv $(1); \
+	$(1)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(1)/bin/python -m pip install --quiet "$(2)"; \
+	touch $@
+endef
+
 .PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean
 
 help:
@@ -55,11 +65,7 @@ CHECKOV_VENV    := .venv-checkov
 CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
 
 $(CHECKOV_STAMP):
-	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(CHECKOV_VENV) with $$py"; \
-	rm -f $(CHECKOV_VENV)/.installed-*; "$$py" -m venv $(CHECKOV_VENV); \
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
-	$(CHECKOV_VENV)/bin/python -m pip install --quiet "checkov==$(CHECKOV_VERSION)"; \
-	touch $(CHECKOV_STAMP)
+	$(call tool_venv,$(CHECKOV_VENV),checkov==$(CHECKOV_VERSION))
 
 template-check: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
@@ -97,11 +103,7 @@ check_build  = $(PY) infra/scripts/check_package.py --python "$$(infra/scripts/f
 $(SAM): $(SAM_STAMP)
 
 $(SAM_STAMP):
-	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(SAM_VENV) with $$py"; \
-	rm -f $(SAM_VENV)/.installed-*; "$$py" -m venv $(SAM_VENV); \
-	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
-	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli==$(SAM_VERSION)"; \
-	touch $(SAM_STAMP)
+	$(call tool_venv,$(SAM_VENV),aws-sam-cli==$(SAM_VERSION))
 
 package: $(STAMP) $(SAM)
 	$(call sam_build,$(ARCH))
