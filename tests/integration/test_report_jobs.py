@@ -25,7 +25,7 @@ from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, Site
 from report import dependencies
 from report.jobs import JobFailed, alerts_handler, nightly_handler
-from report.store import DynamoReportStore
+from report.store import DynamoReportStore, NoWebhook, SecretWebhook, SlackWebhook
 from tests.factories import FakeContext
 
 BUCKET = "klantreis-reports-test"
@@ -478,3 +478,22 @@ def test_an_unusable_webhook_secret_skips_the_webhook_and_never_logs_its_value(
     assert not [m for m in caplog.messages if "secret-value" in m]
     assert any("webhook" in m for m in caplog.messages)
     assert not [r for r in caplog.records if "secret-value" in str(getattr(r, "error", ""))]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        pytest.param({"ALERT_WEBHOOK_SECRET_ARN": ""}, NoWebhook, id="the template's empty ARN: none"),
+        pytest.param({"ALERT_WEBHOOK_URL": "https://hooks.example/x"}, SlackWebhook, id="a URL (local)"),
+        pytest.param(
+            {"ALERT_WEBHOOK_URL": "https://hooks.example/x", "ALERT_WEBHOOK_SECRET_ARN": "arn:secret"},
+            SecretWebhook,
+            id="the secret wins",
+        ),
+    ],
+)
+def test_the_webhook_comes_from_its_secret_else_a_local_url(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: type
+) -> None:
+    configure(monkeypatch, **env)
+    assert type(dependencies.alert_webhook()) is expected
