@@ -22,6 +22,7 @@ from report.store import (
     ReportFiles,
     ReportStore,
     S3ReportFiles,
+    SecretWebhook,
     SkippedAlertPublisher,
     SkippedReportFiles,
     SlackWebhook,
@@ -91,7 +92,11 @@ def alert_publisher() -> AlertPublisher:
 
 @cache
 def alert_webhook() -> AlertWebhook:
-    url = get_settings().alert_webhook_url
+    """The webhook's URL from its secret (deployed), else from ALERT_WEBHOOK_URL, else none."""
+    settings = get_settings()
+    if settings.alert_webhook_secret_arn:
+        return SecretWebhook(settings.alert_webhook_secret_arn)
+    url = settings.alert_webhook_url
     return SlackWebhook(url) if url else NoWebhook()
 
 

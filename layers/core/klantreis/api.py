@@ -2,14 +2,15 @@
 contract's error answers: `{"error": {"code", "message"}}` with a fitting 4xx.
 
 Each function's `resolver.py` calls `build_resolver()` and may register more handlers; nothing
-here matches on error messages, only on error types.
+here matches on error messages, only on error types. Every answer the resolver gives (a route's,
+an error's, a 404, a CORS preflight) carries `SECURITY_HEADERS`.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +21,7 @@ from aws_lambda_powertools.event_handler.api_gateway import (
 )
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
 from klantreis import dynamo, errors
@@ -39,6 +41,20 @@ STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
 }
 
 WIDGET_HEADERS = ["Content-Type", "X-Site-Key", "X-Chat-Token", "Authorization"]
+
+SECURITY_HEADERS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    # Answers are per visitor, agent or site: no browser or proxy may keep a copy.
+    "Cache-Control": "no-store",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Referrer-Policy": "no-referrer",
+    # JSON and CSV are never pages: nothing may frame them or run anything in them.
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+"""On every answer of the API: the functions' (here) and API Gateway's own (template.yaml's
+GatewayResponses, which a test holds to this list). Browsers ignore HSTS over plain HTTP, so the
+local stack sends it too."""
 
 
 def error_response(status: HTTPStatus, code: str, message: str, details: Any = None) -> Response[str]:
@@ -71,11 +87,31 @@ def json_body(text: str) -> Any:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
-def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
-    """A REST (payload v1) resolver with validation and the contract's error answers."""
-    app = APIGatewayRestResolver(
+class SecuredRestResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver whose every answer carries `SECURITY_HEADERS`. Added to the result
+    of `resolve`, not in a middleware: exception handlers' answers never pass a middleware."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        result = super().resolve(event, context)
+        # REST (payload v1) answers carry multiValueHeaders; a route's own value wins.
+        multi: dict[str, list[str]] = result.setdefault("multiValueHeaders", {})
+        present = {name.lower() for name in (*multi, *(result.get("headers") or {}))}
+        for name, value in SECURITY_HEADERS.items():
+            if name.lower() not in present:
+                multi[name] = [value]
+        return result
+
+
+def build_resolver() -> APIGatewayRestResolver:
+    """A REST (payload v1) resolver with validation and the contract's error answers.
+
+    CORS answers `*`: no request carries ambient credentials (cookies), only the site key or a
+    bearer token in headers, and each widget request's Origin is checked against its own site's
+    allowed origins (403) after the key names the site — which a preflight, sent without the
+    key, cannot (docs/decisions.md, "CORS")."""
+    app = SecuredRestResolver(
         enable_validation=True,
-        cors=CORSConfig(allow_origin=cors_allow_origin, allow_headers=WIDGET_HEADERS, max_age=600),
+        cors=CORSConfig(allow_origin="*", allow_headers=WIDGET_HEADERS, max_age=600),
         json_body_deserializer=json_body,
     )
 
