@@ -7,6 +7,8 @@ a poison record alone to the dead-letter queue."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import boto3
@@ -341,3 +343,36 @@ def test_a_half_written_batch_in_the_dead_letter_queue_is_replayed_and_counted_o
     page_counts, _ = pages.load_counts(dynamodb, table_name, DEMO_SITE)
     assert len(page_counts) == 3
     assert "Messages" not in sqs.receive_message(QueueUrl=queue_url)
+
+
+@pytest.mark.usefixtures("noon")
+def test_a_read_that_fails_after_an_earlier_attempt_wrote_does_not_split_the_batch(
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given Anna's session up to a purchase (its counters need a read: her session's decisions)
+    body = batch(*anna_journey(), event("purchase", at=T0 + timedelta(minutes=5), value=296.96))
+    track(api_event("POST", "/v1/events", body=body, headers=WIDGET), FakeContext())
+    _, _, records = stream_range(dynamodb, table_name)
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        calls = {"transact_write_items": 0, "query": 0}
+
+        def nth(operation: str, n: int) -> Callable[[dict[str, Any]], bool]:
+            def matches(_: dict[str, Any]) -> bool:
+                calls[operation] += 1
+                return calls[operation] == n
+
+            return matches
+
+        # the first attempt writes the counters and fails on the page statistics; the second
+        # fails reading the decisions
+        faulty.fail("transact_write_items", THROTTLED, when=nth("transact_write_items", 2))
+        faulty.fail("query", SERVER_ERROR, when=nth("query", 2))
+        # when Lambda delivers the batch with the template's settings
+        delivery = deliver(records, aggregate.lambda_handler, FakeContext(), AGGREGATE)
+    # then both failures asked for the same batch again (no invocation error, so no bisection),
+    # and the session counts once
+    assert [code for _, code in faulty.injected] == [THROTTLED, SERVER_ERROR]
+    assert (delivery.invocations, delivery.errors, delivery.dead_records) == (3, 0, [])
+    totals = DynamoCounterStore(dynamodb, table_name).day_totals(DEMO_SITE, T0.date().isoformat())
+    assert (totals["sessions"], totals["purchase_sessions"], totals["purchases"]) == (1, 1, 1)
+    assert totals["revenue"] == pytest.approx(296.96)

@@ -14,10 +14,10 @@ cannot be decoded (a poison record). Only the records before it are counted, and
 reports it as failed, so Lambda checkpoints before it and retries from it. A poison record first
 in its batch fails the invocation, which is safe because nothing was written yet: Lambda bisects
 the batch until the record is alone, retries it `MaximumRetryAttempts` times and sends it to the
-dead-letter queue, while the records behind it are counted. Any failure once the writes have
-begun (throttling, a DynamoDB 5xx) answers the batch's first record as failed: Lambda retries
-the same batch, never bisected, so the same records are counted under the same markers and the
-parts written before the failure are skipped."""
+dead-letter queue, while the records behind it are counted. A transient failure (throttling, a
+DynamoDB 5xx), and any failure once the writes have begun, answers the batch's first record as
+failed: Lambda retries the same batch, never bisected, so the same records are counted under the
+same markers and the parts an attempt wrote before failing are skipped."""
 
 from __future__ import annotations
 
@@ -136,11 +136,18 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     for one in counted:
         merge(deltas, one.deltas)
     bought = [purchase for one in counted for purchase in one.first_purchases]
-    # Reads (the bought sessions' decisions, the sessions' journey chunks), all before the first
-    # write: a failure here has written nothing and may fail the invocation (Lambda bisects).
-    merge(deltas, uplift_deltas(bought, decision_lookup()))
     table = get_settings().table_name
-    page_deltas = pages.deltas_from_stream(prefix, pages.DynamoChunkReader(dynamo.client(), table))
+    # Reads (the bought sessions' decisions, the sessions' journey chunks) come before any write
+    # of this attempt, but an earlier attempt of the same batch may have written parts: a
+    # transient failure asks for the same batch again, unsplit; only a failure the data causes
+    # (the same on every attempt, so no attempt got past it) fails the invocation to be bisected.
+    try:
+        merge(deltas, uplift_deltas(bought, decision_lookup()))
+        page_deltas = pages.deltas_from_stream(prefix, pages.DynamoChunkReader(dynamo.client(), table))
+    except Exception as exc:
+        if dynamo.transient(exc) is None:
+            raise
+        return _retry_whole_batch(records, "reading for the batch's counters failed")
     marker, now = batch_marker(prefix), int(time.time())
     try:
         applied = bool(deltas) and counter_store().add_once(marker, deltas, now)
@@ -151,10 +158,8 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
         credits = [credit for one in counted for p in one.purchases for credit in attribute(p, chats)]
     except Exception:
         # Some parts may be written: the same batch must come again, unsplit, so that the same
-        # markers skip them. Lambda retries from the lowest failed record, here the first.
-        logger.exception("writing the batch's counters failed; Lambda retries the whole batch")
-        metrics.add_metric(name="StreamBatchesRetried", unit="Count", value=1)
-        return {"batchItemFailures": [{"itemIdentifier": _sequence_number(records[0])}]}
+        # markers skip them.
+        return _retry_whole_batch(records, "writing the batch's counters failed")
     conversions = sum(1 for credit in credits if credit.credited)
     metrics.add_metric(name="StreamRecords", unit="Count", value=len(prefix))
     if conversions:
@@ -176,5 +181,9 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
     return processor.response()
 
 
-def _sequence_number(record: dict[str, Any]) -> str:
-    return str(record["dynamodb"]["SequenceNumber"])
+def _retry_whole_batch(records: list[dict[str, Any]], what: str) -> PartialItemFailureResponse:
+    """The batch's first record reported failed: Lambda delivers the same batch again, unsplit
+    (it retries from the lowest failed record)."""
+    logger.exception(f"{what}; Lambda retries the whole batch")
+    metrics.add_metric(name="StreamBatchesRetried", unit="Count", value=1)
+    return {"batchItemFailures": [{"itemIdentifier": str(records[0]["dynamodb"]["SequenceNumber"])}]}
