@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
-from klantreis.api import request_principal
+from klantreis.api import checked_first, request_principal, widget_first
 from klantreis.auth import Principal, authenticate_widget, header
 from klantreis.conversations.context import ChatContext, chat_context
 from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, Message
@@ -26,6 +26,7 @@ from klantreis.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site
+from klantreis.strict import STRICT_INPUT
 from klantreis.tokens import CHAT_TOKEN_SECONDS, SURVEY_TOKEN_SECONDS
 from route import dependencies
 from route.resolver import app
@@ -65,10 +66,14 @@ class ChatView(BaseModel):
 
 
 class MessageBody(BaseModel):
+    model_config = STRICT_INPUT
+
     text: str = Field(min_length=1, description="At most 4,000 characters (413 above).")
 
 
 class DiscountBody(BaseModel):
+    model_config = STRICT_INPUT
+
     percent: float = Field(gt=0, le=100)
 
 
@@ -79,6 +84,8 @@ class DiscountAnswer(BaseModel):
 
 
 class EndBody(BaseModel):
+    model_config = STRICT_INPUT
+
     resolved: bool
 
 
@@ -106,29 +113,49 @@ def _site(site_id: str) -> Site:
     return site
 
 
-def _caller_of(chat_id: str) -> tuple[Caller, Chat]:
-    """The caller and the chat, after checking the caller may see it."""
+def _chat_credentials(chat_id: str) -> Principal | Site:
+    """An agent's or operator's claims, or the widget's site once its chat token for this chat
+    verified; checked without reading the chat."""
     principal = request_principal(app, dependencies.bearer_verifier)
     if principal is not None:
-        caller = Caller(_site(principal.site_id), principal)
-        chat = dependencies.chat_service().chat(caller.site, chat_id)
-        if principal.role == "agent" and chat.agent_id != principal.sub:
-            raise Forbidden("this chat is another agent's")
-        return caller, chat
+        return principal
     headers = app.current_event.headers
     site = authenticate_widget(dependencies.site_directory(), headers)
     token = header(headers, "X-Chat-Token")
     if not token:
         raise Unauthorized("the X-Chat-Token header is required")
     dependencies.token_signer().verify(token, "chat", site.site_id, chat_id)
-    return Caller(site, None), dependencies.chat_service().chat(site, chat_id)
+    return site
 
 
-def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Principal, Site, Chat]:
+def _writer_credentials(chat_id: str) -> Principal | Site:
+    credentials = _chat_credentials(chat_id)
+    if isinstance(credentials, Principal) and credentials.role != "agent":
+        raise Forbidden("only the chat's agent and visitor write in it")
+    return credentials
+
+
+def _caller_of(chat_id: str) -> tuple[Caller, Chat]:
+    """The caller and the chat, after checking the caller may see it."""
+    credentials = _chat_credentials(chat_id)
+    if isinstance(credentials, Site):
+        return Caller(credentials, None), dependencies.chat_service().chat(credentials, chat_id)
+    caller = Caller(_site(credentials.site_id), credentials)
+    chat = dependencies.chat_service().chat(caller.site, chat_id)
+    if credentials.role == "agent" and chat.agent_id != credentials.sub:
+        raise Forbidden("this chat is another agent's")
+    return caller, chat
+
+
+def _agent_claims(*roles: Literal["agent", "operator"]) -> Principal:
     principal = request_principal(app, dependencies.bearer_verifier)
     if principal is None:
         raise Unauthorized("a bearer token is required")
-    principal.require(*roles)
+    return principal.require(*roles)
+
+
+def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Principal, Site, Chat]:
+    principal = _agent_claims(*roles)
     site = _site(principal.site_id)
     chat = dependencies.chat_service().chat(site, chat_id)
     if principal.role == "agent" and chat.agent_id != principal.sub:
@@ -146,6 +173,7 @@ def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Princ
     responses={201: {"description": "the chat, its tokens, and where it went"}},
     tags=TAGS,
 )
+@checked_first(widget_first(app, dependencies.site_directory))
 def post_chat(body: NewChat) -> Response[ChatStarted]:
     site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
     started = dependencies.chat_service().start(site, body)
@@ -178,6 +206,7 @@ def post_chat(body: NewChat) -> Response[ChatStarted]:
     tags=TAGS,
     openapi_extensions=AGENTS_TOO,
 )
+@checked_first(lambda path: _chat_credentials(path["chat_id"]))
 def get_chat(
     chat_id: ChatPath,
     since: Annotated[str | None, Query(max_length=40, description="Message id or ISO time.")] = None,
@@ -210,6 +239,7 @@ def get_chat(
     tags=TAGS,
     openapi_extensions=AGENTS_TOO,
 )
+@checked_first(lambda path: _writer_credentials(path["chat_id"]))
 def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
     caller, chat = _caller_of(chat_id)
     if caller.principal is not None and caller.principal.role != "agent":
@@ -228,6 +258,7 @@ def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
     "latest decision, and the visitor's earlier chats with their surveys.",
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
 def get_context(chat_id: ChatPath) -> ChatContext:
     _, _, chat = _agent_of(chat_id, "agent", "operator")
     return chat_context(
@@ -246,6 +277,7 @@ def get_context(chat_id: ChatPath) -> ChatContext:
     responses={201: {"description": "the code"}},
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent"))
 def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAnswer]:
     principal, site, chat = _agent_of(chat_id, "agent")
     discount = dependencies.chat_service().discount(site, chat, principal.sub, body.percent)
@@ -264,6 +296,7 @@ def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAns
     "has ended already.",
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
 def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     _, site, chat = _agent_of(chat_id, "agent", "operator")
     ended = dependencies.chat_service().end(site, chat, body.resolved)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, AgentProfile, AgentStatus, serving_slots
 from klantreis.conversations.models import (
@@ -52,6 +52,7 @@ from klantreis.routing.choice import Candidate, RoutingChoice, Strategy, choose
 from klantreis.routing.performance import Performance, team_total
 from klantreis.routing.wait import expected_wait_seconds, queue_priority, queue_sort_key
 from klantreis.sites import Site
+from klantreis.strict import STRICT_INPUT, IsoTime
 
 Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 ASSIGN_ATTEMPTS = 4
@@ -83,14 +84,16 @@ class OfferReader(Protocol):
 class TranscriptEntry(BaseModel):
     """One line of a chatbot conversation handed over to the agent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, extra="forbid")
 
     author: Literal["bot", "visitor"]
     text: str = Field(min_length=1)
-    at: AwareDatetime | None = None
+    at: IsoTime | None = None
 
 
 class NewChat(BaseModel):
+    model_config = STRICT_INPUT
+
     visitor_id: Id
     session_id: Id
     offer_id: Id | None = None

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +18,7 @@ from pydantic import (
 )
 
 from klantreis.keys import ID_PATTERN
+from klantreis.strict import STRICT_INPUT, IsoTime, Lax
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
@@ -40,11 +40,11 @@ _NEEDS_PRODUCT = {EventType.PRODUCT_VIEW, EventType.ADD_TO_CART, EventType.REMOV
 class TrackedEvent(BaseModel):
     """One event of a batch. Unknown fields are ignored (the contract may grow)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(**STRICT_INPUT, extra="ignore", frozen=True)
 
     event_id: Id
-    type: EventType
-    timestamp: AwareDatetime
+    type: Annotated[EventType, Lax]
+    timestamp: IsoTime
     url: str | None = Field(None, max_length=2048)
     category: str | None = Field(None, min_length=1, max_length=100)
     product_id: Id | None = None
@@ -81,11 +81,11 @@ class BatchEnvelope(BaseModel):
     """The batch around the events. Events are validated one by one, so one bad event is
     rejected alone and the rest is kept."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(**STRICT_INPUT, extra="ignore")
 
     visitor_id: Id
     session_id: Id
-    sent_at: AwareDatetime
+    sent_at: IsoTime
     events: list[Any]
 
 
