@@ -102,6 +102,10 @@ def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
     summary="Replace the site's proactive-chat rules, holdout share and frequency caps (operator)",
     description="Among the enabled rules whose triggers all hold, the highest `priority` wins, the "
     "earlier in `rules` on a tie. A session that has bought matches no rule.",
+    responses={
+        200: {"description": "the configuration as stored"},
+        413: {"description": f"more than {MAX_CONFIG_BYTES} bytes as JSON (code payload_too_large)"},
+    },
     tags=TAGS,
 )
 @OPERATOR_OF_SITE

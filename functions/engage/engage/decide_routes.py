@@ -100,6 +100,10 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
     "/v1/engagement/offers/<offer_id>/response",
     summary="The visitor's answer to a chat offer (widget, X-Site-Key)",
     description="404 for an unknown offer or another site's; 409 for a second, different answer.",
+    responses={
+        200: {"description": "the answer as recorded"},
+        409: {"description": "the offer was answered differently already (code conflict)"},
+    },
     tags=TAGS,
 )
 @WIDGET

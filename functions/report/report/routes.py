@@ -14,6 +14,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
 from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.errors import NotFound
@@ -27,6 +28,9 @@ from report.resolver import app
 
 TAGS = ["reports"]
 OPERATOR = checked_first(roles_first(app, "operator"))
+UNKNOWN_SITE: dict[int, OpenAPIResponse] = {
+    404: {"description": "the token's site does not exist (code not_found)"}
+}
 FromDate = Annotated[date, Query(alias="from", description="The first local day of the site (YYYY-MM-DD).")]
 ToDate = Annotated[date, Query(description="The last local day (YYYY-MM-DD), included; at most 366 days.")]
 
@@ -54,6 +58,7 @@ def _daily(start: date, end: date) -> DailyReport:
     "366 days; a day without activity is a row of zeros) and the period's `total`, each figure of "
     "the total derived from the period's summed counts.",
     tags=TAGS,
+    responses={200: {"description": "the report"}, **UNKNOWN_SITE},
 )
 @OPERATOR
 def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
@@ -66,7 +71,8 @@ def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
     description="The rows of GET /v1/reports/daily as a CSV download (RFC 4180, a header line).",
     tags=TAGS,
     responses={
-        200: {"description": "The rows as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}
+        200: {"description": "The rows as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}},
+        **UNKNOWN_SITE,
     },
 )
 @OPERATOR
@@ -88,6 +94,7 @@ def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
     "before today (the site's local today), the agents Erlang C needs for the service-level "
     "target, and the hours where the opening hours miss the shoppers.",
     tags=TAGS,
+    responses={200: {"description": "the plan"}, **UNKNOWN_SITE},
 )
 @OPERATOR
 def get_staffing(

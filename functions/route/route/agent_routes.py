@@ -106,7 +106,7 @@ SELF_OR_OPERATOR = checked_first(lambda path: _require_self_or_operator(path["ag
     summary="Create or change an agent's profile (operator)",
     description="Categories and skills route chats; `max_chats` caps concurrent chats; the "
     "discount mandate caps discounts. The agent's status and chats are kept. 201 when created.",
-    responses={201: {"description": "created"}},
+    responses={200: {"description": "changed"}, 201: {"description": "created"}},
     tags=TAGS,
 )
 @checked_first(roles_first(app, "operator"))

@@ -8,7 +8,6 @@ exist for the caller (404); another agent's chat is refused (403).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
@@ -20,13 +19,13 @@ from pydantic import BaseModel, Field
 from klantreis.api import checked_first, request_principal, widget_first
 from klantreis.auth import Principal, authenticate_widget, header
 from klantreis.conversations.context import ChatContext, chat_context
-from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, Message
+from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatus, Message
 from klantreis.conversations.service import NewChat
-from klantreis.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from klantreis.errors import Forbidden, NotFound, Unauthorized
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site
-from klantreis.strict import STRICT_INPUT
+from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.tokens import CHAT_TOKEN_SECONDS, SURVEY_TOKEN_SECONDS
 from route import dependencies
 from route.resolver import app
@@ -35,7 +34,8 @@ ChatPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="
 TAGS = ["chats"]
 AGENTS_TOO = {"x-klantreis-agents-too": True}
 """The widget (site key and chat token) and the chat's agent (bearer token) share the route."""
-MESSAGE_ID = re.compile(r"^\d{1,9}$")
+MessageId = Annotated[int, Field(ge=0, le=999_999_999)]
+"""A message's id: the chat's sequence number of the message."""
 
 
 class ChatStarted(BaseModel):
@@ -68,7 +68,7 @@ class ChatView(BaseModel):
 class MessageBody(BaseModel):
     model_config = STRICT_INPUT
 
-    text: str = Field(min_length=1, description="At most 4,000 characters (413 above).")
+    text: str = Field(min_length=1, pattern=NOT_BLANK, description="At most 4,000 characters (413 above).")
 
 
 class DiscountBody(BaseModel):
@@ -170,7 +170,13 @@ def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Princ
     "(the answer then carries the queue position and expected wait). From an offer, the offer "
     "counts as accepted. A chatbot's `transcript` is handed over to the agent. 409 when the "
     "session has an open chat or the offer was used or declined.",
-    responses={201: {"description": "the chat, its tokens, and where it went"}},
+    responses={
+        201: {"description": "the chat, its tokens, and where it went"},
+        404: {"description": "no such offer (code not_found)"},
+        409: {
+            "description": "the session has an open chat, or the offer was used or declined (code conflict)"
+        },
+    },
     tags=TAGS,
 )
 @checked_first(widget_first(app, dependencies.site_directory))
@@ -209,18 +215,21 @@ def post_chat(body: NewChat) -> Response[ChatStarted]:
 @checked_first(lambda path: _chat_credentials(path["chat_id"]))
 def get_chat(
     chat_id: ChatPath,
-    since: Annotated[str | None, Query(max_length=40, description="Message id or ISO time.")] = None,
+    since: Annotated[
+        MessageId | IsoTime | None,
+        Query(description="A message id (`next_since` of an earlier answer) or an ISO time with a zone."),
+    ] = None,
 ) -> ChatView:
     caller, chat = _caller_of(chat_id)
     service = dependencies.chat_service()
-    messages = service.messages(chat, _cursor(since))
+    messages = service.messages(chat, since)
     place = service.queue_place(caller.site, chat) if chat.status == "queued" else None
     return ChatView(
         chat_id=chat.chat_id,
         status=chat.status,
         agent=chat.agent,
         messages=messages,
-        next_since=messages[-1].message_id if messages else since,
+        next_since=messages[-1].message_id if messages else _as_text(since),
         category=chat.category,
         created_at=chat.created_at,
         queue_position=place.position if place else None,
@@ -235,7 +244,11 @@ def get_chat(
     "/v1/chats/<chat_id>/messages",
     summary="Write in a chat (widget with X-Chat-Token, or its agent)",
     description="413 above 4,000 characters; 409 once the chat has ended.",
-    responses={201: {"description": "the stored message"}},
+    responses={
+        201: {"description": "the stored message"},
+        409: {"description": "the chat has ended (code conflict)"},
+        413: {"description": "more than 4,000 characters (code payload_too_large)"},
+    },
     tags=TAGS,
     openapi_extensions=AGENTS_TOO,
 )
@@ -274,7 +287,10 @@ def get_context(chat_id: ChatPath) -> ChatContext:
     summary="Give the visitor a single-use discount code (the chat's agent)",
     description="403 above the agent's mandate; 409 when the chat has a code already or is not "
     "being served. A purchase carrying the code is attributed to the chat and its agent.",
-    responses={201: {"description": "the code"}},
+    responses={
+        201: {"description": "the code"},
+        409: {"description": "the chat has a code already or is not being served (code conflict)"},
+    },
     tags=TAGS,
 )
 @checked_first(lambda _path: _agent_claims("agent"))
@@ -294,6 +310,10 @@ def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAns
     summary="End a chat (its agent, or an operator)",
     description="Frees the agent's slot (the queue's next chat may follow at once). 409 when it "
     "has ended already.",
+    responses={
+        200: {"description": "the chat has ended"},
+        409: {"description": "the chat has ended already (code conflict)"},
+    },
     tags=TAGS,
 )
 @checked_first(lambda _path: _agent_claims("agent", "operator"))
@@ -304,16 +324,7 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
 
 
-def _cursor(since: str | None) -> int | datetime | None:
-    """A message id (the chat's sequence number) or an ISO time with a zone."""
-    if not since:
+def _as_text(since: int | datetime | None) -> str | None:
+    if since is None:
         return None
-    if MESSAGE_ID.match(since):
-        return int(since)
-    try:
-        moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationFailed("since: a message id or an ISO time with a zone") from None
-    if moment.tzinfo is None:
-        raise ValidationFailed("since: an ISO time needs a zone")
-    return moment
+    return since.isoformat() if isinstance(since, datetime) else str(since)

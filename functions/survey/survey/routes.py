@@ -33,6 +33,11 @@ ANSWERS = {"csat", "nps", "ces", "preferred_channel", "comment"}
     ),
     tags=TAGS,
     status_code=HTTPStatus.CREATED,
+    responses={
+        201: {"description": "the survey as stored"},
+        404: {"description": "no such chat (code not_found)"},
+        409: {"description": "the chat has its survey already (code conflict)"},
+    },
 )
 @checked_first(widget_first(app, dependencies.site_directory))
 def post_survey(submission: SurveySubmission) -> SurveyReceipt:

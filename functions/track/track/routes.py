@@ -55,7 +55,10 @@ class ErasureResponse(BaseModel):
         "At most 100 events and 500 KB per batch (413 above), 32 KB per event. A bad event is "
         "rejected alone with its index; an event id seen before is counted as a duplicate."
     ),
-    responses={200: {"description": "what was accepted"}},
+    responses={
+        200: {"description": "what was accepted"},
+        413: {"description": "over 100 events or 500 KB, or every event over 32 KB (code payload_too_large)"},
+    },
     tags=["tracking"],
 )
 def post_events() -> TrackResponse:

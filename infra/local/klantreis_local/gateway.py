@@ -36,7 +36,7 @@ FUNCTION_TIMEOUT_MS = 10_000
 CORS = CORSConfig(allow_origin="*", allow_headers=WIDGET_HEADERS, max_age=600)
 ANY_CONTENT_TYPE = ["*/*"]
 """API Gateway hands every body to the function; chalice would answer 415 to non-JSON ones."""
-UNROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+UNROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "TRACE")
 UNKNOWN_PATH_DEPTH = 8
 """Unknown paths up to this many segments answer the contract's 404 (deeper ones chalice's 403)."""
 
@@ -87,11 +87,12 @@ def build_app(routes: Iterable[tuple[template.FunctionSpec, template.Route]] | N
     _register(app, TOKEN_PATH, ["GET"], _token_view(app))
     declared[TOKEN_PATH].add("GET")
 
-    # API Gateway answers an unknown path or method with MISSING_AUTHENTICATION_TOKEN, which the
-    # template maps to the contract's 404. chalice matches literal segments before parameters.
+    # A method the path does not serve is 405 with the methods it does (RFC 9110); an unknown
+    # path is the contract's 404, as API Gateway's MISSING_AUTHENTICATION_TOKEN is mapped in the
+    # template. chalice matches literal segments before parameters.
     for path, methods in list(declared.items()):
         unrouted = [method for method in UNROUTED_METHODS if method not in methods]
-        _register(app, path, unrouted, _not_found)
+        _register(app, path, unrouted, _method_not_allowed(sorted(methods)))
     for depth in range(1, UNKNOWN_PATH_DEPTH + 1):
         any_path = "".join(f"/{{segment{i}}}" for i in range(depth))
         if any_path not in declared:
@@ -142,9 +143,20 @@ def _not_found(**_path_parameters: str) -> Response:
     return error(404, "not_found", "no such resource")
 
 
-def error(status: int, code: str, message: str) -> Response:
+def _method_not_allowed(methods: list[str]) -> View:
+    allowed = ", ".join([*methods, "OPTIONS"])
+
+    def view(**_path_parameters: str) -> Response:
+        return error(405, "method_not_allowed", f"this resource answers {allowed}", {"Allow": allowed})
+
+    return view
+
+
+def error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
     body = json.dumps({"error": {"code": code, "message": message}})
-    return Response(body=body, headers={"Content-Type": "application/json"}, status_code=status)
+    return Response(
+        body=body, headers={"Content-Type": "application/json", **(headers or {})}, status_code=status
+    )
 
 
 def proxy_event(local_event: Mapping[str, Any]) -> dict[str, Any]:

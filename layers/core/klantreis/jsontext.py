@@ -1,6 +1,9 @@
 """Request bodies read as strict JSON (RFC 8259 plus what our stores can keep): one value per
 key, no NaN or Infinity, numbers that fit a float or Python's integer conversion, nesting the
-parser can follow. Anything else is bad JSON (`json.JSONDecodeError`, a 400), never a crash."""
+parser can follow. Anything else is bad JSON (`json.JSONDecodeError`, a 400), never a crash.
+
+A number with a zero fraction (`7.0`) is an integer, as JSON Schema defines one: strict integer
+fields take it, and float fields take integers anyway."""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ from typing import Any
 
 MAX_INTEGER_DIGITS = 4_300
 """Python's own limit on converting text to int (sys.get_int_max_str_digits' default)."""
+EXACT_INTEGERS = 2**53
+"""Below this a float holds every whole number exactly."""
 
 
 class _Refused(ValueError):
@@ -33,10 +38,12 @@ def _integer(text: str) -> int:
     return int(text)
 
 
-def _finite(text: str) -> float:
+def _finite(text: str) -> float | int:
     number = float(text)
     if not math.isfinite(number):
         raise _Refused(f"the number {text[:40]} is out of range")
+    if number.is_integer() and abs(number) < EXACT_INTEGERS:
+        return int(number)
     return number
 
 

@@ -9,6 +9,7 @@ mode would refuse even the right text for those.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -17,9 +18,13 @@ from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Strict
 STRICT_INPUT = ConfigDict(strict=True)
 
 
+_ISO_DATE_START = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
 def _text_only(value: Any) -> Any:
-    # datetime/date instances pass: models are also built from values already parsed.
-    if isinstance(value, str | datetime | date):
+    # datetime/date instances pass: models are also built from values already parsed. Text must
+    # start as an ISO date: pydantic would read "1700000000" or "0.5" as seconds since 1970.
+    if isinstance(value, datetime | date) or (isinstance(value, str) and _ISO_DATE_START.match(value)):
         return value
     raise ValueError("must be an ISO-8601 text")
 

@@ -17,6 +17,8 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
 MAX_MESSAGE_CHARS = 4_000
 """A chat message's text; longer ones are refused with 413."""
+NOT_BLANK = r"\S"
+"""A message's pattern: some text besides white space (unanchored, as JSON Schema's `pattern`)."""
 MAX_TRANSCRIPT_MESSAGES = 100
 """A chatbot's transcript handed over when the chat is created."""
 MAX_CHAT_MESSAGES = 2_000

@@ -23,6 +23,7 @@ from klantreis.conversations.models import (
     MAX_CHAT_MESSAGES,
     MAX_MESSAGE_CHARS,
     MAX_TRANSCRIPT_MESSAGES,
+    NOT_BLANK,
     Author,
     Chat,
     Message,
@@ -100,7 +101,7 @@ class NewChat(BaseModel):
     category: Label | None = None
     skills: list[Label] = Field(default_factory=list, max_length=10)
     language: Label | None = None
-    message: str = Field(min_length=1)
+    message: str = Field(min_length=1, pattern=NOT_BLANK)
     transcript: list[TranscriptEntry] = Field(default_factory=list, max_length=MAX_TRANSCRIPT_MESSAGES)
 
 

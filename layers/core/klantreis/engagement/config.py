@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from klantreis.keys import ID_PATTERN
 from klantreis.sites import TimeZoneName
@@ -16,8 +16,18 @@ from klantreis.strict import STRICT_INPUT, IsoDate, Lax
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TimeOfDay = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
-Interval = Annotated[tuple[TimeOfDay, TimeOfDay], Lax]
+TIME_OF_DAY = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+TimeOfDay = Annotated[str, StringConstraints(pattern=TIME_OF_DAY)]
+Interval = Annotated[
+    tuple[TimeOfDay, TimeOfDay],
+    Lax,
+    # Both ends have the same schema, so the pair is documented as an array of two times rather
+    # than with `prefixItems` (valid OpenAPI 3.1, but schemathesis rewrites it to draft 4's tuple
+    # form and then refuses the document).
+    WithJsonSchema(
+        {"type": "array", "items": {"type": "string", "pattern": TIME_OF_DAY}, "minItems": 2, "maxItems": 2}
+    ),
+]
 """["08:00", "21:00"]: open from the first time (inclusive) to the second (exclusive)."""
 RuleStage = Literal["browsing", "cart", "checkout"]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]

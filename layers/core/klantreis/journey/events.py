@@ -37,10 +37,26 @@ class EventType(StrEnum):
 _NEEDS_PRODUCT = {EventType.PRODUCT_VIEW, EventType.ADD_TO_CART, EventType.REMOVE_FROM_CART}
 
 
+FIELDS_FOR_TYPE: list[Any] = [
+    {
+        "if": {"required": ["type"], "properties": {"type": {"enum": sorted(_NEEDS_PRODUCT)}}},
+        "then": {"required": ["product_id"], "properties": {"product_id": {"type": "string"}}},
+    },
+    {
+        "if": {"required": ["type"], "properties": {"type": {"const": EventType.CHECKOUT_STEP.value}}},
+        "then": {"required": ["step"], "properties": {"step": {"type": "integer"}}},
+    },
+]
+"""What `_fields_for_type` checks, in the schema: the product of a product event, a checkout
+step's step."""
+
+
 class TrackedEvent(BaseModel):
     """One event of a batch. Unknown fields are ignored (the contract may grow)."""
 
-    model_config = ConfigDict(**STRICT_INPUT, extra="ignore", frozen=True)
+    model_config = ConfigDict(
+        **STRICT_INPUT, extra="ignore", frozen=True, json_schema_extra={"allOf": FIELDS_FOR_TYPE}
+    )
 
     event_id: Id
     type: Annotated[EventType, Lax]
