@@ -5,9 +5,11 @@ answers created, so chats, offers, surveys and agents are exercised past their 4
 - Widget routes get the demo site key and an allowed Origin; a chat's widget routes also its chat
   token (from the POST /v1/chats answer); agent routes the bearer token of the chat's agent;
   operator routes the operator's. Tokens come from the stack's own GET /dev/token.
-- Generated ids are swapped, about half the time, for ids the run created (chats, offers) or the
-  demo's (site `demo`, agents `mirjam` and `sven`, the visitors the test tracked), and a survey's
-  token for its chat's survey token. The choice is seeded, so a run repeats.
+- In positive cases, generated ids are swapped, about half the time, for ids the run created
+  (chats, offers) or the demo's (site `demo`, agents `mirjam` and `sven`), and a survey's token
+  for its chat's survey token; `decide` and new chats are sometimes asked for the visitors the
+  test tracked with Anna's journey (never erased here, so their chats live on). The choice is
+  seeded, so a run repeats.
 """
 
 from __future__ import annotations
@@ -20,7 +22,13 @@ import requests
 import schemathesis
 
 BASE_URL = os.environ.get("KLANTREIS_BASE_URL", "http://127.0.0.1:3000")
-WIDGET = {"X-Site-Key": "demo-site-key", "Origin": os.environ.get("KLANTREIS_ORIGIN", BASE_URL)}
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+"""The widget runs in a browser; schemathesis' own User-Agent is a bot, whom `decide` never offers."""
+WIDGET = {
+    "X-Site-Key": "demo-site-key",
+    "Origin": os.environ.get("KLANTREIS_ORIGIN", BASE_URL),
+    "User-Agent": BROWSER,
+}
 WIDGET_ROUTES = {
     ("POST", "/v1/events"),
     ("POST", "/v1/engagement/decide"),
@@ -78,14 +86,32 @@ def credentials(method: str, path: str, path_parameters: dict[str, Any]) -> dict
 
 @schemathesis.auth()
 class KlantreisAuth:
-    """Credentials per operation (schemathesis' ignored_auth check removes them again)."""
+    """Credentials per operation (schemathesis' ignored_auth check removes them again), after a
+    positive case's ids have been swapped for real ones. A negative case is left as generated:
+    a swap could make it valid."""
 
     def get(self, case: Any, context: Any) -> str:
         return "per-operation"
 
     def set(self, case: Any, data: str, context: Any) -> None:
+        if case.meta is None or case.meta.generation.mode.is_positive:
+            case.path_parameters = swap_ids(case.path_parameters)
+            case.body = swap_body(case.operation.path, case.body)
+        case.path_parameters = literal_percent(case.path_parameters)
         found = credentials(case.method.upper(), case.operation.path, dict(case.path_parameters or {}))
         case.headers = {**(case.headers or {}), **found}
+
+
+def literal_percent(path_parameters: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A generated `%` sent as `%25`: schemathesis puts path values in the URL without encoding
+    `%`, and the API decodes a path id once (RFC 3986), so `a%40b` would name `a@b` instead of
+    the value generated."""
+    if not path_parameters:
+        return path_parameters
+    return {
+        name: value.replace("%", "%25") if isinstance(value, str) else value
+        for name, value in path_parameters.items()
+    }
 
 
 def _sometimes(real: list[str]) -> str | None:
@@ -94,27 +120,18 @@ def _sometimes(real: list[str]) -> str | None:
     return None
 
 
-@schemathesis.hook
-def map_path_parameters(context: Any, path_parameters: dict[str, Any]) -> dict[str, Any]:
-    real = {
-        "chat_id": list(chats),
-        "offer_id": offers,
-        "agent_id": AGENTS,
-        "site_id": ["demo"],
-        "visitor_id": QUALIFIED_VISITORS,
-    }
+def swap_ids(path_parameters: dict[str, Any] | None) -> dict[str, Any] | None:
+    real = {"chat_id": list(chats), "offer_id": offers, "agent_id": AGENTS, "site_id": ["demo"]}
     for name in path_parameters or {}:
         swapped = _sometimes(real.get(name, []))
         if swapped is not None:
-            path_parameters[name] = swapped
+            path_parameters[name] = swapped  # type: ignore[index]
     return path_parameters
 
 
-@schemathesis.hook
-def map_body(context: Any, body: Any) -> Any:
+def swap_body(path: str, body: Any) -> Any:
     if not isinstance(body, dict):
         return body
-    path = context.operation.path
     if path == "/v1/surveys":
         chat_id = _sometimes(list(chats))
         if chat_id is not None:

@@ -28,6 +28,7 @@ from klantreis.conversations.models import (
     Chat,
     Message,
     RoutingRecord,
+    is_blank,
 )
 from klantreis.conversations.store import (
     MESSAGE_PAGE,
@@ -88,7 +89,7 @@ class TranscriptEntry(BaseModel):
     model_config = ConfigDict(**STRICT_INPUT, extra="forbid")
 
     author: Literal["bot", "visitor"]
-    text: str = Field(min_length=1)
+    text: str = Field(min_length=1, pattern=NOT_BLANK)
     at: IsoTime | None = None
 
 
@@ -502,7 +503,7 @@ def _routable(
 def _check_text(text: str) -> None:
     if len(text) > MAX_MESSAGE_CHARS:
         raise PayloadTooLarge(f"a message holds at most {MAX_MESSAGE_CHARS} characters")
-    if not text.strip():
+    if is_blank(text):
         raise ValidationFailed("a message needs some text")
 
 

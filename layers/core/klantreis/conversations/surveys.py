@@ -17,7 +17,7 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import ConfigDict, Field
 
-from klantreis.conversations.models import NOT_BLANK, Chat, SurveyAnswers
+from klantreis.conversations.models import BLANKS, NOT_BLANK, Chat, SurveyAnswers, is_blank
 from klantreis.errors import NotFound, ValidationFailed
 from klantreis.keys import ID_PATTERN
 from klantreis.sites import Site
@@ -68,7 +68,7 @@ class SurveySubmission(SurveyAnswers):
 
     def answers(self) -> SurveyAnswers:
         """The answers alone; a comment of whitespace only counts as no comment."""
-        comment = self.comment.strip() if self.comment is not None else None
+        comment = None if self.comment is None or is_blank(self.comment) else self.comment.strip(BLANKS)
         return SurveyAnswers(
             csat=self.csat,
             nps=self.nps,
