@@ -22,13 +22,7 @@ import requests
 import schemathesis
 
 BASE_URL = os.environ.get("KLANTREIS_BASE_URL", "http://127.0.0.1:3000")
-BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
-"""The widget runs in a browser; schemathesis' own User-Agent is a bot, whom `decide` never offers."""
-WIDGET = {
-    "X-Site-Key": "demo-site-key",
-    "Origin": os.environ.get("KLANTREIS_ORIGIN", BASE_URL),
-    "User-Agent": BROWSER,
-}
+WIDGET = {"X-Site-Key": "demo-site-key", "Origin": os.environ.get("KLANTREIS_ORIGIN", BASE_URL)}
 WIDGET_ROUTES = {
     ("POST", "/v1/events"),
     ("POST", "/v1/engagement/decide"),

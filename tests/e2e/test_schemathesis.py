@@ -42,6 +42,8 @@ MAX_EXAMPLES = 20
 MIN_CASES = 1_000
 QUALIFIED_VISITORS = 12
 RUN_TIMEOUT_SECONDS = 900
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
+"""The widget runs in a browser; schemathesis' own User-Agent is a bot, whom `decide` never offers."""
 
 
 TEAM = [f"team-{n}" for n in range(3)]
@@ -129,6 +131,7 @@ def test_schemathesis_finds_no_server_error_undocumented_status_or_schema_violat
         "--no-shrink",
         "--suppress-health-check", "all",
         "--request-timeout", "30",
+        "--header", f"User-Agent: {BROWSER}",
         "--report", "json,ndjson",
         "--report-json-path", str(report_path),
         "--report-ndjson-path", str(events_path),
