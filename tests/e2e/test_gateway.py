@@ -174,7 +174,7 @@ def test_a_crashing_function_answers_the_contracts_502(echo: Api) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/nothing/here"), ("GET", "/v1/things/t1/notes"), ("DELETE", "/nothing"), ("GET", "/")],
+    [("GET", "/nothing/here"), ("GET", "/v1/things/t1/notes/x"), ("DELETE", "/nothing"), ("GET", "/")],
 )
 def test_unknown_paths_answer_the_contracts_404(echo: Api, method: str, path: str) -> None:
     answer = echo.request(method, path)

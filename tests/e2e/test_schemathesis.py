@@ -91,7 +91,8 @@ def track_qualified_visitors(base: str) -> None:
 
     for n in range(QUALIFIED_VISITORS):
         body = batch(*anna_journey(), visitor_id=f"anna-{n}", session_id="s-1")
-        answer = requests.post(f"{base}/v1/events", json=body, headers=WIDGET, timeout=30)
+        headers = {**WIDGET, "User-Agent": BROWSER}  # a session tracked from a bot is never offered
+        answer = requests.post(f"{base}/v1/events", json=body, headers=headers, timeout=30)
         assert answer.status_code == 200, answer.text
 
 
