@@ -105,7 +105,7 @@ AGENT = {"display_name": "Mirjam", "categories": ["dameslaarzen"], "max_chats": 
 LAX_VALUES = [
     pytest.param("POST", DECIDE, decide(idle_seconds=False), "idle_seconds", id="idle_seconds false"),
     pytest.param("POST", DECIDE, decide(idle_seconds="30"), "idle_seconds", id="idle_seconds text"),
-    pytest.param("POST", DECIDE, decide(idle_seconds=30.0), "idle_seconds", id="idle_seconds 30.0"),
+    pytest.param("POST", DECIDE, decide(idle_seconds=30.5), "idle_seconds", id="idle_seconds 30.5"),
     pytest.param("POST", DECIDE, decide(consent=1), "consent", id="consent 1"),
     pytest.param("POST", DECIDE, decide(consent="true"), "consent", id="consent text"),
     pytest.param("POST", "/v1/chats/{chat_id}/end", {"resolved": 0}, "resolved", id="resolved 0"),

@@ -229,7 +229,8 @@ def get_chat(
         status=chat.status,
         agent=chat.agent,
         messages=messages,
-        next_since=messages[-1].message_id if messages else _as_text(since),
+        # No newer message: the cursor stays as the caller sent it (`000003` stays `000003`).
+        next_since=messages[-1].message_id if messages else app.current_event.get_query_string_value("since"),
         category=chat.category,
         created_at=chat.created_at,
         queue_position=place.position if place else None,
@@ -322,9 +323,3 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     ended = dependencies.chat_service().end(site, chat, body.resolved)
     metrics.add_metric(name="ChatsEnded", unit="Count", value=1)
     return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
-
-
-def _as_text(since: int | datetime | None) -> str | None:
-    if since is None:
-        return None
-    return since.isoformat() if isinstance(since, datetime) else str(since)
