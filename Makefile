@@ -18,7 +18,7 @@ CODE_ROOTS := layers/core functions/track functions/engage functions/route funct
 define tool_venv
 	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(1) with $$py"; \
 	rm -f $(1)/.installed-*; "$$py" -m venv $(1); \
-	$(1)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(1)/bin/python -m pip install --quiet --upgrade "pip>=25.1,<26.3"; \
 	$(1)/bin/python -m pip install --quiet "$(2)"; \
 	touch $@
 endef
@@ -38,7 +38,7 @@ help:
 $(STAMP): pyproject.toml layers/deps/requirements.txt
 	@set -euo pipefail; \
 	if [ ! -x $(PY) ]; then py=$$(infra/scripts/find-python.sh); echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi; \
-	$(PY) -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1,<26.3"; \
 	$(PY) -m pip install --quiet -r layers/deps/requirements.txt --group dev; \
 	site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	: > "$$site/klantreis-dev.pth"; \

@@ -174,11 +174,19 @@ def test_a_crashing_function_answers_the_contracts_502(echo: Api) -> None:
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("GET", "/nothing/here"), ("GET", "/v1/things/t1/notes"), ("DELETE", "/v1/crash"), ("GET", "/")],
+    [("GET", "/nothing/here"), ("GET", "/v1/things/t1/notes/x"), ("DELETE", "/nothing"), ("GET", "/")],
 )
-def test_unknown_paths_and_methods_answer_the_contracts_404(echo: Api, method: str, path: str) -> None:
+def test_unknown_paths_answer_the_contracts_404(echo: Api, method: str, path: str) -> None:
     answer = echo.request(method, path)
     assert (answer.status, answer.error_code) == (404, "not_found")
+    assert received == []
+
+
+@pytest.mark.parametrize("method", ["DELETE", "PUT", "TRACE"])
+def test_a_method_the_path_does_not_serve_is_405_with_allow(echo: Api, method: str) -> None:
+    answer = echo.request(method, "/v1/crash")
+    assert (answer.status, answer.error_code) == (405, "method_not_allowed")
+    assert answer.headers["Allow"] == "GET, OPTIONS"
     assert received == []
 
 

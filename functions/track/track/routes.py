@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.auth import authenticate_widget, header
 from klantreis.errors import PayloadTooLarge, ValidationFailed
 from klantreis.journey.events import Id, Rejection, TrackedEvent
 from klantreis.journey.tracker import parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
+from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.useragent import describe_client
 from track import dependencies
 from track.resolver import app
@@ -24,9 +24,11 @@ class EventBatch(BaseModel):
     """The body of POST /v1/events, for the OpenAPI document: the route parses the body itself so
     that one bad event does not fail the others."""
 
+    model_config = STRICT_INPUT
+
     visitor_id: Id
     session_id: Id
-    sent_at: datetime
+    sent_at: IsoTime
     events: list[TrackedEvent] = Field(max_length=100)
 
 
@@ -52,7 +54,10 @@ class ErasureResponse(BaseModel):
         "At most 100 events and 500 KB per batch (413 above), 32 KB per event. A bad event is "
         "rejected alone with its index; an event id seen before is counted as a duplicate."
     ),
-    responses={200: {"description": "what was accepted"}},
+    responses={
+        200: {"description": "what was accepted"},
+        413: {"description": "over 100 events or 500 KB, or every event over 32 KB (code payload_too_large)"},
+    },
     tags=["tracking"],
 )
 def post_events() -> TrackResponse:
@@ -93,6 +98,7 @@ def post_events() -> TrackResponse:
     summary="Erase everything held about one visitor (operator, GDPR art. 17)",
     tags=["privacy"],
 )
+@checked_first(roles_first(app, "operator"))
 def delete_visitor(
     visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)],
 ) -> ErasureResponse:

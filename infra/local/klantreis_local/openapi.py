@@ -59,6 +59,62 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "description": "A Cognito ID token of an agent or operator (routes behind the API's authorizer).",
     },
 }
+REFUSALS: dict[int, str] = {
+    400: "The body is not valid JSON (code bad_json or bad_request)",
+    401: "No or invalid credentials (code unauthorized, invalid_token or token_expired)",
+    403: "Another site's resource, the wrong role, or an Origin the site does not allow (code forbidden)",
+    404: "No such resource for the caller; another site's ids are unknown too (code not_found)",
+    409: "The resource's state does not allow it (code conflict)",
+    413: "Too large (code payload_too_large)",
+    422: "Validation failed (code validation_failed; `details` names each field)",
+    429: "Throttled; retry after the Retry-After seconds (code throttled)",
+}
+"""What each refusal means; every one answers the contract's error shape (ErrorAnswer)."""
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+CHAT_ID = {"path.chat_id": "$response.body#/chat_id"}
+CHAT_LINKS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "ReadTheChat": ("GET", "/v1/chats/{chat_id}", {"parameters": CHAT_ID}),
+    "WriteInTheChat": ("POST", "/v1/chats/{chat_id}/messages", {"parameters": CHAT_ID}),
+    "ReadTheVisitorsJourney": ("GET", "/v1/chats/{chat_id}/context", {"parameters": CHAT_ID}),
+    "GiveADiscount": ("POST", "/v1/chats/{chat_id}/discounts", {"parameters": CHAT_ID}),
+    "EndTheChat": ("POST", "/v1/chats/{chat_id}/end", {"parameters": CHAT_ID}),
+    "SurveyTheChat": (
+        "POST",
+        "/v1/surveys",
+        {"requestBody": {"chat_id": "$response.body#/chat_id", "token": "$response.body#/survey_token"}},
+    ),
+}
+AGENT_ID = {"path.agent_id": "$request.path.agent_id"}
+AGENT_LINKS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "ReadTheAgent": ("GET", "/v1/agents/{agent_id}", {"parameters": AGENT_ID}),
+    "SetTheAgentsStatus": ("PUT", "/v1/agents/{agent_id}/status", {"parameters": AGENT_ID}),
+}
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, Any]]]] = {
+    ("POST", "/v1/chats", "201"): CHAT_LINKS,
+    ("POST", "/v1/engagement/decide", "200"): {
+        "AnswerTheOffer": (
+            "POST",
+            "/v1/engagement/offers/{offer_id}/response",
+            {"parameters": {"path.offer_id": "$response.body#/offer_id"}},
+        ),
+        "StartAChatFromTheOffer": (
+            "POST",
+            "/v1/chats",
+            {
+                "requestBody": {
+                    "visitor_id": "$request.body#/visitor_id",
+                    "session_id": "$request.body#/session_id",
+                    "offer_id": "$response.body#/offer_id",
+                    "message": "Hallo, ik heb een vraag over mijn bestelling.",
+                }
+            },
+        ),
+    },
+    ("PUT", "/v1/agents/{agent_id}", "200"): AGENT_LINKS,
+    ("PUT", "/v1/agents/{agent_id}", "201"): AGENT_LINKS,
+}
+"""OpenAPI links: how an answer's ids lead to the next calls (a chat's id to its reads, writes,
+discount, end and survey; an offer to its answer). Clients and stateful testers follow them."""
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -188,6 +244,44 @@ def used_schemas(paths: Any, schemas: Mapping[str, Any]) -> set[str]:
     return used
 
 
+def refusals(operation: Mapping[str, Any], route_path: str) -> set[int]:
+    """The refusals every operation of this shape can answer; a route declares the others it
+    answers (404 without an id in the path, 409, 413) in its decorator's `responses`."""
+    statuses = {401, 403, 429}
+    if "requestBody" in operation:
+        statuses |= {400, 422}
+    if operation.get("parameters"):
+        statuses.add(422)
+    if "{" in route_path:
+        statuses.add(404)
+    return statuses
+
+
+def _document_refusals(operation: dict[str, Any], route_path: str, error_ref: Mapping[str, str]) -> None:
+    """Every refusal the operation answers, each in the contract's error shape (Powertools gives
+    a declared response without content the route's own answer model; a refusal never is one)."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    for status in refusals(operation, route_path):
+        responses.setdefault(str(status), {})
+    for code, response in responses.items():
+        if code.startswith("4"):
+            declared = response.get("description")
+            generic = not declared or declared == "Validation Error"  # Powertools' own 422 text
+            response["description"] = REFUSALS[int(code)] if generic else declared
+            response["content"] = {"application/json": {"schema": dict(error_ref)}}
+            if code == "429":
+                response["headers"] = {"Retry-After": RETRY_AFTER}
+
+
+def _add_links(paths: dict[str, dict[str, Any]]) -> None:
+    for (method, route_path, status), links in LINKS.items():
+        response = paths[route_path][method.lower()]["responses"][status]
+        response["links"] = {
+            name: {"operationId": paths[target_path][target_method.lower()]["operationId"], **link}
+            for name, (target_method, target_path, link) in links.items()
+        }
+
+
 def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
     """The merged OpenAPI document of every API function in the template."""
     version = project_version()
@@ -243,12 +337,7 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
                     "required": True,
                     "content": {"application/json": {"schema": body_refs[key]}},
                 }
-            responses = operation.setdefault("responses", {})
-            if "422" in responses:
-                responses["422"] = {
-                    "description": "Validation failed (the contract's error answer, code validation_failed)",
-                    "content": {"application/json": {"schema": error_ref}},
-                }
+            _document_refusals(operation, route_path, error_ref)
             paths.setdefault(route_path, {})[method.lower()] = operation
         _add_schemas(schemas, document.get("components", {}).get("schemas", {}), name)
 
@@ -256,6 +345,7 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
     if missing:
         raise DriftError(f"template.yaml declares routes no resolver serves: {missing}")
 
+    _add_links(paths)
     used = used_schemas(paths, schemas)
     return {
         "openapi": OPENAPI_VERSION,

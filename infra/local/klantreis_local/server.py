@@ -39,7 +39,19 @@ class RequestLogHandler(ChaliceRequestHandler):
         super()._generic_handle()
 
     # The base class binds its do_* methods to its own _generic_handle; rebind them to ours.
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+    # TRACE too: the gateway answers it (405) rather than the stdlib's 501.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = _generic_handle
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (QUERY, PROPFIND, ...) is one no route serves: the gateway answers it
+        # as it answers TRACE (405 with Allow, 404 on an unknown path), never with a 501 page.
+        if name.startswith("do_"):
+            return self._unrouted_method
+        raise AttributeError(name)
+
+    def _unrouted_method(self) -> None:
+        self.command = "TRACE"
+        self._generic_handle()
 
     def _send_http_response(self, code: int, headers: dict[str, Any], body: str | bytes | None) -> None:
         # Logged before the answer is written: a client that has its answer finds the line logged.

@@ -4,6 +4,11 @@ contract's error answers: `{"error": {"code", "message"}}` with a fitting 4xx.
 Each function's `resolver.py` calls `build_resolver()` and may register more handlers; nothing
 here matches on error messages, only on error types. Every answer the resolver gives (a route's,
 an error's, a 404, a CORS preflight) carries `SECURITY_HEADERS`.
+
+Every request passes the same steps before its route runs (`RequestChecks`): path ids are decoded
+once; the route's `checked_first` credential, role and tenancy check runs; then Powertools
+validates the path, query and body (the body always read as strict JSON, whatever its
+Content-Type). So a caller without the right credentials learns nothing from a validation answer.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.api_gateway import (
     APIGatewayRestResolver,
@@ -20,14 +26,20 @@ from aws_lambda_powertools.event_handler.api_gateway import (
     Response,
 )
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 
-from klantreis import dynamo, errors
-from klantreis.auth import Principal, header, principal_from_claims
+from klantreis import dynamo, errors, jsontext
+from klantreis.auth import Principal, Role, authenticate_widget, header, principal_from_claims
 from klantreis.cognito import BearerVerifier, bearer_token
 from klantreis.observability import logger, metrics
+from klantreis.sites import SiteDirectory
 
 STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
     errors.BadRequest: HTTPStatus.BAD_REQUEST,
@@ -79,12 +91,57 @@ def describe_validation_errors(raw: Any) -> list[dict[str, Any]]:
     return described
 
 
-def json_body(text: str) -> Any:
-    """A request body's JSON; nesting too deep for the parser is bad JSON (400), not a crash."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+RouteCheck = Callable[[Mapping[str, str]], object]
+"""A route's credential, role and tenancy check, given the decoded path parameters; it raises
+Unauthorized or Forbidden."""
+_Route = TypeVar("_Route", bound=Callable[..., Any])
+_CHECKED_FIRST: dict[Callable[..., Any], RouteCheck] = {}
+
+
+def checked_first(check: RouteCheck) -> Callable[[_Route], _Route]:
+    """Runs `check` before the request is validated (under the route decorator):
+    `@app.put(...)` then `@checked_first(lambda path: require_operator_of(path["site_id"]))`.
+    The route may repeat the check; it reads nothing a check has not already allowed."""
+
+    def register(route: _Route) -> _Route:
+        _CHECKED_FIRST[route] = check
+        return route
+
+    return register
+
+
+def widget_first(app: APIGatewayRestResolver, directory: Callable[[], SiteDirectory]) -> RouteCheck:
+    """`checked_first` for a widget route: a known site key and an allowed Origin."""
+    return lambda _path: authenticate_widget(directory(), app.current_event.headers)
+
+
+def roles_first(app: APIGatewayRestResolver, *roles: Role) -> RouteCheck:
+    """`checked_first` for a route of agents or operators: valid claims with one of `roles`."""
+    return lambda _path: current_principal(app).require(*roles)
+
+
+class RequestChecks(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation with the contract's order and reading of a request.
+
+    - Path ids are decoded once: API Gateway (REST) and the local gateway hand the function the
+      path percent-encoded, and Powertools takes the route's parameters from it, so `a%40b`
+      names the id `a@b` on both.
+    - The route's `checked_first` check runs before any validation: 401/403 before 422.
+    - Every body is read as JSON: the API takes nothing else, and a widget may post JSON as
+      `text/plain` (no preflight); a form or multipart Content-Type is not a reason to parse the
+      body as a form, nor to fail."""
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        path = {name: unquote(value) for name, value in app.context.get("_route_args", {}).items()}
+        app.context["_route_args"] = path
+        check = _CHECKED_FIRST.get(app.context["_route"].func)
+        if check is not None:
+            check(path)
+        answer: Response[Any] = super().handler(app, next_middleware)
+        return answer
+
+    def _get_body(self, app: EventHandlerInstance) -> Any:
+        return self._parse_json_data(app)
 
 
 class SecuredRestResolver(APIGatewayRestResolver):
@@ -112,8 +169,9 @@ def build_resolver() -> APIGatewayRestResolver:
     app = SecuredRestResolver(
         enable_validation=True,
         cors=CORSConfig(allow_origin="*", allow_headers=WIDGET_HEADERS, max_age=600),
-        json_body_deserializer=json_body,
+        json_body_deserializer=jsontext.loads,
     )
+    app._request_validation_middleware = RequestChecks()  # type: ignore[no-untyped-call]
 
     @app.exception_handler(errors.KlantreisError)  # type: ignore[untyped-decorator]
     def _domain_error(exc: errors.KlantreisError) -> Response[str]:
@@ -138,8 +196,11 @@ def build_resolver() -> APIGatewayRestResolver:
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
         raw = list(exc.errors())
         metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
-        if any(err.get("type") == "json_invalid" for err in raw):
-            return error_response(HTTPStatus.BAD_REQUEST, "bad_json", "the body is not valid JSON")
+        invalid_json = next((err for err in raw if err.get("type") == "json_invalid"), None)
+        if invalid_json is not None:
+            reason = (invalid_json.get("ctx") or {}).get("error")
+            message = f"the body is not valid JSON ({reason})" if reason else "the body is not valid JSON"
+            return error_response(HTTPStatus.BAD_REQUEST, "bad_json", message)
         details = describe_validation_errors(raw)
         first = details[0] if details else {"field": "body", "error": "invalid"}
         return error_response(
