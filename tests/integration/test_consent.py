@@ -104,7 +104,7 @@ def test_the_query_form_is_checked_like_the_header(
     assert (answer[0], answer[1]["error"]["code"]) == (status, code)
 
 
-@pytest.mark.parametrize("consent", ["implied", "denied"])
+@pytest.mark.parametrize("consent", ["implied", "denied", False])
 def test_without_consent_nothing_is_stored_decided_or_shown_in_required_mode(
     demo_site: Site, dynamodb: Any, table_name: str, consent: str
 ) -> None:
@@ -125,7 +125,9 @@ def test_without_consent_nothing_is_stored_decided_or_shown_in_required_mode(
     assert board["visitors"] == []
 
 
-@pytest.mark.parametrize(("consent", "stored"), [("implied", True), (None, True), ("denied", False)])
+@pytest.mark.parametrize(
+    ("consent", "stored"), [("implied", True), (None, True), (True, True), ("denied", False), (False, False)]
+)
 def test_implied_mode_stores_all_but_a_refusal(
     demo_site: Site, dynamodb: Any, table_name: str, consent: str | None, stored: bool
 ) -> None:

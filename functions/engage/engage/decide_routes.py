@@ -16,7 +16,7 @@ from klantreis.engagement.records import OfferResponse, Reason
 from klantreis.journey.events import Id
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
-from klantreis.sites import ConsentSignal
+from klantreis.sites import Consent
 from klantreis.useragent import describe_client
 
 TAGS = ["engagement"]
@@ -27,7 +27,7 @@ class DecideBody(BaseModel):
     session_id: Id
     idle_seconds: int = Field(0, ge=0, le=86_400, description="Seconds since the visitor's last action.")
     url: str | None = Field(None, max_length=2_048, description="The page the visitor is on.")
-    consent: bool | ConsentSignal | None = Field(
+    consent: Consent = Field(
         None,
         description=(
             "The visitor's consent as the widget knows it (`true` = `granted`, `false` = `denied`). "
@@ -61,12 +61,6 @@ class OfferResponseAnswer(BaseModel):
     response: OfferResponse
 
 
-def _consent_signal(consent: bool | ConsentSignal | None) -> ConsentSignal | None:
-    if isinstance(consent, bool):
-        return "granted" if consent else "denied"
-    return consent
-
-
 @app.post(
     "/v1/engagement/decide",
     summary="Should the widget offer this visitor a chat now? (widget, X-Site-Key)",
@@ -84,7 +78,7 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
         session_id=body.session_id,
         idle_seconds=body.idle_seconds,
         url=body.url,
-        consent=site.has_consent(_consent_signal(body.consent)),
+        consent=site.has_consent(body.consent),
         bot_client=describe_client(header(event.headers, "User-Agent")).bot,
     )
     answer = dependencies.decider().decide(site, ask)

@@ -15,7 +15,7 @@ from klantreis.journey.events import Id, Rejection, TrackedEvent
 from klantreis.journey.tracker import parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
-from klantreis.sites import ConsentSignal
+from klantreis.sites import Consent
 from klantreis.useragent import describe_client
 from track import dependencies
 from track.resolver import app
@@ -29,11 +29,12 @@ class EventBatch(BaseModel):
     session_id: Id
     sent_at: datetime
     events: list[TrackedEvent] = Field(max_length=100)
-    consent: ConsentSignal | None = Field(
+    consent: Consent = Field(
         None,
         description=(
-            "The visitor's consent as the widget knows it. In the site's `required` mode only "
-            "`granted` is stored, in `implied` mode anything but `denied`; absent, the sender vouches."
+            "The visitor's consent as the widget knows it (`true` = `granted`, `false` = `denied`). "
+            "In the site's `required` mode only `granted` is stored, in `implied` mode anything "
+            "but `denied`; absent, the sender vouches."
         ),
     )
 

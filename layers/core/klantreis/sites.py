@@ -27,7 +27,9 @@ ConsentMode = Literal["required", "implied"]
 """`required` (the EU default): a visitor's events count only after an explicit "granted";
 `implied`: anything but an explicit "denied" counts."""
 ConsentSignal = Literal["granted", "implied", "denied"]
-"""What the widget states in a batch or decide body (absent: the sender vouches for consent)."""
+Consent = bool | ConsentSignal | None
+"""What the widget states in a batch or decide body: `true` is `granted`, `false` is `denied`;
+absent, the sender vouches for consent."""
 
 
 def _known_timezone(value: str) -> str:
@@ -107,11 +109,11 @@ class Site(BaseModel):
         except ValueError:
             return False
 
-    def has_consent(self, signal: ConsentSignal | None) -> bool:
+    def has_consent(self, signal: Consent) -> bool:
         """Whether a request stating `signal` may be stored and weighed. Without a statement the
         sender vouches (the contract's header-form callers and server-side integrations); the
         widget always states one."""
-        if signal is None or signal == "granted":
+        if signal is None or signal is True or signal == "granted":
             return True
         return signal == "implied" and self.consent_mode == "implied"
 

@@ -19,7 +19,7 @@ from pydantic import (
 )
 
 from klantreis.keys import ID_PATTERN
-from klantreis.sites import ConsentSignal
+from klantreis.sites import Consent
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
@@ -88,7 +88,7 @@ class BatchEnvelope(BaseModel):
     session_id: Id
     sent_at: AwareDatetime
     events: list[Any]
-    consent: ConsentSignal | None = None
+    consent: Consent = None
 
 
 class Rejection(BaseModel):
