@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from chalice.config import Config
 from chalice.local import create_local_server
@@ -25,6 +26,10 @@ class RunningStack:
     base_url: str
     """`http://127.0.0.1:<port>`: the API, `/dev/token`, `/demo/` and `/widget/`."""
     pump: runtime.StreamPump
+    dynamodb: Any
+    """The stack's DynamoDB client (hold gateway.HANDLER_LOCK while using it: the stack's
+    threads write to the same in-process moto)."""
+    table_name: str
 
 
 @contextmanager
@@ -53,7 +58,9 @@ def running_stack(table_name: str = "klantreis-browser") -> Iterator[RunningStac
         ):
             serving.start()
             try:
-                yield RunningStack(base_url=f"http://{HOST}:{port}", pump=pump)
+                yield RunningStack(
+                    base_url=f"http://{HOST}:{port}", pump=pump, dynamodb=dynamodb, table_name=table_name
+                )
             finally:
                 http_server.shutdown()
                 http_server.server_close()
