@@ -43,7 +43,8 @@ AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 HOLDOUT_SHARE = 0.10
 WATCH_PAGE = """
 document.addEventListener("securitypolicyviolation", (e) =>
-  window.__krViolation(`${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
+  window.__krViolation(
+    `${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
 """
 """Added before any script of every page (playwright's init scripts are not subject to the CSP)."""
 

@@ -54,6 +54,31 @@ def report_row(base: str, ops: str, day: str) -> dict[str, Any]:
         time.sleep(0.2)
 
 
+def browse_to_checkout_step_2(shopper: Shopper) -> None:
+    shopper.open("/demo/")
+    shopper.shop("consent-accept").click()
+    for _ in range(3):
+        shopper.open("/demo/products/b-39")
+        expect(shopper.page.locator("h1")).to_have_text("Lotte hoge laarzen")
+    shopper.shop("add-to-cart").click()
+    shopper.shop("cart-link").click()
+    shopper.shop("checkout").click()
+    shopper.shop("checkout-next").click()
+    expect(shopper.page.locator(".steps [aria-current='step']")).to_have_text("Verzending en betaling")
+
+
+def answer_the_survey(shopper: Shopper) -> None:
+    expect(shopper.widget("survey")).to_be_visible(timeout=10_000)
+    shopper.screenshot("survey")
+    assert shopper.axe(["#klantreis", "[data-kr='survey']"]) == []
+    for scale, value in (("csat", 5), ("nps", 9), ("ces", 2)):
+        shopper.page.locator(f"#klantreis [data-kr='survey-{scale}'][value='{value}']").check()
+    shopper.widget("survey-channel").select_option("chat")
+    shopper.widget("survey-comment").fill("Snel en vriendelijk geholpen!")
+    shopper.widget("survey-submit").click()
+    expect(shopper.widget("survey-thanks")).to_be_visible()
+
+
 def test_annas_story(shopper: Shopper) -> None:
     page, base = shopper.page, shopper.base
     anna = visitor_outside_holdout("anna")
@@ -62,18 +87,8 @@ def test_annas_story(shopper: Shopper) -> None:
         f"localStorage.getItem('kr_v') || localStorage.setItem('kr_v', '\"{anna}\"')"
     )
 
-    # given Anna accepts the shop's cookies and looks at the brown boots three times
-    shopper.open("/demo/")
-    shopper.shop("consent-accept").click()
-    for _ in range(3):
-        shopper.open("/demo/products/b-39")
-        expect(page.locator("h1")).to_have_text("Lotte hoge laarzen")
-    # and puts them in her cart and goes to step 2 of the checkout
-    shopper.shop("add-to-cart").click()
-    shopper.shop("cart-link").click()
-    shopper.shop("checkout").click()
-    shopper.shop("checkout-next").click()
-    expect(page.locator(".steps [aria-current='step']")).to_have_text("Verzending en betaling")
+    # given Anna accepted the cookies, looked at the boots three times and reached checkout step 2
+    browse_to_checkout_step_2(shopper)
 
     # when she hesitates (the widget's idle timer, on playwright's clock)
     page.clock.fast_forward("00:40")
@@ -124,16 +139,7 @@ def test_annas_story(shopper: Shopper) -> None:
     status, _ = http(base, "POST", f"/v1/chats/{chat['id']}/end", mirjam, {"resolved": True})
     assert status == 200
     # then the survey appears, and she answers it
-    expect(shopper.widget("survey")).to_be_visible(timeout=10_000)
-    shopper.screenshot("survey")
-    assert shopper.axe(["#klantreis", "[data-kr='survey']"]) == []
-    page.locator("#klantreis [data-kr='survey-csat'][value='5']").check()
-    page.locator("#klantreis [data-kr='survey-nps'][value='9']").check()
-    page.locator("#klantreis [data-kr='survey-ces'][value='2']").check()
-    shopper.widget("survey-channel").select_option("chat")
-    shopper.widget("survey-comment").fill("Snel en vriendelijk geholpen!")
-    shopper.widget("survey-submit").click()
-    expect(shopper.widget("survey-thanks")).to_be_visible()
+    answer_the_survey(shopper)
 
     # and the day's report has her purchase, attributed to the chat, and her survey
     ops = token(base, "ops", "operator")
