@@ -39,7 +39,7 @@ describe("consent", () => {
     await tracking.flush();
     assert.equal(api.sent.length, 1);
     assert.equal(api.sent[0]?.path, EVENTS_PATH);
-    assert.equal(api.sent[0]?.body.consent, true);
+    assert.equal(api.sent[0]?.body.consent, "granted");
     assert.deepEqual(api.eventIds(), [early?.event_id]);
     assert.equal(api.store.json(KEY_CONSENT), "granted");
     assert.equal(api.sent[0]?.body.visitor_id, api.store.json(KEY_VISITOR));
@@ -79,12 +79,13 @@ describe("consent", () => {
     assert.equal(api.store.items.size, 0);
   });
 
-  it("implied: tracks without a choice, and remembers a refusal", async () => {
+  it("implied: tracks without a choice (saying so), and remembers a refusal", async () => {
     const api = new FakeApi();
     const tracking = createTracking(api.env(), IMPLIED);
     tracking.track("page_view");
     await tracking.flush();
     assert.equal(api.sent.length, 1);
+    assert.equal(api.sent[0]?.body.consent, "implied");
     tracking.consent(false);
     const nextPage = createTracking(api.env(), IMPLIED);
     nextPage.track("page_view");
@@ -274,7 +275,7 @@ describe("decide", () => {
       [EVENTS_PATH, DECIDE_PATH],
     );
     const [visitor, session] = tracking.ids();
-    assert.deepEqual(api.sent[1]?.body, { visitor_id: visitor, session_id: session, idle_seconds: 30, consent: true });
+    assert.deepEqual(api.sent[1]?.body, { visitor_id: visitor, session_id: session, idle_seconds: 30, consent: "implied" });
     assert.equal(offer?.offer_id, "o1");
   });
 

@@ -45,6 +45,9 @@ export function createTracking(env: TrackingEnv, implied: boolean) {
   const { local } = env;
   let choice = read<ConsentChoice>(local, KEY_CONSENT);
   const allowed = (): boolean => hasConsent(implied, choice);
+  /** What requests say about consent: `implied` lets a server whose own mode is `required`
+   * refuse what this page's `data-consent="implied"` would send. */
+  const consentField = (): string => (choice == "granted" ? "granted" : "implied");
   /** Events before the visitor chose, in `required` mode: kept in memory only, sent on consent. */
   let held: TrackedEvent[] = [];
   let queue: Queued[] = allowed() ? validQueue(read(local, KEY_QUEUE)) : [];
@@ -93,7 +96,7 @@ export function createTracking(env: TrackingEnv, implied: boolean) {
       visitor_id: visitorId(),
       session_id: batch[0]?.s,
       sent_at: new Date(env.now()).toISOString(),
-      consent: true,
+      consent: consentField(),
       events: batch.map((item) => item.e),
     };
   }
@@ -172,7 +175,7 @@ export function createTracking(env: TrackingEnv, implied: boolean) {
         visitor_id: visitorId(),
         session_id: current.id,
         idle_seconds: idle,
-        consent: true,
+        consent: consentField(),
       });
       const offer = status == 200 ? (answer as Offer | null) : null;
       if (offer && FINAL_REASONS.includes(offer.reason ?? "")) session({ stop: 1 });
