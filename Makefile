@@ -13,11 +13,12 @@ ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
 CODE_ROOTS := layers/core functions/track functions/engage functions/route functions/survey functions/report functions/identity infra/local
 
-.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean
+.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean web weblint webtest
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
 	@echo "make test     lint, type-check, template checks and every test"
+	@echo "make web      install the pinned npm packages (npm ci) and build the widget into web/dist"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput"
@@ -37,10 +38,29 @@ $(STAMP): pyproject.toml layers/deps/requirements.txt
 
 install: $(STAMP)
 
-dev: $(STAMP)
+# The web widget: npm packages pinned by web/package-lock.json, installed with `npm ci` when the
+# lock changes; esbuild builds web/dist (not committed) in well under a second, so every run builds.
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+	cd web && npm run --silent build
+
+# tsc --noEmit in strict mode over the widget's source and tests.
+weblint: $(WEB_STAMP)
+	cd web && npm run --silent lint
+
+# node's test runner: the widget's logic, and the size budget of the built files.
+webtest: web
+	cd web && npm test --silent
+
+dev: $(STAMP) web
 	PORT=$(PORT) $(PY) -m klantreis_local
 
-lint: $(STAMP)
+lint: $(STAMP) weblint
 	$(PY) infra/scripts/layer_requirements.py --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -52,7 +72,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
-test: lint typecheck unit
+test: lint typecheck unit webtest
 
 openapi: $(STAMP)
 	$(PY) -m klantreis_local.openapi --write docs/openapi.json
@@ -130,4 +150,4 @@ evaluate: $(STAMP)
 	@$(PY) infra/scripts/evaluate.py "$(CSV)"
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/.test-build

@@ -1,0 +1,40 @@
+// Builds the widget with esbuild: web/dist/klantreis.js (the tracker) and
+// web/dist/klantreis-chat.js (chat + survey, loaded lazily). With --tests it also bundles
+// test/*.test.ts for node's test runner into web/.test-build/.
+import { build } from "esbuild";
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const web = dirname(here);
+
+const browser = {
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["chrome100", "firefox100", "safari15"],
+  legalComments: "none",
+  logLevel: "warning",
+  // Internal state is scoped inside the IIFE; the one global is window.klantreis.
+};
+
+await Promise.all([
+  build({ ...browser, entryPoints: [join(here, "src/tracker.ts")], outfile: join(web, "dist/klantreis.js") }),
+  build({ ...browser, entryPoints: [join(here, "src/chat/chat.ts")], outfile: join(web, "dist/klantreis-chat.js") }),
+]);
+
+if (process.argv.includes("--tests")) {
+  const tests = readdirSync(join(here, "test")).filter((name) => name.endsWith(".test.ts"));
+  await build({
+    entryPoints: tests.map((name) => join(here, "test", name)),
+    outdir: join(web, ".test-build"),
+    outExtension: { ".js": ".mjs" },
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    packages: "external",
+    logLevel: "warning",
+  });
+}
