@@ -8,8 +8,6 @@ console error, an uncaught page error or a Content-Security-Policy violation."""
 from __future__ import annotations
 
 import json
-import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,21 +21,12 @@ from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_pla
 from klantreis.engagement.decide import in_holdout
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import DynamoSessionStore
+from klantreis_local.browser import CHROMIUM, launch
 from klantreis_local.gateway import HANDLER_LOCK
 from klantreis_local.runtime import DEMO_SITE
 from klantreis_local.stack import RunningStack, running_stack
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ARTIFACTS = ROOT / "artifacts" / "browser"
 AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 HOLDOUT_SHARE = 0.10
@@ -47,17 +36,6 @@ document.addEventListener("securitypolicyviolation", (e) =>
     `${e.violatedDirective} blocked ${e.blockedURI || "inline"} (${e.sourceFile}:${e.lineNumber})`));
 """
 """Added before any script of every page (playwright's init scripts are not subject to the CSP)."""
-
-
-def shopper_user_agent() -> str:
-    """A shopper's Chrome rather than "HeadlessChrome" (decide rightly answers `bot` to that). Set
-    on the command line: a context's override does not reach keepalive requests and beacons."""
-    version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True, check=True).stdout
-    major = re.search(r"(\d+)\.", version)
-    return (
-        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-        f"Chrome/{major.group(1) if major else '150'}.0.0.0 Safari/537.36"
-    )
 
 
 def visitor_outside_holdout(prefix: str) -> str:
@@ -184,9 +162,7 @@ def stack() -> Iterator[RunningStack]:
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).is_file(), "chromium is missing: `make test` installs it (apt-get install chromium)"
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--user-agent={shopper_user_agent()}"]
-        )
+        launched = launch(playwright)
         yield launched
         launched.close()
 

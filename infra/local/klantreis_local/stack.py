@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+from unittest import mock
 
 from chalice.config import Config
 from chalice.local import create_local_server
@@ -30,6 +31,9 @@ class RunningStack:
     """The stack's DynamoDB client (hold gateway.HANDLER_LOCK while using it: the stack's
     threads write to the same in-process moto)."""
     table_name: str
+    api_requests: list[dict[str, Any]]
+    """Every API request the functions received (method, path, query, body), beacons included
+    (a browser's own request log misses those sent while a page unloads)."""
 
 
 @contextmanager
@@ -40,7 +44,21 @@ def running_stack(table_name: str = "klantreis-browser") -> Iterator[RunningStac
     runtime.configure_environment(table_name)
     from klantreis_local import gateway
 
-    with runtime.local_dynamodb(table_name) as dynamodb:
+    received: list[dict[str, Any]] = []
+    function_call = gateway.invoke
+
+    def recorded(spec: Any, handler: Any, event: dict[str, Any]) -> Any:
+        received.append(
+            {
+                "method": event["httpMethod"],
+                "path": event["path"],
+                "query": dict(event.get("queryStringParameters") or {}),
+                "body": event.get("body"),
+            }
+        )
+        return function_call(spec, handler, event)
+
+    with runtime.local_dynamodb(table_name) as dynamodb, mock.patch.object(gateway, "invoke", recorded):
         app = gateway.build_app()
         shop.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
@@ -59,7 +77,11 @@ def running_stack(table_name: str = "klantreis-browser") -> Iterator[RunningStac
             serving.start()
             try:
                 yield RunningStack(
-                    base_url=f"http://{HOST}:{port}", pump=pump, dynamodb=dynamodb, table_name=table_name
+                    base_url=f"http://{HOST}:{port}",
+                    pump=pump,
+                    dynamodb=dynamodb,
+                    table_name=table_name,
+                    api_requests=received,
                 )
             finally:
                 http_server.shutdown()
