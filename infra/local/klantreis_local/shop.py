@@ -46,10 +46,10 @@ SHELL_PATHS = [
 def mount(app: Chalice) -> None:
     """Adds the shop's pages and files and the widget's files to the local gateway's app."""
     for path in SHELL_PATHS:
-        app.route(path, methods=["GET"], name=f"shop {path}")(_shell)
-    app.route("/demo/{name}", methods=["GET"], name="shop file")(_shop_file)
-    app.route("/demo/img/{name}", methods=["GET"], name="shop image")(_shop_image)
-    app.route("/widget/{name}", methods=["GET"], name="widget file")(_widget_file)
+        app.route(path, methods=["GET", "HEAD"], name=f"shop {path}")(_shell)
+    app.route("/demo/{name}", methods=["GET", "HEAD"], name="shop file")(_shop_file)
+    app.route("/demo/img/{name}", methods=["GET", "HEAD"], name="shop image")(_shop_image)
+    app.route("/widget/{name}", methods=["GET", "HEAD"], name="widget file")(_widget_file)
 
 
 def _shell(**_path: str) -> Response:
