@@ -2,16 +2,8 @@
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { browser } from "../esbuild-browser.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-await build({
-  entryPoints: [join(here, "src/app.ts")],
-  outfile: join(here, "build/app.js"),
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["chrome100", "firefox100", "safari15"],
-  legalComments: "none",
-  logLevel: "warning",
-});
+await build({ ...browser, entryPoints: [join(here, "src/app.ts")], outfile: join(here, "build/app.js") });
