@@ -140,3 +140,16 @@ def test_a_reload_keeps_the_chat(shopper: Shopper) -> None:
     shopper.shop("cart-link").click()
     expect(shopper.widget("chat")).to_be_visible()
     expect(visitor_lines).to_have_text(["Jij: Welke maat heb ik nodig bij een brede voet?"])
+
+
+def test_the_csp_watch_sees_a_violation(shopper: Shopper) -> None:
+    # The other tests' "no CSP violation" means something only if the watch sees one.
+    shopper.open("/demo/")
+    shopper.page.evaluate("() => document.body.setAttribute('style', 'outline: 1px solid red')")
+    for _ in range(100):
+        if any(p.startswith("CSP: style-src") for p in shopper.problems):
+            break
+        shopper.page.wait_for_timeout(20)
+    assert any(p.startswith("CSP: style-src") for p in shopper.problems), shopper.problems
+    assert any(p.startswith("console: Applying inline style violates") for p in shopper.problems)
+    shopper.problems.clear()
