@@ -427,6 +427,14 @@ def widget() -> dict[str, Any]:
             ],
         )
     )  # fmt: skip
+    needed = cost["events_per_request_for_goal"]
+    print(
+        f"In the way of <= ${cost['goal_usd']:.2f}: each request costs "
+        f"${cost['usd_per_million_requests']} per million (API Gateway REST $3.50 of it) and DynamoDB "
+        f"${cost['usd_per_million_events_dynamodb']} per million events; "
+        + (f"the goal needs >= {needed} events per request (Anna's journey sends "
+           f"{cost['tracked_events_per_request']})." if needed else "DynamoDB alone is over the goal.")
+    )  # fmt: skip
     print(
         "Costs are per distinct tracked event. Lambda time is the handlers' in-process time on moto (an\n"
         "upper bound); DynamoDB units are metered as billed (bench.capacity), handlers plus aggregation."

@@ -234,7 +234,21 @@ def costs(sent: list[dict[str, Any]], metered: dict[str, Any]) -> dict[str, Any]
         }
         for region, price in DDB_WRU_PER_M.items()
     }
+    # What stands in the way of the goal: the per-request part (API Gateway, Lambda) is spread over
+    # the events of a request; the per-event part (DynamoDB) is not.
+    per_request = (
+        APIGW_REST_PER_M
+        + LAMBDA_PER_M_REQUESTS
+        + (LAMBDA_MEMORY_GB * metered["handler_billed_ms"] / 1000 / max(api_requests, 1))
+        * million
+        * LAMBDA_ARM_GB_SECOND
+    )
+    per_event_only = per_event["wcu"] * DDB_WRU_PER_M["us-east-1"] + reads
+    needed = per_request / (COST_GOAL - per_event_only) if per_event_only < COST_GOAL else None
     return {
+        "usd_per_million_requests": round(per_request, 3),
+        "usd_per_million_events_dynamodb": round(per_event_only, 3),
+        "events_per_request_for_goal": round(needed, 1) if needed else None,
         "events": events,
         "events_sent": sent_events,
         "event_requests": len(batches),
