@@ -430,10 +430,11 @@ def widget() -> dict[str, Any]:
     needed = cost["events_per_request_for_goal"]
     print(
         f"In the way of <= ${cost['goal_usd']:.2f}: each request costs "
-        f"${cost['usd_per_million_requests']} per million (API Gateway REST $3.50 of it) and DynamoDB "
-        f"${cost['usd_per_million_events_dynamodb']} per million events; "
-        + (f"the goal needs >= {needed} events per request (Anna's journey sends "
-           f"{cost['tracked_events_per_request']})." if needed else "DynamoDB alone is over the goal.")
+        f"${cost['usd_per_million_requests']} per million (API Gateway REST $3.50 of it; Lambda, the session "
+        f"read and write), the stream's aggregation "
+        f"${cost['usd_per_million_events_aggregation']} per million events; "
+        + (f"the goal needs >= {needed} tracked events per request (Anna's journey: "
+           f"{cost['tracked_events_per_request']})." if needed else "the aggregation alone is over the goal.")
     )  # fmt: skip
     print(
         "Costs are per distinct tracked event. Lambda time is the handlers' in-process time on moto (an\n"

@@ -195,6 +195,8 @@ def replay_metered(sent: list[dict[str, Any]]) -> dict[str, Any]:
         "rcu": handler_tally.total_rcu + aggregation_tally.total_rcu,
         "wcu_handler": handler_tally.total_wcu,
         "wcu_aggregation": aggregation_tally.total_wcu,
+        "rcu_handler": handler_tally.total_rcu,
+        "rcu_aggregation": aggregation_tally.total_rcu,
     }
 
 
@@ -234,20 +236,26 @@ def costs(sent: list[dict[str, Any]], metered: dict[str, Any]) -> dict[str, Any]
         }
         for region, price in DDB_WRU_PER_M.items()
     }
-    # What stands in the way of the goal: the per-request part (API Gateway, Lambda) is spread over
-    # the events of a request; the per-event part (DynamoDB) is not.
+    # What stands in the way of the goal: what each request costs (API Gateway, Lambda, the session
+    # item read and rewritten per batch) is spread over the events of a request; what the stream's
+    # aggregation costs per event is not.
+    requests = max(api_requests, 1)
     per_request = (
         APIGW_REST_PER_M
         + LAMBDA_PER_M_REQUESTS
-        + (LAMBDA_MEMORY_GB * metered["handler_billed_ms"] / 1000 / max(api_requests, 1))
-        * million
-        * LAMBDA_ARM_GB_SECOND
+        + LAMBDA_MEMORY_GB * metered["handler_billed_ms"] / 1000 / requests * million * LAMBDA_ARM_GB_SECOND
+        + metered["wcu_handler"] / requests * DDB_WRU_PER_M["us-east-1"]
+        + metered["rcu_handler"] / requests * DDB_RRU_PER_M
     )
-    per_event_only = per_event["wcu"] * DDB_WRU_PER_M["us-east-1"] + reads
+    per_event_only = (
+        metered["wcu_aggregation"] * DDB_WRU_PER_M["us-east-1"] + metered["rcu_aggregation"] * DDB_RRU_PER_M
+    ) / events + LAMBDA_MEMORY_GB * math.ceil(metered["aggregation_ms_total"]) / 1000 / events * million * (
+        LAMBDA_ARM_GB_SECOND
+    )
     needed = per_request / (COST_GOAL - per_event_only) if per_event_only < COST_GOAL else None
     return {
         "usd_per_million_requests": round(per_request, 3),
-        "usd_per_million_events_dynamodb": round(per_event_only, 3),
+        "usd_per_million_events_aggregation": round(per_event_only, 3),
         "events_per_request_for_goal": round(needed, 1) if needed else None,
         "events": events,
         "events_sent": sent_events,
