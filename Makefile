@@ -68,8 +68,17 @@ lint: $(STAMP) weblint
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# The browser tests drive Debian's chromium (playwright cannot download browsers here); they
+# never skip, so a machine without it gets it from apt.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends chromium
+
 # pytest's exit 5 (no tests collected) must fail the build, and it does: any non-zero exit fails.
-unit: $(STAMP)
+unit: $(STAMP) web $(CHROMIUM)
 	$(PY) -m pytest -n 2 -q
 
 test: lint typecheck unit webtest

@@ -5,19 +5,11 @@ import { build } from "esbuild";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { browser } from "../esbuild-browser.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = dirname(here);
 
-const browser = {
-  bundle: true,
-  minify: true,
-  format: "iife",
-  target: ["chrome100", "firefox100", "safari15"],
-  legalComments: "none",
-  logLevel: "warning",
-  // Internal state is scoped inside the IIFE; the one global is window.klantreis.
-};
 
 await Promise.all([
   build({ ...browser, entryPoints: [join(here, "src/tracker.ts")], outfile: join(web, "dist/klantreis.js") }),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -20,6 +20,7 @@ from aws_lambda_powertools.event_handler.api_gateway import (
 )
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from klantreis import errors
 from klantreis.auth import Principal, header, principal_from_claims
@@ -38,6 +39,37 @@ STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
 }
 
 WIDGET_HEADERS = ["Content-Type", "X-Site-Key", "X-Chat-Token", "Authorization"]
+SITE_KEY_QUERY = "site_key"
+"""The query form of `X-Site-Key`: a CORS "simple" request (`text/plain` body, no custom header)
+needs no preflight, and `navigator.sendBeacon` can send nothing else."""
+
+
+def as_header_form(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A widget request in the query form (`?site_key=` with a `text/plain` JSON body) rewritten to
+    the contract's header form (`X-Site-Key`, `application/json`), so routes and validation see
+    one shape. A header already present wins; Origin checks are the route's, as for the header."""
+    query = event.get("queryStringParameters") or {}
+    site_key = query.get(SITE_KEY_QUERY)
+    if not site_key:
+        return event
+    headers = dict(event.get("headers") or {})
+    multi = dict(event.get("multiValueHeaders") or {})
+    if header(headers, "X-Site-Key") is None:
+        headers["X-Site-Key"] = site_key
+        multi["X-Site-Key"] = [site_key]
+    content_type = header(headers, "Content-Type") or ""
+    if content_type.split(";")[0].strip().lower() == "text/plain":
+        for name in [n for n in headers if n.lower() == "content-type"]:
+            headers[name] = "application/json"
+            multi[name] = ["application/json"]
+    return {**event, "headers": headers, "multiValueHeaders": multi}
+
+
+class KlantreisResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver that also takes the widget's query form (`as_header_form`)."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return super().resolve(as_header_form(event), context)
 
 
 def error_response(status: HTTPStatus, code: str, message: str, details: Any = None) -> Response[str]:
@@ -72,7 +104,7 @@ def json_body(text: str) -> Any:
 
 def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
     """A REST (payload v1) resolver with validation and the contract's error answers."""
-    app = APIGatewayRestResolver(
+    app = KlantreisResolver(
         enable_validation=True,
         cors=CORSConfig(allow_origin=cors_allow_origin, allow_headers=WIDGET_HEADERS, max_age=600),
         json_body_deserializer=json_body,

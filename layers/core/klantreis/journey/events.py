@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from klantreis.keys import ID_PATTERN
+from klantreis.sites import Consent
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
@@ -87,6 +88,7 @@ class BatchEnvelope(BaseModel):
     session_id: Id
     sent_at: AwareDatetime
     events: list[Any]
+    consent: Consent = None
 
 
 class Rejection(BaseModel):
