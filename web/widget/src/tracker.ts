@@ -129,7 +129,7 @@ function start(): void {
   function showOffer(id: string, message: string): void {
     offerId = id;
     tracking.track("chat_offer_shown", { offer_id: id });
-    const box = el("div", { class: "offer", "data-kr": "offer", role: "region", "aria-label": offerText, "aria-live": "polite" });
+    const box = el("div", { class: "offer", "data-kr": "offer", role: "region", "aria-label": offerText });
     const close = el("button", { class: "x", "data-kr": "offer-close", "aria-label": closeText }, "×");
     const accept = el("button", { class: "accept", "data-kr": "offer-accept" }, acceptText);
     box.append(close, el("p", {}, message), accept);

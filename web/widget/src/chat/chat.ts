@@ -153,6 +153,8 @@ function conversation(host: WidgetHost): Conversation {
   function end(): void {
     ended = true;
     form.hidden = true;
+    // the survey takes the transcript's place, so its send button fits on the screen
+    log.hidden = true;
     status.textContent = t.ended;
     survey.form.hidden = false;
     if (panel.hidden) show(true);
