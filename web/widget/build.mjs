@@ -11,9 +11,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const web = dirname(here);
 
 
+// The output is one IIFE that needs no "use strict" prologue (the code is written strict-safe):
+// bytes the tracker's budget counts.
+const widget = { ...browser, tsconfigRaw: { compilerOptions: { alwaysStrict: false } } };
+
 await Promise.all([
-  build({ ...browser, entryPoints: [join(here, "src/tracker.ts")], outfile: join(web, "dist/klantreis.js") }),
-  build({ ...browser, entryPoints: [join(here, "src/chat/chat.ts")], outfile: join(web, "dist/klantreis-chat.js") }),
+  build({ ...widget, entryPoints: [join(here, "src/tracker.ts")], outfile: join(web, "dist/klantreis.js") }),
+  build({ ...widget, entryPoints: [join(here, "src/chat/chat.ts")], outfile: join(web, "dist/klantreis-chat.js") }),
 ]);
 
 if (process.argv.includes("--tests")) {

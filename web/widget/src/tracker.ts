@@ -129,7 +129,7 @@ function start(): void {
   function showOffer(id: string, message: string): void {
     offerId = id;
     tracking.track("chat_offer_shown", { offer_id: id });
-    const box = el("div", { class: "offer", "data-kr": "offer", role: "region", "aria-label": offerText, "aria-live": "polite" });
+    const box = el("div", { class: "offer", "data-kr": "offer", role: "region", "aria-label": offerText });
     const close = el("button", { class: "x", "data-kr": "offer-close", "aria-label": closeText }, "×");
     const accept = el("button", { class: "accept", "data-kr": "offer-accept" }, acceptText);
     box.append(close, el("p", {}, message), accept);
@@ -148,8 +148,11 @@ function start(): void {
     close.onclick = safe(() => answer("rejected"));
   }
 
+  const tab = storage("sessionStorage");
+  const chatGoing = (): unknown => read(tab, CHAT_STATE_KEY);
+
   function ask(idle: number): void {
-    if (offerId || chatOpen) return;
+    if (offerId || chatOpen || chatGoing()) return;
     tracking.decide(idle).then((answer) => {
       if (answer?.offer && answer.offer_id && !offerId && !chatOpen) showOffer(answer.offer_id, answer.message ?? "");
     }, noop);
@@ -230,7 +233,14 @@ function start(): void {
 
   // Leaving or hiding the page: what is queued goes with sendBeacon.
   const leave = safe(tracking.leave);
-  addEventListener("pagehide", leave);
+  addEventListener(
+    "pagehide",
+    safe(() => {
+      // leaving the page with the offer unanswered is ignoring it
+      if (offerId) tracking.respond(offerId, "ignored");
+      leave();
+    }),
+  );
   document.addEventListener("visibilitychange", () => document.hidden && leave());
 
   const ready = safe(() => {
@@ -241,7 +251,7 @@ function start(): void {
       showLauncher();
     }
     // A chat of this tab goes on after a navigation or reload.
-    if (read(storage("sessionStorage"), CHAT_STATE_KEY)) loadChat().catch(noop);
+    if (chatGoing()) loadChat().catch(noop);
   });
   if (document.body) ready();
   else addEventListener("DOMContentLoaded", ready);

@@ -32,7 +32,7 @@ describe("GA4 dataLayer events", () => {
   it("view_item -> product_view per item, with the unit price", () => {
     const push = { event: "view_item", ecommerce: { currency: "USD", value: 30.03, items: [item] } };
     assert.deepEqual(ga4Commands(push), [
-      ["product_view", { product_id: "SKU_12345", category: "Apparel", value: 10.01, currency: "USD", quantity: undefined }],
+      ["product_view", { product_id: "SKU_12345", category: "Apparel", value: 10.01, currency: "USD", quantity: 3 }],
     ]);
   });
 

@@ -244,14 +244,37 @@ describe("leaving the page", () => {
     assert.equal((api.store.json(KEY_QUEUE) as unknown[]).length, 1);
   });
 
-  it("a navigation during a flush loses nothing: the beacon repeats the batch (a duplicate, not a loss)", async () => {
+  it("a navigation during a flush sends each event once: the request under way carries its batch", async () => {
     const api = new FakeApi();
+    const tracking = createTracking(api.env(), IMPLIED);
+    const first = tracking.track("page_view");
+    const flushing = tracking.flush();
+    const second = tracking.track("product_view", { product_id: "b-39" });
+    tracking.leave();
+    await flushing;
+    assert.deepEqual(
+      api.sent.map((request) => [request.via, request.body.events?.map((event) => event.event_id)]),
+      [
+        ["fetch", [first?.event_id]],
+        ["beacon", [second?.event_id]],
+      ],
+    );
+    assert.equal(api.store.json(KEY_QUEUE), null);
+  });
+
+  it("a request under way at leaving that fails puts its events back in the queue", async () => {
+    const api = new FakeApi();
+    api.answers.push([0, null]);
     const tracking = createTracking(api.env(), IMPLIED);
     const event = tracking.track("page_view");
     const flushing = tracking.flush();
     tracking.leave();
     await flushing;
-    assert.deepEqual(api.eventIds(), [event?.event_id, event?.event_id]);
+    const stored = api.store.json(KEY_QUEUE) as { e: { event_id: string } }[];
+    assert.deepEqual(
+      stored.map((item) => item.e.event_id),
+      [event?.event_id],
+    );
   });
 });
 

@@ -76,9 +76,9 @@ function conversation(host: WidgetHost): Conversation {
   const status = el("p", { class: "status", role: "status" });
   const log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-labelledby": "kr-title", tabindex: "0" });
   const codeBox = el("p", { class: "code", hidden: "" });
-  const code = el("strong", { "data-kr": "discount-code" });
+  const discountCode = el("strong", { "data-kr": "discount-code" });
   const copy = el("button", { type: "button", "data-kr": "discount-copy" }, t.copy);
-  codeBox.append(t.code + " ", code, " ", copy);
+  codeBox.append(t.code + " ", discountCode, " ", copy);
 
   // The pre-chat step: what the question is about, so the chat reaches the right specialist.
   const topics = el("fieldset", { class: "topics", "data-kr": "prechat", hidden: "" });
@@ -143,8 +143,8 @@ function conversation(host: WidgetHost): Conversation {
       view.status == "queued" ? (view.queue_position ? fill(t.queued, view.queue_position) : t.waiting) : "";
     for (const message of unseen(view.messages, seen)) addMessage(message, name);
     since = view.next_since ?? since;
-    if (view.discount_code && code.textContent != view.discount_code) {
-      code.textContent = view.discount_code;
+    if (view.discount_code && discountCode.textContent != view.discount_code) {
+      discountCode.textContent = view.discount_code;
       codeBox.hidden = false;
     }
     if (view.status == "ended" && !ended) end();
@@ -153,6 +153,8 @@ function conversation(host: WidgetHost): Conversation {
   function end(): void {
     ended = true;
     form.hidden = true;
+    // the survey takes the transcript's place, so its send button fits on the screen
+    log.hidden = true;
     status.textContent = t.ended;
     survey.form.hidden = false;
     if (panel.hidden) show(true);
@@ -225,7 +227,7 @@ function conversation(host: WidgetHost): Conversation {
   minimize.onclick = close;
   copy.onclick = () => {
     const done = (): void => void (copy.textContent = t.copied);
-    navigator.clipboard?.writeText(code.textContent ?? "").then(done, () => getSelection()?.selectAllChildren(code));
+    navigator.clipboard?.writeText(discountCode.textContent ?? "").then(done, () => getSelection()?.selectAllChildren(discountCode));
   };
 
   function surveyForm(): { form: HTMLFormElement; heading: HTMLElement } {

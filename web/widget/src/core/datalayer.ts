@@ -44,7 +44,7 @@ export function ga4Commands(push: unknown): Command[] {
           category: item.item_category,
           value: item.price,
           currency,
-          quantity: type == "product_view" ? undefined : item.quantity,
+          quantity: item.quantity,
         },
       ]);
   }

@@ -54,6 +54,8 @@ export function createTracking(env: TrackingEnv, implied: boolean) {
   let failures = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inflight: Promise<void> | null = null;
+  /** the batch of the request under way */
+  let sending: Queued[] = [];
   /** Without consent the ids live in this page only (a chat works without tracking). */
   const pageVisitor = newId();
   let pageSession: Session | null = null;
@@ -106,8 +108,13 @@ export function createTracking(env: TrackingEnv, implied: boolean) {
     clearTimeout(timer);
     timer = undefined;
     for (let batch = nextBatch(queue); batch.length && allowed(); batch = nextBatch(queue)) {
+      sending = batch;
       const [status] = await env.post(EVENTS_PATH, envelope(batch), true);
+      sending = [];
       if (outcomeOf(status) == "retry") {
+        // back in the queue, in case leave() counted on this request
+        queue = [...without(batch, queue), ...queue];
+        save();
         schedule(backoffMs(++failures, Math.random()));
         return;
       }
@@ -150,10 +157,12 @@ export function createTracking(env: TrackingEnv, implied: boolean) {
       }
     },
 
-    /** On pagehide: whatever is queued goes with sendBeacon. While the API fails, the events
-     * stay stored instead, for the next page to retry. */
+    /** On pagehide: whatever is queued goes with sendBeacon, except the batch of a request under
+     * way (a keepalive request outlives the page; sending it twice costs a request). While the API
+     * fails, the events stay stored instead, for the next page to retry. */
     leave(): void {
       if (!allowed() || failures) return;
+      queue = without(queue, sending);
       for (let batch = nextBatch(queue); batch.length && env.beacon(EVENTS_PATH, envelope(batch)); batch = nextBatch(queue)) {
         queue = without(queue, batch);
       }
