@@ -116,7 +116,10 @@ def annas_journey(browser: Any, stack: Any) -> list[dict[str, Any]]:
     page = context.new_page()
 
     def dwell() -> None:
+        # The shopper reads the page: the widget's flush timer fires and, in the real seconds a
+        # reader gives it, the answer arrives (fast-forwarding alone would leave before it).
         page.clock.fast_forward(DWELL)
+        page.wait_for_function("() => !JSON.parse(localStorage.getItem('kr_q') || 'null')", timeout=10_000)
 
     def ready(path: str) -> None:
         page.goto(f"{base}{path}")
