@@ -13,11 +13,21 @@ ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
 CODE_ROOTS := layers/core functions/track functions/engage functions/route functions/survey functions/report functions/identity infra/local
 
-.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean web weblint webtest
+# A tool whose pins clash with ours, in a venv of its own: $(1) the venv, $(2) its pinned
+# requirement; the target is the venv's stamp of that version.
+define tool_venv
+	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(1) with $$py"; \
+	rm -f $(1)/.installed-*; "$$py" -m venv $(1); \
+	$(1)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(1)/bin/python -m pip install --quiet "$(2)"; \
+	touch $@
+endef
+
+.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean web weblint webtest
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
-	@echo "make test     lint, type-check, template checks and every test"
+	@echo "make test     lint, type-check, template checks (checkov too) and every test"
 	@echo "make web      install the pinned npm packages (npm ci) and build the widget into web/dist"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
@@ -77,11 +87,23 @@ $(CHROMIUM):
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends chromium
 
+# checkov pins its own boto3 (and more) apart from ours, so it lives in its own venv, as SAM does.
+# Every check it skips is justified in the skipping resource's Metadata (checkov: skip: comment).
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV    := .venv-checkov
+CHECKOV_STAMP   := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+$(CHECKOV_STAMP):
+	$(call tool_venv,$(CHECKOV_VENV),checkov==$(CHECKOV_VERSION))
+
+template-check: $(CHECKOV_STAMP)
+	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
+
 # pytest's exit 5 (no tests collected) must fail the build, and it does: any non-zero exit fails.
 unit: $(STAMP) web $(CHROMIUM)
 	$(PY) -m pytest -n 2 -q
 
-test: lint typecheck unit webtest
+test: lint typecheck template-check unit webtest
 
 openapi: $(STAMP)
 	$(PY) -m klantreis_local.openapi --write docs/openapi.json
@@ -110,11 +132,7 @@ check_build  = $(PY) infra/scripts/check_package.py --python "$$(infra/scripts/f
 $(SAM): $(SAM_STAMP)
 
 $(SAM_STAMP):
-	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(SAM_VENV) with $$py"; \
-	rm -f $(SAM_VENV)/.installed-*; "$$py" -m venv $(SAM_VENV); \
-	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
-	$(SAM_VENV)/bin/python -m pip install --quiet "aws-sam-cli==$(SAM_VERSION)"; \
-	touch $(SAM_STAMP)
+	$(call tool_venv,$(SAM_VENV),aws-sam-cli==$(SAM_VERSION))
 
 package: $(STAMP) $(SAM)
 	$(call sam_build,$(ARCH))
@@ -159,4 +177,4 @@ evaluate: $(STAMP)
 	@$(PY) infra/scripts/evaluate.py "$(CSV)"
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/.test-build
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/.test-build web/demo/build artifacts

@@ -510,7 +510,8 @@ def test_a_silent_agent_counts_as_offline_and_the_sweep_moves_their_chats(
 
     # and a second sweep finds nothing more to do
     assert sweep.lambda_handler({}, FakeContext()) == {
-        "sites": 1, "agents_offline": 0, "chats_requeued": 0, "slots_freed": 0, "chats_assigned": 0,
+        "sites": 1, "failed": 0, "agents_offline": 0, "chats_requeued": 0, "slots_freed": 0,
+        "chats_assigned": 0,
     }  # fmt: skip
 
 

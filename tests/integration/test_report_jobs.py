@@ -25,7 +25,7 @@ from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, Site
 from report import dependencies
 from report.jobs import JobFailed, alerts_handler, nightly_handler
-from report.store import DynamoReportStore
+from report.store import DynamoReportStore, NoWebhook, SecretWebhook, SlackWebhook
 from tests.factories import FakeContext
 
 BUCKET = "klantreis-reports-test"
@@ -408,3 +408,92 @@ def test_a_scheduled_event_without_a_time_runs_now(demo_site: Site) -> None:
     event = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
     assert nightly_handler(event, FakeContext())["sites"] == 1
     assert alerts_handler(event, FakeContext())["sites"] == 1
+
+
+# --------------------------------------------------------------------------- the webhook's secret
+@pytest.fixture
+def secretsmanager(dynamodb: Any) -> Iterator[Any]:
+    """moto's Secrets Manager (in the tables' mock), with Powertools' secrets provider and cache
+    fresh around the test."""
+    from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
+
+    DEFAULT_PROVIDERS.pop("secrets", None)
+    yield boto3.client("secretsmanager", region_name="eu-west-1")
+    DEFAULT_PROVIDERS.pop("secrets", None)
+
+
+def webhook_secret(secretsmanager: Any, value: str | None) -> str:
+    """A secret shaped as the template creates it, then holding `value` as its url."""
+    arn: str = secretsmanager.create_secret(Name="klantreis-test-alert-webhook", SecretString='{"url": ""}')[
+        "ARN"
+    ]
+    if value is not None:
+        secretsmanager.put_secret_value(SecretId=arn, SecretString=json.dumps({"url": value}))
+    return arn
+
+
+@pytest.mark.usefixtures("csat_drop_today")
+def test_the_webhook_url_is_read_from_its_secret(
+    topic: str, webhook: Webhook, secretsmanager: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the deployed environment: the secret's ARN, no URL in any variable
+    arn = webhook_secret(secretsmanager, webhook.url)
+    configure(monkeypatch, ALERT_TOPIC_ARN=topic, ALERT_WEBHOOK_SECRET_ARN=arn)
+    # when the check finds a drop
+    summary = alerts_handler(AFTERNOON, FakeContext())
+    # then the webhook got it
+    assert summary["alerts_csat_drop"] == 1
+    [posted] = webhook.received
+    assert "CSAT 50% today" in posted["text"]
+
+
+@pytest.mark.parametrize("secret", ["no url yet", "not a URL", "not JSON", "missing"])
+@pytest.mark.usefixtures("csat_drop_today")
+def test_an_unusable_webhook_secret_skips_the_webhook_and_never_logs_its_value(
+    *,
+    topic: str,
+    webhook: Webhook,
+    secretsmanager: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    secret: str,
+) -> None:
+    # given a secret as the stack leaves it (no url yet), or holding something unusable, or gone
+    if secret == "missing":
+        arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:klantreis-test-gone-AbCdEf"
+    elif secret == "not JSON":
+        arn = webhook_secret(secretsmanager, None)
+        secretsmanager.put_secret_value(SecretId=arn, SecretString="ftp-secret-value")
+    else:
+        arn = webhook_secret(
+            secretsmanager, None if secret == "no url yet" else "ftp://hooks.example/secret-value"
+        )
+    configure(monkeypatch, ALERT_TOPIC_ARN=topic, ALERT_WEBHOOK_SECRET_ARN=arn)
+    # when the check runs
+    summary = alerts_handler(AFTERNOON, FakeContext())
+    # then the alert still went to the topic, nothing to the webhook, and no log line quotes the value
+    assert summary["alerts_csat_drop"] == 1
+    assert len(published(topic)) == 1
+    assert webhook.received == []
+    assert not [m for m in caplog.messages if "secret-value" in m]
+    assert any("webhook" in m for m in caplog.messages)
+    assert not [r for r in caplog.records if "secret-value" in str(getattr(r, "error", ""))]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        pytest.param({"ALERT_WEBHOOK_SECRET_ARN": ""}, NoWebhook, id="the template's empty ARN: none"),
+        pytest.param({"ALERT_WEBHOOK_URL": "https://hooks.example/x"}, SlackWebhook, id="a URL (local)"),
+        pytest.param(
+            {"ALERT_WEBHOOK_URL": "https://hooks.example/x", "ALERT_WEBHOOK_SECRET_ARN": "arn:secret"},
+            SecretWebhook,
+            id="the secret wins",
+        ),
+    ],
+)
+def test_the_webhook_comes_from_its_secret_else_a_local_url(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: type
+) -> None:
+    configure(monkeypatch, **env)
+    assert type(dependencies.alert_webhook()) is expected

@@ -3,6 +3,7 @@ created and no environment read at import time)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,7 @@ from report.store import (
     ReportFiles,
     ReportStore,
     S3ReportFiles,
+    SecretWebhook,
     SkippedAlertPublisher,
     SkippedReportFiles,
     SlackWebhook,
@@ -29,6 +31,11 @@ from report.store import (
 
 ALERT_MIN_ASSIGNED_CHATS = 10
 """Fewer assigned chats today than this never raise a service-level alert."""
+
+
+def now() -> datetime:
+    """The report routes' clock ("today" is the site's local day of it); tests pin it."""
+    return datetime.now(UTC)
 
 
 @cache
@@ -85,7 +92,11 @@ def alert_publisher() -> AlertPublisher:
 
 @cache
 def alert_webhook() -> AlertWebhook:
-    url = get_settings().alert_webhook_url
+    """The webhook's URL from its secret (deployed), else from ALERT_WEBHOOK_URL, else none."""
+    settings = get_settings()
+    if settings.alert_webhook_secret_arn:
+        return SecretWebhook(settings.alert_webhook_secret_arn)
+    url = settings.alert_webhook_url
     return SlackWebhook(url) if url else NoWebhook()
 
 

@@ -6,28 +6,28 @@
 - `alerts_handler`: each site's counters so far today against the trailing 7 days; a CSAT drop or
   a missed service level is published once per site, condition and day.
 
-Each site is done on its own: one site's failure is logged and the others still run; the run
-then fails, so the errors alarm fires and Lambda's retry of the asynchronous invocation (or the
-next hour) redoes only what is missing. Without a bucket or a topic (the local stack) the files
-and alerts are skipped with a log line.
+Each site is done on its own (`klantreis.scheduled.for_each_site`): one site's failure is logged
+and the others still run; the run then fails, so the errors alarm fires and Lambda's retry of the
+asynchronous invocation (or the next hour) redoes only what is missing. Without a bucket or a
+topic (the local stack) the files and alerts are skipped with a log line.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from klantreis.observability import logger, metrics
+from klantreis.scheduled import JobFailed, for_each_site
 from klantreis.sites import Site
 from report import dependencies
 
+__all__ = ["JobFailed", "alerts_handler", "nightly_handler", "scheduled_time"]
 
-class JobFailed(Exception):
-    """Some sites could not be done (each is logged with its error)."""
+FAILED_METRIC = "ReportJobSitesFailed"
 
 
 def scheduled_time(event: dict[str, Any]) -> datetime:
@@ -44,41 +44,17 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
     return datetime.now(UTC)
 
 
-def for_each_site(job: str, work: Callable[[Site], str]) -> dict[str, int]:
-    """Runs `work` for every site; counts its outcomes, and raises JobFailed at the end if any
-    site failed (after all others ran)."""
-    sites = dependencies.site_store()
-    outcomes: Counter[str] = Counter()
-    failed: list[str] = []
-    for site_id in sites.site_ids():
-        site = sites.get(site_id)
-        if site is None:
-            continue
-        try:
-            outcome = work(site)
-        except Exception:
-            # One site's bad data or a throttled call must not keep the other sites' reports
-            # from being made; the run still fails below, so the alarm sees it.
-            logger.exception(f"{job} failed for a site", extra={"site_id": site_id})
-            failed.append(site_id)
-            continue
-        outcomes[outcome] += 1
-    summary = {"sites": sum(outcomes.values()) + len(failed), "failed": len(failed), **outcomes}
-    logger.info(f"{job} done", extra=summary)
-    if failed:
-        metrics.add_metric(name="ReportJobSitesFailed", unit="Count", value=len(failed))
-        raise JobFailed(f"{job} failed for {len(failed)} site(s): {', '.join(failed[:20])}")
-    return summary
-
-
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def nightly_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     now = scheduled_time(event)
     nightly = dependencies.nightly()
-    summary = for_each_site("nightly report", lambda site: nightly.run(site, now))
-    metrics.add_metric(name="DailyReportsStored", unit="Count", value=summary.get("stored", 0))
-    return summary
+    run = for_each_site(
+        "nightly report", dependencies.site_store(), lambda site: {nightly.run(site, now): 1}, FAILED_METRIC
+    )
+    metrics.add_metric(name="DailyReportsStored", unit="Count", value=run.counts["stored"])
+    run.raise_if_failed()
+    return run.summary()
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -88,13 +64,15 @@ def alerts_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
     alerts = dependencies.alerts()
     published = Counter[str]()
 
-    def check(site: Site) -> str:
+    def check(site: Site) -> dict[str, int]:
         conditions = alerts.run(site, now)
         published.update(conditions)
-        return "alerted" if conditions else "quiet"
+        return {"alerted" if conditions else "quiet": 1}
 
-    summary = for_each_site("report alerts", check)
+    run = for_each_site("report alerts", dependencies.site_store(), check, FAILED_METRIC)
+    summary = run.summary()
     metrics.add_metric(name="ReportAlertSitesChecked", unit="Count", value=summary["sites"])
     for condition, count in published.items():
         metrics.add_metric(name=f"ReportAlerts_{condition}", unit="Count", value=count)
+    run.raise_if_failed()
     return {**summary, **{f"alerts_{name}": count for name, count in published.items()}}

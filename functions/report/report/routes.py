@@ -8,7 +8,7 @@ caller, then the range (from after to, more than 366 days: 422).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from http import HTTPStatus
 from typing import Annotated
 
@@ -90,6 +90,6 @@ def get_staffing(
     weeks: Annotated[int, Query(ge=1, le=26, description="Weeks back from yesterday (1-26).")] = 4,
 ) -> Staffing:
     site = _operators_site()
-    plan = dependencies.reports().staffing(site, weeks, datetime.now(UTC))
+    plan = dependencies.reports().staffing(site, weeks, dependencies.now())
     metrics.add_metric(name="ReportDaysRead", unit="Count", value=plan.days)
     return plan

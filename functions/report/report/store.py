@@ -22,6 +22,7 @@ from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.counters import DayCounterReader
 from klantreis.observability import logger
 from klantreis.reports.daily import DailyRow
+from klantreis.secrets import secret_string
 
 READ_WORKERS = 8
 """Days read at once: enough to hide DynamoDB's round trips, below botocore's 10 pooled
@@ -231,6 +232,34 @@ class SlackWebhook:
             logger.warning("alert webhook refused the alert", extra={"status": status})
             return False
         return True
+
+
+class SecretWebhook:
+    """The webhook whose URL is kept in a Secrets Manager secret, `{"url": "https://..."}`, read
+    at each post through the secrets cache: a URL put into the secret reaches warm functions
+    within `SECRET_CACHE_SECONDS`, without a redeploy. A secret without a URL yet (as the stack
+    creates it) sends nothing; one that cannot be read is logged and never fails the job. No log
+    line quotes the URL: it is the webhook's credential."""
+
+    def __init__(self, secret_id: str, timeout: float = WEBHOOK_TIMEOUT_SECONDS) -> None:
+        self._secret_id = secret_id
+        self._timeout = timeout
+
+    def post(self, text: str) -> bool:
+        from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
+
+        try:
+            value = json.loads(secret_string(self._secret_id, "alert webhook secret"))
+            url = value.get("url") if isinstance(value, dict) else None
+            if not url:
+                logger.info("the alert webhook secret holds no url; alert not posted")
+                return False
+            webhook = SlackWebhook(str(url), self._timeout)
+        except (GetParameterError, RuntimeError, ValueError) as exc:
+            # json.JSONDecodeError and SlackWebhook's refusal are ValueErrors; none quotes the value.
+            logger.warning("alert webhook secret unusable", extra={"error": type(exc).__name__})
+            return False
+        return webhook.post(text)
 
 
 class NoWebhook:

@@ -12,6 +12,7 @@ from klantreis.conversations.service import ChatService
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.engagement.records import DynamoEngagementRecords
 from klantreis.journey.store import DynamoSessionStore
+from klantreis.scheduled import SiteLister
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, SiteDirectory, SiteStore
@@ -55,8 +56,10 @@ def chat_service() -> ChatService:
     )
 
 
-def site_ids() -> list[str]:
-    return DynamoSiteStore(dynamo.client(), get_settings().table_name).site_ids()
+@cache
+def site_lister() -> SiteLister:
+    """Every site, for the sweep (uncached reads: a new site is swept from its first minute)."""
+    return DynamoSiteStore(dynamo.client(), get_settings().table_name)
 
 
 @cache
@@ -79,5 +82,5 @@ def bearer_verifier() -> BearerVerifier | None:
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     factories = (site_store, site_directory, agent_store, chat_store, session_store, chat_service)
-    for factory in (*factories, bearer_verifier, decision_reader):
+    for factory in (*factories, bearer_verifier, decision_reader, site_lister):
         factory.cache_clear()

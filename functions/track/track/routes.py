@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
@@ -85,7 +85,7 @@ def post_events() -> ConsentRequiredResponse | TrackResponse:
         header(event.headers, "CloudFront-Viewer-Country"),
         header(event.headers, "CloudFront-Viewer-Country-Region"),
     )
-    result = dependencies.tracker().track(site, parsed.envelope, parsed.valid, datetime.now(UTC), client)
+    result = dependencies.tracker().track(site, parsed.envelope, parsed.valid, dependencies.now(), client)
     rejected = sorted([*parsed.rejected, *result.rejected], key=lambda r: r["index"])
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit="Count", value=result.duplicates)

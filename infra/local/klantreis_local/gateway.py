@@ -1,7 +1,9 @@
 """The template's REST API on chalice's local gateway: one chalice view per route completes
 chalice's local event into API Gateway's REST (payload v1) proxy event, plays the Cognito
 authorizer with local tokens (on open routes too, when a request carries one), and hands the
-event to the function's real Lambda handler."""
+event to the function's real Lambda handler. The gateway's own answers (401, 404, 502 and
+/dev/token) carry the security headers as the template's GatewayResponses do; the functions'
+answers carry them from the functions."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from urllib.parse import unquote
 from chalice.app import Chalice, CORSConfig, Response
 from pydantic import BaseModel, StringConstraints, ValidationError
 
-from klantreis.api import WIDGET_HEADERS
+from klantreis.api import SECURITY_HEADERS, WIDGET_HEADERS
 from klantreis.auth import Principal, Role, header
 from klantreis.cognito import bearer_token
 from klantreis.keys import ID_PATTERN
@@ -133,7 +135,7 @@ def _token_view(app: Chalice) -> View:
             field = ".".join(str(part) for part in first["loc"]) or "query"
             return error(400, "bad_request", f"{field}: {first['msg']} (site_id, sub, role=agent|operator)")
         token = tokens.issue(Principal(sub=wanted.sub, site_id=wanted.site_id, role=wanted.role))
-        return Response(body=json.dumps({"token": token}), headers={"Content-Type": "application/json"})
+        return Response(body=json.dumps({"token": token}), headers=_json_headers())
 
     return view
 
@@ -144,7 +146,11 @@ def _not_found(**_path_parameters: str) -> Response:
 
 def error(status: int, code: str, message: str) -> Response:
     body = json.dumps({"error": {"code": code, "message": message}})
-    return Response(body=body, headers={"Content-Type": "application/json"}, status_code=status)
+    return Response(body=body, headers=_json_headers(), status_code=status)
+
+
+def _json_headers() -> dict[str, str | list[str]]:
+    return {"Content-Type": "application/json", **SECURITY_HEADERS}
 
 
 def proxy_event(local_event: Mapping[str, Any]) -> dict[str, Any]:

@@ -144,8 +144,6 @@ def serve(port: int, host: str = HOST) -> None:
     from klantreis_local import gateway
 
     with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
-        if os.environ.get("KLANTREIS_SEED", "1") != "0":  # 0: another instance on the same database seeded
-            runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
         app = gateway.build_app()
         shop.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
@@ -156,6 +154,9 @@ def serve(port: int, host: str = HOST) -> None:
         except OSError as exc:
             raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         http_server = local_server.server
+        port = http_server.server_port  # PORT=0: the one the OS picked, for the origin and banner
+        if os.environ.get("KLANTREIS_SEED", "1") != "0":  # 0: another instance on the same database seeded
+            runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
         http_server.RequestHandlerClass = functools.partial(RequestLogHandler, app_object=app, config=config)
         with stream_pump(dynamodb, runtime.DEFAULT_TABLE), scheduled_jobs(dynamodb, runtime.DEFAULT_TABLE):
             _print_banner(host, port, time.perf_counter() - started)

@@ -2,7 +2,8 @@
 contract's error answers: `{"error": {"code", "message"}}` with a fitting 4xx.
 
 Each function's `resolver.py` calls `build_resolver()` and may register more handlers; nothing
-here matches on error messages, only on error types.
+here matches on error messages, only on error types. Every answer the resolver gives (a route's,
+an error's, a 404, a CORS preflight) carries `SECURITY_HEADERS`.
 """
 
 from __future__ import annotations
@@ -21,8 +22,9 @@ from aws_lambda_powertools.event_handler.api_gateway import (
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
-from klantreis import errors
+from klantreis import dynamo, errors
 from klantreis.auth import Principal, header, principal_from_claims
 from klantreis.cognito import BearerVerifier, bearer_token
 from klantreis.observability import logger, metrics
@@ -65,11 +67,19 @@ def as_header_form(event: Mapping[str, Any]) -> Mapping[str, Any]:
     return {**event, "headers": headers, "multiValueHeaders": multi}
 
 
-class KlantreisResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver that also takes the widget's query form (`as_header_form`)."""
-
-    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return super().resolve(as_header_form(event), context)
+SECURITY_HEADERS: dict[str, str] = {
+    "X-Content-Type-Options": "nosniff",
+    # Answers are per visitor, agent or site: no browser or proxy may keep a copy.
+    "Cache-Control": "no-store",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
+    "Referrer-Policy": "no-referrer",
+    # JSON and CSV are never pages: nothing may frame them or run anything in them.
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+"""On every answer of the API: the functions' (here) and API Gateway's own (template.yaml's
+GatewayResponses, which a test holds to this list). Browsers ignore HSTS over plain HTTP, so the
+local stack sends it too."""
 
 
 def error_response(status: HTTPStatus, code: str, message: str, details: Any = None) -> Response[str]:
@@ -102,11 +112,32 @@ def json_body(text: str) -> Any:
         raise json.JSONDecodeError("nested too deeply", text, 0) from None
 
 
-def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
-    """A REST (payload v1) resolver with validation and the contract's error answers."""
-    app = KlantreisResolver(
+class SecuredRestResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver whose every answer carries `SECURITY_HEADERS`, and which takes the
+    widget's query form (`as_header_form`). Both around `resolve`, not in a middleware: validation
+    runs before any middleware, and exception handlers' answers never pass one."""
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        result = super().resolve(as_header_form(event), context)
+        # REST (payload v1) answers carry multiValueHeaders; a route's own value wins.
+        multi: dict[str, list[str]] = result.setdefault("multiValueHeaders", {})
+        present = {name.lower() for name in (*multi, *(result.get("headers") or {}))}
+        for name, value in SECURITY_HEADERS.items():
+            if name.lower() not in present:
+                multi[name] = [value]
+        return result
+
+
+def build_resolver() -> APIGatewayRestResolver:
+    """A REST (payload v1) resolver with validation and the contract's error answers.
+
+    CORS answers `*`: no request carries ambient credentials (cookies), only the site key or a
+    bearer token in headers, and each widget request's Origin is checked against its own site's
+    allowed origins (403) after the key names the site — which a preflight, sent without the
+    key, cannot (docs/decisions.md, "CORS")."""
+    app = SecuredRestResolver(
         enable_validation=True,
-        cors=CORSConfig(allow_origin=cors_allow_origin, allow_headers=WIDGET_HEADERS, max_age=600),
+        cors=CORSConfig(allow_origin="*", allow_headers=WIDGET_HEADERS, max_age=600),
         json_body_deserializer=json_body,
     )
 
@@ -118,6 +149,16 @@ def build_resolver(cors_allow_origin: str = "*") -> APIGatewayRestResolver:
         logger.info("request refused", extra={"status": int(status), "code": exc.code})
         metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
         return error_response(status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler([ClientError, BotoCoreError])  # type: ignore[untyped-decorator]
+    def _store_failure(exc: Exception) -> Response[str]:
+        # A store failure no adapter translated: a transient one (throttling, a DynamoDB 5xx, a
+        # timeout) is the client's to retry, 429 with Retry-After; anything else stays a bug.
+        retryable = dynamo.transient(exc)
+        if retryable is None:
+            raise exc
+        answer: Response[str] = _domain_error(retryable)
+        return answer
 
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(exc: RequestValidationError) -> Response[str]:

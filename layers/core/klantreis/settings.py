@@ -15,7 +15,6 @@ class Settings(BaseModel):
 
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
     stage: str = Field("dev", alias="STAGE")
-    cors_allow_origin: str = Field("*", alias="CORS_ALLOW_ORIGIN")
     journey_retention_days: int = Field(30, alias="JOURNEY_RETENTION_DAYS", ge=1, le=3650)
     max_batch_events: int = Field(100, alias="MAX_BATCH_EVENTS", ge=1, le=1000)
     max_batch_bytes: int = Field(512_000, alias="MAX_BATCH_BYTES", ge=1024, le=6_000_000)
@@ -33,8 +32,11 @@ class Settings(BaseModel):
     """The S3 bucket the nightly report job writes CSV and HTML to (unset locally: skipped)."""
     alert_topic_arn: str | None = Field(None, alias="ALERT_TOPIC_ARN")
     """The SNS topic of report alerts (unset locally: alerts are only logged)."""
+    alert_webhook_secret_arn: str | None = Field(None, alias="ALERT_WEBHOOK_SECRET_ARN")
+    """The Secrets Manager secret (`{"url": ...}`) of the alert webhook (deployed stacks)."""
     alert_webhook_url: str | None = Field(None, alias="ALERT_WEBHOOK_URL", repr=False)
-    """An optional Slack-compatible incoming webhook that receives report alerts too."""
+    """A Slack-compatible incoming webhook that receives report alerts too, named directly (the
+    local stack and tests), used when no secret is named."""
     csat_drop_points: float = Field(10.0, alias="CSAT_DROP_POINTS", gt=0, le=100)
     """Alert when today's CSAT is this many percentage points below the trailing 7 days'."""
     alert_min_surveys: int = Field(5, alias="ALERT_MIN_SURVEYS", ge=1, le=10_000)
@@ -43,7 +45,9 @@ class Settings(BaseModel):
     """The share of chats that should be answered within `service_level_seconds`."""
     service_level_seconds: float = Field(30.0, alias="SERVICE_LEVEL_SECONDS", gt=0, le=3600)
 
-    @field_validator("reports_bucket", "alert_topic_arn", "alert_webhook_url", mode="before")
+    @field_validator(
+        "reports_bucket", "alert_topic_arn", "alert_webhook_secret_arn", "alert_webhook_url", mode="before"
+    )
     @classmethod
     def _empty_report_option_is_unset(cls, value: object) -> object:
         """The template passes "" for an alert channel left out."""
