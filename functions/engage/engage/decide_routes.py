@@ -18,6 +18,7 @@ from klantreis.journey.events import Id
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.strict import STRICT_INPUT
+from klantreis.sites import Consent
 from klantreis.useragent import describe_client
 
 TAGS = ["engagement"]
@@ -31,7 +32,14 @@ class DecideBody(BaseModel):
     session_id: Id
     idle_seconds: int = Field(0, ge=0, le=86_400, description="Seconds since the visitor's last action.")
     url: str | None = Field(None, max_length=2_048, description="The page the visitor is on.")
-    consent: bool = Field(True, description="The visitor consented to engagement (as the widget knows).")
+    consent: Consent = Field(
+        None,
+        description=(
+            "The visitor's consent as the widget knows it (`true` = `granted`, `false` = `denied`). "
+            "In the site's `required` mode only `granted` counts, in `implied` mode anything but "
+            "`denied`; absent, the sender vouches."
+        ),
+    )
 
 
 class DecideAnswerModel(BaseModel):
@@ -78,7 +86,7 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
         session_id=body.session_id,
         idle_seconds=body.idle_seconds,
         url=body.url,
-        consent=body.consent,
+        consent=site.has_consent(body.consent),
         bot_client=describe_client(header(event.headers, "User-Agent")).bot,
     )
     answer = dependencies.decider().decide(site, ask)

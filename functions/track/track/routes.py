@@ -15,6 +15,7 @@ from klantreis.journey.tracker import parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.strict import STRICT_INPUT, IsoTime
+from klantreis.sites import Consent
 from klantreis.useragent import describe_client
 from track import dependencies
 from track.resolver import app
@@ -30,6 +31,14 @@ class EventBatch(BaseModel):
     session_id: Id
     sent_at: IsoTime
     events: list[TrackedEvent] = Field(max_length=100)
+    consent: Consent = Field(
+        None,
+        description=(
+            "The visitor's consent as the widget knows it (`true` = `granted`, `false` = `denied`). "
+            "In the site's `required` mode only `granted` is stored, in `implied` mode anything "
+            "but `denied`; absent, the sender vouches."
+        ),
+    )
 
 
 REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {("POST", "/v1/events"): EventBatch}
@@ -40,6 +49,12 @@ class TrackResponse(BaseModel):
     accepted: int
     duplicates: int
     rejected: list[Rejection]
+
+
+class ConsentRequiredResponse(TrackResponse):
+    """The answer to a batch of a visitor without consent (by the site's consent mode)."""
+
+    consent_required: int = Field(description="Events not stored for want of consent.")
 
 
 class ErasureResponse(BaseModel):
@@ -60,10 +75,16 @@ class ErasureResponse(BaseModel):
     },
     tags=["tracking"],
 )
-def post_events() -> TrackResponse:
+def post_events() -> ConsentRequiredResponse | TrackResponse:
     event = app.current_event
     site = authenticate_widget(dependencies.site_directory(), event.headers)
     parsed = parse_batch(event.decoded_body, dependencies.limits())
+    if not site.has_consent(parsed.envelope.consent):
+        # Not stored, not counted, never on the live board; a 200 so the widget does not retry.
+        metrics.add_metric(name="EventsWithoutConsent", unit="Count", value=len(parsed.envelope.events))
+        return ConsentRequiredResponse(
+            accepted=0, duplicates=0, rejected=[], consent_required=len(parsed.envelope.events)
+        )
     client = describe_client(
         header(event.headers, "User-Agent"),
         header(event.headers, "CloudFront-Viewer-Country"),

@@ -35,6 +35,7 @@ TITLE = "Klantreis API"
 OPENAPI_VERSION = "3.1.0"
 SCHEMA_REF = "#/components/schemas/{model}"
 SITE_KEY = "SiteKey"
+SITE_KEY_QUERY = "SiteKeyQuery"
 CHAT_TOKEN = "ChatToken"
 COGNITO = "CognitoBearer"
 SHARED_EXTENSION = "x-klantreis-agents-too"
@@ -45,6 +46,16 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "in": "header",
         "name": "X-Site-Key",
         "description": "The site's public widget key (routes the widget calls).",
+    },
+    SITE_KEY_QUERY: {
+        "type": "apiKey",
+        "in": "query",
+        "name": "site_key",
+        "description": (
+            'The site key in the query instead of X-Site-Key: a CORS "simple" request (no '
+            "preflight, what `navigator.sendBeacon` sends) whose `text/plain` body is read as JSON. "
+            "The same site and Origin checks apply; a header present wins."
+        ),
     },
     CHAT_TOKEN: {
         "type": "apiKey",
@@ -282,6 +293,16 @@ def _add_links(paths: dict[str, dict[str, Any]]) -> None:
         }
 
 
+def _security(*, authorized: bool, shared: bool) -> list[dict[str, list[str]]]:
+    """Who may call a route: an agent's bearer token behind the authorizer; else the widget's
+    site key in its header or query form (plus the chat token on routes agents share)."""
+    if authorized:
+        return [{COGNITO: []}]
+    if shared:
+        return [{SITE_KEY: [], CHAT_TOKEN: []}, {SITE_KEY_QUERY: [], CHAT_TOKEN: []}, {COGNITO: []}]
+    return [{SITE_KEY: []}, {SITE_KEY_QUERY: []}]
+
+
 def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
     """The merged OpenAPI document of every API function in the template."""
     version = project_version()
@@ -324,10 +345,9 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
                     f"operationId {operation_id!r} of {name} is also used by {operation_ids[operation_id]}"
                 )
             operation_ids[str(operation_id)] = name
-            if operation.pop(SHARED_EXTENSION, False) and not route.authorized:
-                operation["security"] = [{SITE_KEY: [], CHAT_TOKEN: []}, {COGNITO: []}]
-            else:
-                operation["security"] = [{COGNITO if route.authorized else SITE_KEY: []}]
+            operation["security"] = _security(
+                authorized=route.authorized, shared=bool(operation.pop(SHARED_EXTENSION, False))
+            )
             if key in body_refs:
                 if "requestBody" in operation:
                     raise DriftError(
@@ -337,6 +357,9 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
                     "required": True,
                     "content": {"application/json": {"schema": body_refs[key]}},
                 }
+            content = operation.get("requestBody", {}).get("content", {})
+            if not route.authorized and "application/json" in content:
+                content["text/plain"] = content["application/json"]  # with ?site_key= (query form)
             _document_refusals(operation, route_path, error_ref)
             paths.setdefault(route_path, {})[method.lower()] = operation
         _add_schemas(schemas, document.get("components", {}).get("schemas", {}), name)

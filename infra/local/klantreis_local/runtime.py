@@ -269,6 +269,7 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
             timezone="Europe/Amsterdam",
             currency="EUR",
             allowed_origins=[f"http://127.0.0.1:{port}", f"http://localhost:{port}"],
+            consent_mode="required",  # the EU default: the demo shop's banner asks first
         )
     )
     sites.add_key(DEMO_SITE, DEMO_SITE_KEY)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, create_local_server
 
-from klantreis_local import runtime, template
+from klantreis_local import runtime, shop, template
 
 HOST = "127.0.0.1"
 STREAM_POLL_SECONDS = 1.0
@@ -157,6 +157,7 @@ def serve(port: int, host: str = HOST) -> None:
 
     with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
         app = gateway.build_app()
+        shop.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
         # create_local_server makes chalice's current request thread-local; the handler class is
         # swapped afterwards for the one that logs.
@@ -186,6 +187,7 @@ def _print_banner(host: str, port: int, startup_seconds: float) -> None:
     routes = [f"{route.method} {route.path}" for _, route in template.api_routes()]
     print(
         f"Klantreis local stack on {base} (started in {startup_seconds:.1f}s)\n"
+        f"  shop      {base}/demo/  (the demo shop with the widget)\n"
         f"  DynamoDB  {dynamodb}, table {runtime.DEFAULT_TABLE}\n"
         f"  site      {runtime.DEMO_SITE}, X-Site-Key: {runtime.DEMO_SITE_KEY}, origin {base}\n"
         f"  token     {base}/dev/token?site_id={runtime.DEMO_SITE}&sub=mirjam&role=agent\n"

@@ -53,6 +53,31 @@ STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
 }
 
 WIDGET_HEADERS = ["Content-Type", "X-Site-Key", "X-Chat-Token", "Authorization"]
+SITE_KEY_QUERY = "site_key"
+"""The query form of `X-Site-Key`: a CORS "simple" request (`text/plain` body, no custom header)
+needs no preflight, and `navigator.sendBeacon` can send nothing else."""
+
+
+def as_header_form(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A widget request in the query form (`?site_key=` with a `text/plain` JSON body) rewritten to
+    the contract's header form (`X-Site-Key`, `application/json`), so routes and validation see
+    one shape. A header already present wins; Origin checks are the route's, as for the header."""
+    query = event.get("queryStringParameters") or {}
+    site_key = query.get(SITE_KEY_QUERY)
+    if not site_key:
+        return event
+    headers = dict(event.get("headers") or {})
+    multi = dict(event.get("multiValueHeaders") or {})
+    if header(headers, "X-Site-Key") is None:
+        headers["X-Site-Key"] = site_key
+        multi["X-Site-Key"] = [site_key]
+    content_type = header(headers, "Content-Type") or ""
+    if content_type.split(";")[0].strip().lower() == "text/plain":
+        for name in [n for n in headers if n.lower() == "content-type"]:
+            headers[name] = "application/json"
+            multi[name] = ["application/json"]
+    return {**event, "headers": headers, "multiValueHeaders": multi}
+
 
 SECURITY_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
@@ -145,11 +170,12 @@ class RequestChecks(OpenAPIRequestValidationMiddleware):
 
 
 class SecuredRestResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver whose every answer carries `SECURITY_HEADERS`. Added to the result
-    of `resolve`, not in a middleware: exception handlers' answers never pass a middleware."""
+    """Powertools' REST resolver whose every answer carries `SECURITY_HEADERS`, and which takes the
+    widget's query form (`as_header_form`). Both around `resolve`, not in a middleware: validation
+    runs before any middleware, and exception handlers' answers never pass one."""
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        result = super().resolve(event, context)
+        result = super().resolve(as_header_form(event), context)
         # REST (payload v1) answers carry multiValueHeaders; a route's own value wins.
         multi: dict[str, list[str]] = result.setdefault("multiValueHeaders", {})
         present = {name.lower() for name in (*multi, *(result.get("headers") or {}))}

@@ -19,6 +19,7 @@ from pydantic import (
 
 from klantreis.keys import ID_PATTERN
 from klantreis.strict import STRICT_INPUT, IsoTime, Lax
+from klantreis.sites import Consent
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
@@ -103,6 +104,7 @@ class BatchEnvelope(BaseModel):
     session_id: Id
     sent_at: IsoTime
     events: list[Any]
+    consent: Consent = None
 
 
 class Rejection(BaseModel):
