@@ -17,8 +17,8 @@ from klantreis.engagement.records import OfferResponse, Reason
 from klantreis.journey.events import Id
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
-from klantreis.strict import STRICT_INPUT
 from klantreis.sites import Consent
+from klantreis.strict import STRICT_INPUT
 from klantreis.useragent import describe_client
 
 TAGS = ["engagement"]

@@ -14,8 +14,8 @@ from klantreis.journey.events import Id, Rejection, TrackedEvent
 from klantreis.journey.tracker import parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
-from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.sites import Consent
+from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.useragent import describe_client
 from track import dependencies
 from track.resolver import app

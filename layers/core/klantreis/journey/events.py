@@ -18,8 +18,8 @@ from pydantic import (
 )
 
 from klantreis.keys import ID_PATTERN
-from klantreis.strict import STRICT_INPUT, IsoTime, Lax
 from klantreis.sites import Consent
+from klantreis.strict import STRICT_INPUT, IsoTime, Lax
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
