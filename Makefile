@@ -13,14 +13,15 @@ ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
 CODE_ROOTS := layers/core functions/track functions/engage functions/route functions/survey functions/report functions/identity infra/local
 
-.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean
+.PHONY: help install dev test lint typecheck unit package package-check ci bench bench-soak openapi requirements clean
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
 	@echo "make test     lint, type-check, template checks and every test"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
-	@echo "make bench    cold start, DynamoDB cost per event, throughput"
+	@echo "make bench    cold start, DynamoDB cost per event, throughput, soak of the local stack"
+	@echo "make bench-soak  the soak alone: 20,000 events + 500 chats over HTTP, latency and RSS"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 	@echo "make train    retrain the purchase-propensity model (CSV=..., OUT=...)"
 	@echo "make evaluate CSV=path  score the shipped model on a labelled CSV"
@@ -108,6 +109,9 @@ ci:
 
 bench: $(STAMP)
 	$(PY) -m bench
+
+bench-soak: $(STAMP)
+	$(PY) -m bench --only soak
 
 # The purchase-propensity model. `train` is an operator tool: it adds the pinned `train` group
 # (scikit-learn) to the same .venv and writes the JSON the functions score in pure Python.
