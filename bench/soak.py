@@ -110,7 +110,7 @@ class LocalStack:
 
     def stop(self) -> int:
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            self.process.send_signal(signal.SIGTERM)  # SIGINT is ignored in background jobs
             try:
                 self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:

@@ -12,8 +12,10 @@ where each table's stream stood, and a failed one puts exactly those items back 
 Table object and cuts the stream back to where it stood, so no record of a rolled-back write is
 ever read. Everything else (checks, order, cancellation reasons) is moto's own code path.
 
-Two more unbounded growths are bounded the way DynamoDB bounds them: stream records are kept
-for 24 hours, shard iterators for 15 minutes.
+A Query on the table (not an index) starts from the queried partition's items instead of
+sorting every item of the table (moto then filters and sorts them as before), so its cost is
+that of the partition, as in DynamoDB. Two unbounded growths are bounded the way DynamoDB bounds
+them: stream records are kept for 24 hours, shard iterators for 15 minutes.
 
 `install()` patches moto's classes (idempotent); it must run in every process that serves moto.
 """
@@ -21,6 +23,8 @@ for 24 hours, shard iterators for 15 minutes.
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -235,16 +239,44 @@ def _expiring_iterators(method: Callable[..., Any]) -> Callable[..., Any]:
     return issuing
 
 
+def _partition_query(generic_query: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps moto's Table.query so that a query of the table reads only the queried partition
+    (moto's `all_items()` sorts the whole table on every query). Index queries are moto's."""
+    signature = inspect.signature(generic_query)
+
+    @functools.wraps(generic_query)
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        hash_key = arguments.get("hash_key")
+        if arguments.get("index_name") or hash_key is None:
+            return generic_query(self, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            candidates: list[Any] = []
+        elif self.range_key_attr:
+            candidates = list(partition.values())
+        else:
+            candidates = [partition]
+        self.all_items = lambda: candidates
+        try:
+            return generic_query(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    return query
+
+
 def install() -> None:
     """Patches moto's DynamoDB and DynamoDB Streams backends in this process (idempotent)."""
     from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.table import StreamShard
+    from moto.dynamodb.models.table import StreamShard, Table
     from moto.dynamodbstreams.models import DynamoDBStreamsBackend
 
     if DynamoDBBackend.transact_write_items is transact_write_items:
         return
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
     StreamShard.add = _stream_add_with_retention(StreamShard.add)  # type: ignore[method-assign]
     DynamoDBStreamsBackend.get_shard_iterator = _expiring_iterators(  # type: ignore[method-assign]
         DynamoDBStreamsBackend.get_shard_iterator

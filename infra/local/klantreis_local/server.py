@@ -90,6 +90,13 @@ class LocalHTTPServer(ThreadedHTTPServer):
             self._connections.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away before its answer (a closed tab) is not the server's error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.info("client %s:%s went away before its answer", *client_address[:2])
+            return
+        super().handle_error(request, client_address)
+
     def server_close(self) -> None:
         """Stops listening, ends idle keep-alive connections (a request in hand still gets its
         answer) and joins their threads."""
