@@ -31,7 +31,7 @@ from klantreis_local.runtime import StreamPump, streams_client
 Facts = tuple[int, bool, int, float, list[str]]
 STREAM_BATCH = 1000
 """Records per aggregation call. The template's BatchSize is 500; the counts cannot depend on it,
-and moto copies every table for each transaction (~2 s here), so fewer, larger calls."""
+so fewer, larger calls (each is a transaction)."""
 
 
 @pytest.fixture
