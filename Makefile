@@ -23,7 +23,7 @@ define tool_venv
 	touch $@
 endef
 
-.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean web weblint webtest
+.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean web weblint webtest bench-soak
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
@@ -31,7 +31,8 @@ help:
 	@echo "make web      install the pinned npm packages (npm ci) and build the widget into web/dist"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
-	@echo "make bench    cold start, DynamoDB cost per event, throughput"
+	@echo "make bench    cold start, DynamoDB cost per event, throughput, soak of the local stack"
+	@echo "make bench-soak  the soak alone: 20,000 events + 500 chats over HTTP, latency and RSS"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 	@echo "make train    retrain the purchase-propensity model (CSV=..., OUT=...)"
 	@echo "make evaluate CSV=path  score the shipped model on a labelled CSV"
@@ -153,8 +154,11 @@ endif
 ci:
 	CI=true bash .ci/run
 
-bench: $(STAMP)
+bench: $(STAMP) web $(CHROMIUM)
 	$(PY) -m bench
+
+bench-soak: $(STAMP)
+	$(PY) -m bench --only soak
 
 # The purchase-propensity model. `train` is an operator tool: it adds the pinned `train` group
 # (scikit-learn) to the same .venv and writes the JSON the functions score in pure Python.

@@ -253,6 +253,41 @@ def report_cost() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (g)
+def soak() -> dict[str, Any]:
+    from bench import soak as local_soak
+
+    _progress(
+        f"soak: {local_soak.EVENTS:,} events and {local_soak.CHATS} chats over HTTP, "
+        f"{local_soak.CLIENTS} clients, against `python -m klantreis_local`"
+    )
+    measured = local_soak.measure()
+    heading(
+        f"(g) Soak of the local stack: {measured['events']:,} events in {measured['batches']:,} batches "
+        f"+ {measured['chats']} chats, {measured['clients']} clients, {measured['requests']:,} requests"
+    )
+    rows = [[w["requests"], w["p50_ms"], w["p99_ms"], w["max_ms"]] for w in measured["windows"]]
+    print(table(["requests", "p50 ms", "p99 ms", "max ms"], rows))
+    ratio_met = "met" if measured["p99_ratio"] <= measured["p99_goal_ratio"] else "missed"
+    rss_met = "met" if measured["rss_growth_mb"] < measured["rss_goal_mb"] else "missed"
+    print(
+        f"last window p99 / first: {measured['p99_ratio']}x "
+        f"(goal <= {measured['p99_goal_ratio']}x: {ratio_met})\n"
+        f"server RSS: {measured['rss_start_mb']} MB at start, {measured['rss_end_mb']} MB at end "
+        f"(+{measured['rss_growth_mb']} MB; goal < {measured['rss_goal_mb']} MB: {rss_met}); "
+        f"{measured['rss_after_report_mb']} MB after the report\n"
+        f"answers: {', '.join(f'{k}: {v}' for k, v in measured['statuses'].items())}; "
+        f"server errors or resets: {measured['server_errors']}\n"
+        f"daily report sessions: {measured['report_sessions']:,} of "
+        f"{measured['tracked_sessions']:,} tracked; "
+        f"server exit code {measured['server_exit_code']}, tracebacks in its log "
+        f"{measured['server_tracebacks']}; {measured['seconds']} s of load"
+    )
+    print("Latency = wall time of one HTTP request at the client, requests in the order they finished;")
+    print("8 clients share the one-at-a-time handlers, so it includes waiting for a free handler.")
+    return measured
+
+
 # --------------------------------------------------------------------------- summary
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
@@ -354,6 +389,18 @@ def summary(results: dict[str, Any]) -> str:
             f"${us['total']} per million tracked events (us-east-1; API Gateway ${us['api_gateway']}), "
             f"goal <= ${cost['goal_usd']:.2f}: {'met' if us['total'] <= cost['goal_usd'] else 'missed'}."
         )
+    soaked = results.get("soak")
+    if soaked:
+        first, last = soaked["windows"][0], soaked["windows"][-1]
+        lines.append(
+            f"- Soak of the local stack ({soaked['events']:,} events, {soaked['chats']} chats, "
+            f"{soaked['clients']} clients, {soaked['requests']:,} requests): p50/p99 first 1,000 "
+            f"{first['p50_ms']}/{first['p99_ms']} ms, last {last['p50_ms']}/{last['p99_ms']} ms "
+            f"(p99 ratio {soaked['p99_ratio']}x, goal <= {soaked['p99_goal_ratio']}x); RSS "
+            f"{soaked['rss_start_mb']} -> {soaked['rss_end_mb']} MB (+{soaked['rss_growth_mb']} MB, goal < "
+            f"{soaked['rss_goal_mb']}); {soaked['server_errors']} server errors; report counted "
+            f"{soaked['report_sessions']:,} of {soaked['tracked_sessions']:,} sessions."
+        )
     return "\n".join(lines)
 
 
@@ -448,12 +495,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per function for (a)")
     parser.add_argument(
         "--only",
-        choices=["cold", "capacity", "throughput", "decide", "routing", "report", "widget"],
+        choices=["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "soak"],
         action="append",
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing", "report", "widget"])
+    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "soak"])
     started = time.perf_counter()
 
     from klantreis_local import runtime
@@ -505,6 +552,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["report_cost"] = report_cost()
     if "widget" in parts:
         results["widget"] = widget()
+    if "soak" in parts:
+        results["soak"] = soak()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

@@ -1,24 +1,22 @@
-"""Two shortcuts that make moto (5.2) fast enough to replay the REES46 sample in a test.
+"""A shortcut that makes moto (5.2) fast enough to replay the REES46 sample in a test.
 
 A whole-sample replay with its stream drain costs ~75 s of CPU in moto as it is, most of it in
-two places that do not depend on what the table holds:
+two places that do not depend on what the table holds. One, the Query that sorted the whole table,
+is now taken care of wherever moto runs (klantreis_local.embedded_dynamodb); the other is here:
 
 - moto writes every response through a generic, model-driven serializer that looks up all ten
   members of each `AttributeValue` (S, N, B, ...) with several alias rules. Here an
   AttributeValue that moto holds as plain dicts and lists is written straight into the response,
   exactly as the generic path writes it (strings as they are, binary base64-encoded, maps and
   lists recursively); anything else is left to moto.
-- a Query on the table (not an index) sorts every item of the table and keeps those of the
-  queried partition. Here it starts from the queried partition's items only; moto then filters
-  and sorts them as before.
 
 Only the speed changes: tests/integration/test_replay.py checks that moto's answers (GetItem,
-Query with every option the code uses, Scan, stream records) are identical with and without.
+Query with every option the code uses, Scan, stream records) are identical with and without this
+and the partition Query of klantreis_local.embedded_dynamodb.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -60,11 +58,8 @@ def _attribute_value(serializer: Any, value: Any) -> dict[str, Any]:
 @contextmanager
 def faster_moto() -> Iterator[None]:
     from moto.core.serialize import BaseJSONSerializer
-    from moto.dynamodb.models.table import Table
 
     generic_structure = BaseJSONSerializer._serialize_type_structure
-    generic_query = Table.query
-    query_signature = inspect.signature(generic_query)
 
     def serialize_structure(self: Any, serialized: Any, value: Any, shape: Any, key: str) -> None:
         if key and shape.name == "AttributeValue":
@@ -76,26 +71,5 @@ def faster_moto() -> Iterator[None]:
                 return
         generic_structure(self, serialized, value, shape, key)
 
-    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
-        arguments = query_signature.bind(self, *args, **kwargs).arguments
-        hash_key = arguments.get("hash_key")
-        if arguments.get("index_name") or hash_key is None:
-            return generic_query(self, *args, **kwargs)
-        partition = self.items.get(hash_key)
-        if partition is None:
-            candidates: list[Any] = []
-        elif self.range_key_attr:
-            candidates = list(partition.values())
-        else:
-            candidates = [partition]
-        self.all_items = lambda: candidates
-        try:
-            return generic_query(self, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    with (
-        mock.patch.object(BaseJSONSerializer, "_serialize_type_structure", serialize_structure),
-        mock.patch.object(Table, "query", query),
-    ):
+    with mock.patch.object(BaseJSONSerializer, "_serialize_type_structure", serialize_structure):
         yield

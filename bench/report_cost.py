@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -113,29 +112,6 @@ def _report_reads(dynamodb: Any) -> tuple[int, int, int]:
     return counted["items"], counted["requests"], rows
 
 
-@contextmanager
-def _no_transaction_backup() -> Iterator[None]:
-    """moto backs up the whole table (a deep copy) for every item of every transaction, which
-    makes 100,000 events take hours. Here no transaction is expected to fail (fresh markers, no
-    races), so the backup is skipped; a failed transaction would stop the run (assertions)."""
-    from moto.dynamodb import models
-
-    real = models.copy
-
-    class NoTableCopy:
-        copy = staticmethod(real.copy)
-
-        @staticmethod
-        def deepcopy(value: Any, memo: Any = None) -> Any:
-            return value if isinstance(value, models.Table) else real.deepcopy(value, memo)
-
-    models.copy = NoTableCopy  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        models.copy = real
-
-
 def measure(small: int = 10_000, large: int = 100_000) -> dict[str, Any]:
     from bench.moto_speedup import faster_moto
     from bench.rees46 import seed_site
@@ -145,7 +121,6 @@ def measure(small: int = 10_000, large: int = 100_000) -> dict[str, Any]:
     readings: list[ReportReads] = []
     with (
         faster_moto(),
-        _no_transaction_backup(),
         runtime.local_dynamodb("klantreis-bench-report") as dynamodb,
     ):
         seed_site(dynamodb, "klantreis-bench-report")

@@ -5,7 +5,8 @@ moto keeps its tables in plain Python objects without locks, so its threaded ser
 two conditional writes between their check and their write, which DynamoDB never does. Serving one
 request at a time gives each request DynamoDB's atomicity, while clients (several local stacks,
 standing in for Lambda instances) still interleave their reads and writes freely: the condition
-expressions are what keeps them correct, as deployed.
+expressions are what keeps them correct, as deployed. moto runs with embedded_dynamodb's linear
+transactions and bounded stream, as in-process.
 """
 
 from __future__ import annotations
@@ -27,6 +28,10 @@ def serial_server(host: str = "127.0.0.1", port: int = 0) -> Any:
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "local")
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import WSGIRequestHandler, make_server
+
+    from klantreis_local import embedded_dynamodb
+
+    embedded_dynamodb.install()
 
     class QuietHandler(WSGIRequestHandler):
         def log_request(self, code: int | str = "-", size: int | str = "-") -> None:

@@ -66,8 +66,11 @@ def reset_caches() -> None:
 @contextmanager
 def local_dynamodb(table_name: str = DEFAULT_TABLE) -> Iterator[Any]:
     """Yields a DynamoDB client with the template's table: in-process moto, or the server at
-    AWS_ENDPOINT_URL_DYNAMODB (the table is created there if missing)."""
+    AWS_ENDPOINT_URL_DYNAMODB (the table is created there if missing). In-process moto gets
+    embedded_dynamodb's linear transactions and bounded stream."""
     import boto3
+
+    from klantreis_local import embedded_dynamodb
 
     configure_environment(table_name)
     endpoint = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
@@ -75,6 +78,7 @@ def local_dynamodb(table_name: str = DEFAULT_TABLE) -> Iterator[Any]:
     if not endpoint:
         from moto import mock_aws
 
+        embedded_dynamodb.install()
         mock = mock_aws()
         mock.__enter__()
     try:

@@ -1,13 +1,18 @@
 """`make dev`: the template's API on http://127.0.0.1:$PORT through chalice's local server, on an
 embedded (or external) DynamoDB seeded with the demo site, with the table's stream feeding the
-aggregation function as Lambda would."""
+aggregation function as Lambda would.
+
+The server takes many clients at once (a listen backlog of 128, a thread per connection in front
+of the one-at-a-time handlers) and stops cleanly on Ctrl-C or SIGTERM: open connections are
+closed for reading, their threads finish the request in hand and are joined, the port is freed.
+PORT=0 binds a free port; the banner names it."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -18,12 +23,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from chalice.config import Config
-from chalice.local import ChaliceRequestHandler, create_local_server
+from chalice.local import (
+    ChaliceRequestHandler,
+    CustomLocalChalice,
+    LocalChalice,
+    LocalDevServer,
+    ThreadedHTTPServer,
+)
 
 from klantreis_local import runtime, shop, template
 
 HOST = "127.0.0.1"
 STREAM_POLL_SECONDS = 1.0
+LISTEN_BACKLOG = 128
 
 log = logging.getLogger("klantreis_local")
 
@@ -65,6 +77,50 @@ class RequestLogHandler(ChaliceRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         # Left for the stdlib's own complaints (malformed request lines and the like).
         log.warning("%s %s", self.address_string(), format % args)
+
+
+class LocalHTTPServer(ThreadedHTTPServer):
+    """chalice's threaded server with a real listen backlog (the stdlib's is 5: a few browser tabs
+    and a console already overflow it), whose connection threads are joined when it closes."""
+
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = False
+    block_on_close = True
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that went away before its answer (a closed tab) is not the server's error.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            log.info("client %s:%s went away before its answer", *client_address[:2])
+            return
+        super().handle_error(request, client_address)
+
+    def server_close(self) -> None:
+        """Stops listening, ends idle keep-alive connections (a request in hand still gets its
+        answer) and joins their threads."""
+        self.socket.close()
+        with self._connections_lock:
+            open_connections = list(self._connections)
+        for connection in open_connections:
+            try:
+                connection.shutdown(socket.SHUT_RD)
+            except OSError:
+                continue  # already closed by its client
+        super().server_close()
 
 
 @contextmanager
@@ -159,26 +215,36 @@ def serve(port: int, host: str = HOST) -> None:
         app = gateway.build_app()
         shop.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
-        # create_local_server makes chalice's current request thread-local; the handler class is
-        # swapped afterwards for the one that logs.
+        # What chalice's create_local_server does (its current request becomes thread-local),
+        # with this module's server and request handler.
+        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+        app.__class__ = CustomLocalChalice
         try:
-            local_server = create_local_server(app, config, host, port)
+            local_server = LocalDevServer(
+                app, config, host, port, handler_cls=RequestLogHandler, server_cls=LocalHTTPServer
+            )
         except OSError as exc:
             raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         http_server = local_server.server
-        port = http_server.server_port  # PORT=0: the one the OS picked, for the origin and banner
-        if os.environ.get("KLANTREIS_SEED", "1") != "0":  # 0: another instance on the same database seeded
-            runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
-        http_server.RequestHandlerClass = functools.partial(RequestLogHandler, app_object=app, config=config)
-        with stream_pump(dynamodb, runtime.DEFAULT_TABLE), scheduled_jobs(dynamodb, runtime.DEFAULT_TABLE):
-            _print_banner(host, port, time.perf_counter() - started)
-            try:
-                http_server.serve_forever()
-            finally:
-                # A second Ctrl-C while closing would only add a traceback.
-                signal.signal(signal.SIGINT, signal.SIG_IGN)
-                signal.signal(signal.SIGTERM, signal.SIG_IGN)
-                http_server.server_close()
+        port = http_server.server_address[1]  # the OS's choice when asked for port 0
+        try:
+            if (
+                os.environ.get("KLANTREIS_SEED", "1") != "0"
+            ):  # 0: another instance on the same database seeded
+                runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
+            with (
+                stream_pump(dynamodb, runtime.DEFAULT_TABLE),
+                scheduled_jobs(dynamodb, runtime.DEFAULT_TABLE),
+            ):
+                _print_banner(host, port, time.perf_counter() - started)
+                try:
+                    http_server.serve_forever()
+                finally:
+                    # A second Ctrl-C while closing would only add a traceback.
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)
+                    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        finally:
+            http_server.server_close()
 
 
 def _print_banner(host: str, port: int, startup_seconds: float) -> None:

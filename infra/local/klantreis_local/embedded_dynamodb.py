@@ -1,0 +1,286 @@
+"""A small layer over moto's DynamoDB (5.2) that keeps the embedded table linear and its stream
+whole, for `make dev`, the serial DynamoDB server and the tests alike.
+
+moto's `transact_write_items` deep-copies every table a transaction names, once per transaction
+item, as its rollback snapshot, and when the transaction fails it swaps the copy in, stream shard
+included. That costs O(table) time and memory per transaction, and a reader of the stream (the
+local stream pump, or anything holding a shard iterator) goes on reading the old, orphaned shard:
+nothing written after the first failed transaction reaches it again.
+
+Here a transaction remembers only the items it touches (a copy of each before its write) and
+where each table's stream stood, and a failed one puts exactly those items back in the same
+Table object and cuts the stream back to where it stood, so no record of a rolled-back write is
+ever read. Everything else (checks, order, cancellation reasons) is moto's own code path.
+
+A Query on the table (not an index) starts from the queried partition's items instead of
+sorting every item of the table (moto then filters and sorts them as before), so its cost is
+that of the partition, as in DynamoDB. Two unbounded growths are bounded the way DynamoDB bounds
+them: stream records are kept for 24 hours, shard iterators for 15 minutes.
+
+`install()` patches moto's classes (idempotent); it must run in every process that serves moto.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+STREAM_RETENTION = timedelta(hours=24)
+"""How long DynamoDB Streams keeps a record."""
+SHARD_ITERATOR_LIFETIME_SECONDS = 15 * 60
+"""How long a DynamoDB Streams shard iterator stays valid."""
+
+CONDITION_FAILED = "The conditional request failed"
+"""moto's (and DynamoDB's) message of a ConditionalCheckFailed cancellation reason."""
+_monotonic = time.monotonic
+
+
+class _ConditionNotMet(Exception):
+    """A transaction item's condition is false; the old item goes with the reason (ALL_OLD)."""
+
+    def __init__(self, old_item: dict[str, Any] | None) -> None:
+        super().__init__(CONDITION_FAILED)
+        self.old_item = old_item
+
+
+@dataclass
+class _TouchedItem:
+    table: Any
+    hash_key: Any
+    range_key: Any
+    before: Any
+    """A copy of the item as it was before the transaction wrote it; None if it did not exist."""
+
+
+@dataclass
+class _StreamMark:
+    shard: Any
+    records: list[Any]
+    length: int
+
+
+@dataclass
+class TransactionJournal:
+    """What a transaction changed, so that it can be undone in place."""
+
+    touched: list[_TouchedItem] = field(default_factory=list)
+    streams: dict[str, _StreamMark] = field(default_factory=dict)
+
+    def before_write(self, backend: Any, table_name: str, key: dict[str, Any]) -> None:
+        table = backend.get_table(table_name)
+        hash_key, range_key = backend.get_keys_value(table, key)
+        current = table.get_item(hash_key, range_key)
+        # moto updates items in place, so the item object itself is not a snapshot.
+        self.touched.append(_TouchedItem(table, hash_key, range_key, copy.deepcopy(current)))
+        shard = table.stream_shard
+        if shard is not None and table.name not in self.streams:
+            self.streams[table.name] = _StreamMark(shard, shard.items, len(shard.items))
+
+    def roll_back(self) -> None:
+        for touched in reversed(self.touched):
+            _restore(touched)
+        for mark in self.streams.values():
+            # A shard that handed its records to a Lambda event source mapping starts a new list;
+            # what it delivered cannot be taken back (moto's own rollback did not either).
+            if mark.shard.items is mark.records:
+                del mark.records[mark.length :]
+
+
+def _restore(touched: _TouchedItem) -> None:
+    items = touched.table.items
+    if touched.range_key is None:
+        if touched.before is None:
+            items.pop(touched.hash_key, None)
+        else:
+            items[touched.hash_key] = touched.before
+        return
+    partition = items[touched.hash_key]
+    if touched.before is None:
+        partition.pop(touched.range_key, None)
+        if not partition:
+            del items[touched.hash_key]
+    else:
+        partition[touched.range_key] = touched.before
+
+
+def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    """moto 5.2's DynamoDBBackend.transact_write_items with the journal above in place of the
+    table copies; otherwise the same steps, checks and errors."""
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    journal = TransactionJournal()
+    target_items: set[tuple[str, str]] = set()
+    errors: list[tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]] = []
+    for item in transact_items:
+        if len(list(item.keys())) > 1:
+            raise TransactWriteSingleOpException
+        try:
+            _write(self, item, target_items, journal)
+            errors.append((None, None, None))
+        except (MultipleTransactionsException, MockValidationException):
+            journal.roll_back()
+            raise
+        except _ConditionNotMet as failed:
+            errors.append(("ConditionalCheckFailed", CONDITION_FAILED, failed.old_item))
+        except ConditionalCheckFailed as failed:
+            errors.append(("ConditionalCheckFailed", str(failed.message), None))
+        except Exception as failed:  # moto reports any other failure as the item's reason
+            errors.append((type(failed).__name__, str(failed), None))
+    if any(code is not None for code, _, _ in errors):
+        journal.roll_back()
+        raise TransactionCanceledException(errors)
+
+
+def _write(
+    backend: Any, item: dict[str, Any], target_items: set[tuple[str, str]], journal: TransactionJournal
+) -> None:
+    """One transaction item: moto's checks, then the journal, then moto's write."""
+    from moto.dynamodb.comparisons import get_filter_expression
+    from moto.dynamodb.exceptions import MultipleTransactionsException
+
+    op_type, op = next(iter(item.items()))
+    if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+        raise ValueError("Unsupported transaction operation")
+    table_name = op["TableName"]
+    condition_expression = op.get("ConditionExpression")
+    names = op.get("ExpressionAttributeNames")
+    values = op.get("ExpressionAttributeValues")
+    if op_type == "Put":
+        attrs = op["Item"]
+        table = backend.get_table(table_name)
+        key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+        if table.range_key_attr is not None:
+            key[table.range_key_attr] = attrs[table.range_key_attr]
+    else:
+        key = op["Key"]
+    target = (str(table_name), str(dict(sorted(key.items()))))
+    if target in target_items:
+        raise MultipleTransactionsException()
+    target_items.add(target)
+    current = backend.get_item(table_name, key)
+    if condition_expression is not None:
+        condition = get_filter_expression(condition_expression, names, values)
+        if not condition.expr(current):
+            wants_old = op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+            raise _ConditionNotMet(current.to_json()["Attributes"] if wants_old and current else None)
+    if op_type == "ConditionCheck":
+        return
+    journal.before_write(backend, table_name, key)
+    conditions = {
+        "condition_expression": condition_expression,
+        "expression_attribute_names": names,
+        "expression_attribute_values": values,
+    }
+    if op_type == "Put":
+        backend.put_item(table_name, op["Item"], **conditions)
+    elif op_type == "Delete":
+        backend.delete_item(table_name, key, **conditions)
+    else:
+        backend.update_item(table_name, key, update_expression=op["UpdateExpression"], **conditions)
+
+
+def trim_stream(shard: Any, now: Any) -> None:
+    """Drops records older than the retention from the front of a moto stream shard. moto numbers
+    a record `starting_sequence_number + its index`, so the start moves up by what is dropped and
+    every sequence number (and iterator) stays valid."""
+    horizon = now - STREAM_RETENTION
+    expired = 0
+    for record in shard.items:
+        if record.record["dynamodb"]["ApproximateCreationDateTime"] >= horizon:
+            break
+        expired += 1
+    if expired:
+        del shard.items[:expired]
+        shard.starting_sequence_number += expired
+
+
+def _stream_add_with_retention(add: Callable[..., None]) -> Callable[..., None]:
+    def stream_add(self: Any, old: Any, new: Any) -> None:
+        from moto.core.utils import utcnow
+
+        add(self, old, new)
+        trim_stream(self, utcnow())
+
+    return stream_add
+
+
+def _expiring_iterators(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps a streams-backend method that issues shard iterators so that iterators older than
+    their lifetime are forgotten (moto keeps every one it ever issued)."""
+
+    def issuing(self: Any, *args: Any, **kwargs: Any) -> Any:
+        issued: dict[str, float] = self.__dict__.setdefault("_klantreis_issued", {})
+        result = method(self, *args, **kwargs)
+        now = _monotonic()
+        for arn in self.shard_iterators.keys() - issued.keys():
+            issued[arn] = now
+        for arn, at in list(issued.items()):  # oldest first: dicts keep insertion order
+            if now - at < SHARD_ITERATOR_LIFETIME_SECONDS:
+                break
+            del issued[arn]
+            self.shard_iterators.pop(arn, None)
+        return result
+
+    return issuing
+
+
+def _partition_query(generic_query: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps moto's Table.query so that a query of the table reads only the queried partition
+    (moto's `all_items()` sorts the whole table on every query). Index queries are moto's."""
+    signature = inspect.signature(generic_query)
+
+    @functools.wraps(generic_query)
+    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = signature.bind(self, *args, **kwargs).arguments
+        hash_key = arguments.get("hash_key")
+        if arguments.get("index_name") or hash_key is None:
+            return generic_query(self, *args, **kwargs)
+        partition = self.items.get(hash_key)
+        if partition is None:
+            candidates: list[Any] = []
+        elif self.range_key_attr:
+            candidates = list(partition.values())
+        else:
+            candidates = [partition]
+        self.all_items = lambda: candidates
+        try:
+            return generic_query(self, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    return query
+
+
+def install() -> None:
+    """Patches moto's DynamoDB and DynamoDB Streams backends in this process (idempotent)."""
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import StreamShard, Table
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    if DynamoDBBackend.transact_write_items is transact_write_items:
+        return
+
+    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
+    StreamShard.add = _stream_add_with_retention(StreamShard.add)  # type: ignore[method-assign]
+    DynamoDBStreamsBackend.get_shard_iterator = _expiring_iterators(  # type: ignore[method-assign]
+        DynamoDBStreamsBackend.get_shard_iterator
+    )
+    DynamoDBStreamsBackend.get_records = _expiring_iterators(  # type: ignore[method-assign]
+        DynamoDBStreamsBackend.get_records
+    )
