@@ -79,10 +79,12 @@ class World:
         self.chats = InMemoryChatStore(self.agents, self.offers)
         self.sessions = InMemorySessionStore()
         numbers = itertools.count(1)
+        self.pauses: list[float] = []
+        """The jittered pauses taken before retrying lost races (recorded, not slept)."""
         self.service = ChatService(
             self.chats, self.agents, self.sessions, self.offers,
             clock=self.clock, ids=lambda: f"chat-{next(numbers):03d}", rng=random.Random(seed),
-            heartbeat_seconds=HEARTBEAT,
+            heartbeat_seconds=HEARTBEAT, sleep=self.pauses.append,
         )  # fmt: skip
 
     def start(self, visitor_id: str, session_id: str = "s-1", **fields: Any) -> ChatStart:

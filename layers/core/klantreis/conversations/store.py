@@ -72,7 +72,9 @@ class ChatStore(Protocol):
     ) -> None: ...
     def requeue(self, chat: Chat, queue_key: str, record: RoutingRecord) -> None: ...
     def end(self, chat: Chat, at: datetime, resolved: bool | None, release: bool) -> None: ...
-    def queue(self, site_id: str, limit: int = 50) -> list[QueueEntry]: ...
+    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
+        """Up to `limit` entries in service order, those after queue key `after` when given."""
+        ...
     def routing_stats(self, site_id: str) -> RoutingStats: ...
     def performance(self, site_id: str, category: str | None) -> dict[str, Performance]: ...
     def messages(
@@ -156,12 +158,17 @@ class DynamoChatStore:
                 continue
         return chats
 
-    def queue(self, site_id: str, limit: int = 50) -> list[QueueEntry]:
+    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
+        values = {":pk": dynamo.to_value(keys.queue_pk(site_id))}
+        condition = "PK = :pk"
+        if after is not None:
+            values[":after"] = dynamo.to_value(after)
+            condition += " AND SK > :after"
         answer = self._call(
             self._db.query,
             TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": dynamo.to_value(keys.queue_pk(site_id))},
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
             ConsistentRead=True,
             Limit=limit,
         )
