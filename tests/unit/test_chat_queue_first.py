@@ -8,8 +8,9 @@ from __future__ import annotations
 import random
 from collections import Counter
 from datetime import timedelta
+from typing import Any
 
-from klantreis.agents import AgentProfile
+from klantreis.agents import AgentProfile, AgentStatus
 from klantreis.conversations.service import DRAIN_LOST_RACES, QUEUE_PAGE, RETRY_PAUSE_SECONDS, WAITING_FIRST
 from klantreis.conversations.store import QueueEntry
 from klantreis.errors import ConcurrentUpdate
@@ -234,7 +235,7 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
             category = rng.choice(CATEGORIES)
             if rng.random() < 0.5:
                 world.cart(visitor, rng.choice((20.0, 80.0, 300.0)), category=category or "sneakers")
-            fields: dict[str, object] = {"category": category} if category else {}
+            fields: dict[str, Any] = {"category": category} if category else {}
             if rng.random() < 0.2:
                 fields["skills"] = ["engels"]
             arrival = world.start(visitor, **fields).chat.chat_id
@@ -250,7 +251,7 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
         elif kind == "heartbeat":
             world.service.heartbeat(SITE, rng.choice(agent_ids))
         elif kind == "status":
-            status = rng.choice(("available", "away", "offline"))
+            status: AgentStatus = rng.choice(("available", "away", "offline"))
             world.service.set_status(SITE, rng.choice(agent_ids), status)
             kind = "away" if status == "away" else kind  # going away drains nothing: no slot freed
         elif kind == "sweep":
