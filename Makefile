@@ -13,7 +13,7 @@ ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
 CODE_ROOTS := layers/core functions/track functions/engage functions/route functions/survey functions/report functions/identity infra/local
 
-.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean
+.PHONY: help install dev test lint typecheck unit package package-check ci bench openapi requirements clean stress
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
@@ -21,6 +21,7 @@ help:
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput"
+	@echo "make stress   the capacity race test $(STRESS_RUNS) times in a row (STRESS_RUNS=...)"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 	@echo "make train    retrain the purchase-propensity model (CSV=..., OUT=...)"
 	@echo "make evaluate CSV=path  score the shipped model on a labelled CSV"
@@ -53,6 +54,26 @@ unit: $(STAMP)
 	$(PY) -m pytest -n 2 -q
 
 test: lint typecheck unit
+
+# Not part of `make test`: the capacity race test (four local stacks on one serial moto server)
+# again and again, each run on fresh servers; every run must pass.
+STRESS_RUNS ?= 20
+STRESS_TEST := tests/e2e/test_capacity_race.py
+
+stress: $(STAMP)
+	@passed=0; \
+	for run in $$(seq 1 $(STRESS_RUNS)); do \
+		started=$$(date +%s); \
+		if $(PY) -m pytest -q -p no:xdist -p no:cacheprovider $(STRESS_TEST) > .stress-run.log 2>&1; then \
+			passed=$$((passed + 1)); outcome=passed; \
+		else \
+			outcome=FAILED; cp .stress-run.log .stress-failed-$$run.log; \
+		fi; \
+		echo "run $$run/$(STRESS_RUNS): $$outcome in $$(( $$(date +%s) - started )) s"; \
+	done; \
+	rm -f .stress-run.log; \
+	echo "$$passed/$(STRESS_RUNS) passed"; \
+	test $$passed -eq $(STRESS_RUNS)
 
 openapi: $(STAMP)
 	$(PY) -m klantreis_local.openapi --write docs/openapi.json
