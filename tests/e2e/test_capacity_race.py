@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -86,10 +87,18 @@ class Cluster:
         return [dynamo.from_item(item) for page in pages for item in page["Items"]]
 
 
-def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+def _start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+    """Its output goes to `log`: a pipe nobody reads would fill up and stall the server."""
+    with log.open("w") as output:
+        return subprocess.Popen(args, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
+
+
+def _print_failures(logs: Iterable[Path]) -> None:
+    """The servers' tracebacks, if any: pytest shows them with a failing test."""
+    for log in logs:
+        text = log.read_text(errors="replace")
+        if "Traceback" in text:
+            print(f"==== {log.name}\n{text[text.index('Traceback') :][-20_000:]}")
 
 
 def _wait_for(database: Any) -> None:
@@ -104,7 +113,8 @@ def _wait_for(database: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def cluster() -> Iterator[Cluster]:
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    logs = tmp_path_factory.mktemp("capacity-race")
     db_port = free_port()
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_ENDPOINT_URL")}
     base_env.update(
@@ -114,7 +124,13 @@ def cluster() -> Iterator[Cluster]:
         KLANTREIS_LOCAL_TOKEN_SECRET="capacity-race-test-secret",
         POWERTOOLS_LOG_LEVEL="WARNING",
     )
-    processes = [_start([sys.executable, "-m", "klantreis_local.dbserver", "--port", str(db_port)], base_env)]
+    processes = [
+        _start(
+            [sys.executable, "-m", "klantreis_local.dbserver", "--port", str(db_port)],
+            base_env,
+            logs / "db.log",
+        )
+    ]
     endpoint = f"http://127.0.0.1:{db_port}"
     database = boto3.client(
         "dynamodb",
@@ -129,13 +145,20 @@ def cluster() -> Iterator[Cluster]:
         ports = [free_port() for _ in range(INSTANCES)]
         bases = [f"http://127.0.0.1:{port}" for port in ports]
         # The first instance creates the table and seeds the demo; the others join it.
-        processes.append(_start([sys.executable, "-m", "klantreis_local"], {**env, "PORT": str(ports[0])}))
+        processes.append(
+            _start(
+                [sys.executable, "-m", "klantreis_local"],
+                {**env, "PORT": str(ports[0])},
+                logs / "stack-0.log",
+            )
+        )
         wait_until_answering(bases[0], processes[-1])
-        for port in ports[1:]:
+        for number, port in enumerate(ports[1:], start=1):
             processes.append(
                 _start(
                     [sys.executable, "-m", "klantreis_local"],
                     {**env, "PORT": str(port), "KLANTREIS_SEED": "0"},
+                    logs / f"stack-{number}.log",
                 )
             )
         for base, process in zip(bases[1:], processes[2:], strict=True):
@@ -146,9 +169,10 @@ def cluster() -> Iterator[Cluster]:
             process.terminate()
         for process in processes:
             try:
-                process.communicate(timeout=10)
+                process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+        _print_failures(sorted(logs.iterdir()))
 
 
 def _agents_ready(cluster: Cluster) -> None:
@@ -176,11 +200,17 @@ class Consoles:
         self.failures: list[tuple[str, int, Any]] = []
 
     def beat(self) -> None:
-        for number, (agent_id, bearer) in enumerate(self._bearers.items()):
-            base = self._cluster.bases[number % INSTANCES]
-            status, answer = call("POST", f"{base}/v1/agents/{agent_id}/heartbeat", headers=bearer)
-            if status != 200:
-                self.failures.append((agent_id, status, answer))
+        """One heartbeat per console, all at once (each waits its turn at its instance)."""
+        with ThreadPoolExecutor(max_workers=len(self._bearers)) as pool:
+            for number, agent_id in enumerate(self._bearers):
+                pool.submit(self._beat, self._cluster.bases[number % INSTANCES], agent_id)
+
+    def _beat(self, base: str, agent_id: str) -> None:
+        status, answer = call(
+            "POST", f"{base}/v1/agents/{agent_id}/heartbeat", headers=self._bearers[agent_id]
+        )
+        if status != 200:
+            self.failures.append((agent_id, status, answer))
 
     def _run(self) -> None:
         while not self._stopping.wait(HEARTBEAT_EVERY_SECONDS):

@@ -536,7 +536,10 @@ class ChatService:
                 self._chats.end(chat, now, resolved, release)
             except ConcurrentUpdate:
                 chat = self.chat(site, chat.chat_id)
-                continue
+                if chat.status != "ended" or chat.ended_at != now:
+                    continue
+                # Ended at our own moment: an SDK retry of our write that went through (its
+                # answer timed out) lost to that write, and the chat ended as asked.
             self.drain(site)
             return chat.model_copy(update={"status": "ended", "ended_at": now, "resolved": resolved})
         raise Throttled("the chat changed while it was being ended; retry shortly")

@@ -75,6 +75,7 @@ class ChatStore(Protocol):
     def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
         """Up to `limit` entries in service order, those after queue key `after` when given."""
         ...
+
     def routing_stats(self, site_id: str) -> RoutingStats: ...
     def performance(self, site_id: str, category: str | None) -> dict[str, Performance]: ...
     def messages(
@@ -390,7 +391,7 @@ class DynamoChatStore:
             actions.append(self._stats_add(chat.site_id, {"ended": 1, "handle_seconds": round(handled, 3)}))
             if release:
                 actions.append(self._agent_release(chat.site_id, chat.agent.agent_id, chat.chat_id))
-        self._transact(actions)
+        self._transact(actions, idempotency=f"end-{chat.chat_id}-{at.isoformat()}")
 
     def add_message(self, chat: Chat, message: Message) -> Message:
         """Numbers the message (the chat's next sequence number: its id and cursor) and stores
