@@ -10,10 +10,13 @@ from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
 from klantreis.agents import AgentProfile, AgentStatus
 from klantreis.conversations.service import DRAIN_LOST_RACES, QUEUE_PAGE, RETRY_PAUSE_SECONDS, WAITING_FIRST
-from klantreis.conversations.store import QueueEntry
-from klantreis.errors import ConcurrentUpdate
+from klantreis.conversations.store import DynamoChatStore, QueueEntry
+from klantreis.errors import ConcurrentUpdate, Throttled
 from tests.unit.test_chat_service import HEARTBEAT, SITE, World, agent
 
 CATEGORIES = ("dameslaarzen", "herenschoenen", "sneakers", None)
@@ -171,6 +174,57 @@ def test_a_drain_that_keeps_losing_gives_up_after_a_bound_and_a_later_drain_serv
     world.chats.before_write = None
     assert world.service.sweep(SITE)["chats_assigned"] == 1
     assert world.chat(chat).agent_id == "mirjam"
+
+
+def test_a_busy_table_during_a_drain_is_retried_and_never_fails_the_change_it_follows(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a chat waiting for Mirjam, and every queued assignment meeting a busy table
+    world = World(agent("mirjam", "dameslaarzen", status="away"))
+    chat = world.start("a", category="dameslaarzen").chat.chat_id
+
+    def busy(write: str) -> None:
+        if write == "assign_queued":
+            raise Throttled("the database did not answer in time; retry shortly")
+
+    world.chats.before_write = busy
+
+    # when she becomes available, her status change succeeds; the chat waits for the next drain
+    assert world.service.set_status(SITE, "mirjam", "available").status == "available"
+    assert world.chat(chat).status == "queued"
+    assert len(world.pauses) == DRAIN_LOST_RACES
+
+    # and when the queue read itself meets a busy table once, the drain reads again and serves it
+    world.chats.before_write = None
+    reads = iter([True])
+    real_queue = world.chats.queue
+
+    def queue_busy_once(site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
+        if next(reads, False):
+            raise Throttled("the database is busy; retry shortly")
+        return real_queue(site_id, limit, after)
+
+    monkeypatch.setattr(world.chats, "queue", queue_busy_once)
+    assert world.service.drain(SITE) == 1
+    assert world.chat(chat).agent_id == "mirjam"
+
+
+def test_the_chat_store_turns_a_database_that_does_not_answer_into_throttled() -> None:
+    """Every call of the adapter goes through one translation: a read that timed out and one
+    that found nobody listening (after botocore's own retries) are transient, not a crash."""
+
+    class Unanswering:
+        def query(self, **_: Any) -> Any:
+            raise ReadTimeoutError(endpoint_url="http://127.0.0.1:1/")
+
+        def get_item(self, **_: Any) -> Any:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
+
+    store = DynamoChatStore(Unanswering(), "table")
+    with pytest.raises(Throttled):
+        store.queue(SITE.site_id)
+    with pytest.raises(Throttled):
+        store.chat(SITE.site_id, "chat-001")
 
 
 # ====================================================================== property

@@ -344,8 +344,9 @@ class ChatService:
     def drain(self, site: Site) -> int:
         """Gives free slots to queued chats, best first (priority, then age), until no slot is
         free or no waiting chat fits one; how many were assigned. A lost race (another instance
-        took the chat or the slot first) is retried on fresh reads after a jittered pause, at
-        most DRAIN_LOST_RACES times in a row."""
+        took the chat or the slot first) or a busy table is retried on fresh reads after a
+        jittered pause, at most DRAIN_LOST_RACES times in a row; then the drain leaves the rest
+        to the next one rather than failing the request whose change it follows."""
         assigned = lost = 0
         while True:
             now = self._clock()
@@ -365,28 +366,30 @@ class ChatService:
         """One walk down the queue with the agents as read: (chats assigned, whether a race was
         lost, after which the caller reads again)."""
         assigned = 0
-        for entry in self._waiting(site):
-            candidates = self._candidates(agents, entry.category, entry.skills, now)
-            if not candidates:
-                continue
-            chat = self._chats.chat(site.site_id, entry.chat_id)
-            if chat is None or chat.status != "queued" or chat.queue_key != entry.queue_key:
-                continue  # taken or ended since the queue was read
-            choice = self._choose(site, chat.category, candidates)
-            agent = next(a for a in candidates if a.agent_id == choice.agent_id)
-            try:
+        try:
+            for entry in self._waiting(site):
+                candidates = self._candidates(agents, entry.category, entry.skills, now)
+                if not candidates:
+                    continue
+                chat = self._chats.chat(site.site_id, entry.chat_id)
+                if chat is None or chat.status != "queued" or chat.queue_key != entry.queue_key:
+                    continue  # taken or ended since the queue was read
+                choice = self._choose(site, chat.category, candidates)
+                agent = next(a for a in candidates if a.agent_id == choice.agent_id)
                 self._chats.assign_queued(chat, entry.queue_key, agent, _record(now, "assigned", choice))
-            except (ConcurrentUpdate, Throttled):
-                return assigned, True  # another instance moved first (or the table was busy)
-            assigned += 1
-            agents[:] = [
-                a.model_copy(update={"active_chats": a.active_chats + 1, "last_assigned_at": now})
-                if a.agent_id == agent.agent_id
-                else a
-                for a in agents
-            ]
-            if not any(a.can_take(None, now, self._heartbeat) for a in agents):
-                break
+                assigned += 1
+                agents[:] = [
+                    a.model_copy(update={"active_chats": a.active_chats + 1, "last_assigned_at": now})
+                    if a.agent_id == agent.agent_id
+                    else a
+                    for a in agents
+                ]
+                if not any(a.can_take(None, now, self._heartbeat) for a in agents):
+                    break
+        except (ConcurrentUpdate, Throttled):
+            # Another instance moved first, or the table was busy or slow to answer (a write
+            # that timed out may still land: the fresh reads of the retry will show it).
+            return assigned, True
         return assigned, False
 
     def _waiting(self, site: Site) -> Iterator[QueueEntry]:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as NetworkError
 from pydantic import ValidationError
 
 from klantreis import dynamo, keys
@@ -772,6 +773,9 @@ class DynamoChatStore:
             return operation(**request)
         except ClientError as exc:
             raise dynamo.translate(exc) from exc
+        except (NetworkError, HTTPClientError) as exc:
+            # No answer even after botocore's retries: transient, and a write may still land.
+            raise Throttled("the database did not answer in time; retry shortly") from exc
 
 
 def chat_agent(agent: AgentProfile) -> ChatAgent:
