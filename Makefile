@@ -23,7 +23,7 @@ define tool_venv
 	touch $@
 endef
 
-.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean web weblint webtest bench-soak
+.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean web weblint webtest bench-soak stress
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
@@ -33,6 +33,7 @@ help:
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput, soak of the local stack"
 	@echo "make bench-soak  the soak alone: 20,000 events + 500 chats over HTTP, latency and RSS"
+	@echo "make stress   the capacity race test $(STRESS_RUNS) times in a row (STRESS_RUNS=...)"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 	@echo "make train    retrain the purchase-propensity model (CSV=..., OUT=...)"
 	@echo "make evaluate CSV=path  score the shipped model on a labelled CSV"
@@ -105,6 +106,26 @@ unit: $(STAMP) web $(CHROMIUM)
 	$(PY) -m pytest -n 2 -q
 
 test: lint typecheck template-check unit webtest
+
+# Not part of `make test`: the capacity race test (four local stacks on one serial moto server)
+# again and again, each run on fresh servers; every run must pass.
+STRESS_RUNS ?= 20
+STRESS_TEST := tests/e2e/test_capacity_race.py
+
+stress: $(STAMP)
+	@passed=0; \
+	for run in $$(seq 1 $(STRESS_RUNS)); do \
+		started=$$(date +%s); \
+		if $(PY) -m pytest -q -p no:xdist -p no:cacheprovider $(STRESS_TEST) > .stress-run.log 2>&1; then \
+			passed=$$((passed + 1)); outcome=passed; \
+		else \
+			outcome=FAILED; cp .stress-run.log .stress-failed-$$run.log; \
+		fi; \
+		echo "run $$run/$(STRESS_RUNS): $$outcome in $$(( $$(date +%s) - started )) s"; \
+	done; \
+	rm -f .stress-run.log; \
+	echo "$$passed/$(STRESS_RUNS) passed"; \
+	test $$passed -eq $(STRESS_RUNS)
 
 openapi: $(STAMP)
 	$(PY) -m klantreis_local.openapi --write docs/openapi.json

@@ -500,7 +500,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "soak"])
+    every_part = ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "soak"]
+    parts = set(args.only or every_part)
     started = time.perf_counter()
 
     from klantreis_local import runtime

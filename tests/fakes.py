@@ -418,8 +418,11 @@ class InMemoryChatStore:
             key=lambda c: (c.created_at, c.chat_id),
         )
 
-    def queue(self, site_id: str, limit: int = 50) -> list[QueueEntry]:
-        return [entry for _, entry in sorted(self.queues[site_id].items())][:limit]
+    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
+        entries = [
+            entry for key, entry in sorted(self.queues[site_id].items()) if after is None or key > after
+        ]
+        return entries[:limit]
 
     def routing_stats(self, site_id: str) -> RoutingStats:
         ended, seconds = self.handled[site_id]

@@ -79,10 +79,12 @@ class World:
         self.chats = InMemoryChatStore(self.agents, self.offers)
         self.sessions = InMemorySessionStore()
         numbers = itertools.count(1)
+        self.pauses: list[float] = []
+        """The jittered pauses taken before retrying lost races (recorded, not slept)."""
         self.service = ChatService(
             self.chats, self.agents, self.sessions, self.offers,
             clock=self.clock, ids=lambda: f"chat-{next(numbers):03d}", rng=random.Random(seed),
-            heartbeat_seconds=HEARTBEAT,
+            heartbeat_seconds=HEARTBEAT, sleep=self.pauses.append,
         )  # fmt: skip
 
     def start(self, visitor_id: str, session_id: str = "s-1", **fields: Any) -> ChatStart:
@@ -740,6 +742,25 @@ def test_ending_gives_up_with_throttled_when_the_chat_keeps_changing() -> None:
     with pytest.raises(Throttled):
         world.end(chat.chat_id)
     assert world.chat(chat.chat_id).status == "assigned"
+
+
+def test_an_end_whose_retried_write_lost_to_its_own_first_write_succeeds() -> None:
+    # given the SDK retrying an end whose first write went through (its answer timed out)
+    world = World(agent("mirjam", "dameslaarzen", max_chats=1))
+    chat = world.start("anna", category="dameslaarzen").chat
+    waiting = world.start("bert", category="dameslaarzen").chat
+
+    def first_write_went_through(write: str) -> None:
+        if write == "end":
+            world.chats.before_write = None
+            world.chats.end(world.chat(chat.chat_id), world.clock.now, True, release=True)
+
+    world.chats.before_write = first_write_went_through
+
+    # when the retry loses to it, the visitor's chat ended as asked: no 409, and the queue drains
+    ended = world.end(chat.chat_id)
+    assert (ended.status, world.chat(chat.chat_id).ended_at) == ("ended", world.clock.now)
+    assert world.chat(waiting.chat_id).agent_id == "mirjam"
 
 
 def test_messages_in_the_same_millisecond_are_never_skipped_by_the_cursor() -> None:

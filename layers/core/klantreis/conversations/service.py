@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import random
 import secrets
+import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Protocol
@@ -58,7 +59,15 @@ from klantreis.strict import STRICT_INPUT, IsoTime
 
 Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 ASSIGN_ATTEMPTS = 4
-DRAIN_BATCH = 50
+QUEUE_PAGE = 50
+DRAIN_LOST_RACES = 6
+"""Lost races in a row (no assignment of its own between them) after which a drain leaves the rest
+to the next trigger: every lost race is another instance's progress, and the sweep drains anyway."""
+RETRY_PAUSE_SECONDS = 0.02
+"""The ceiling of the pause before the first retry of a lost race; it doubles with every further
+loss (full jitter: the pause is drawn between 0 and the ceiling), so instances fall out of step."""
+WAITING_FIRST = "chats waiting in the queue take the free slots first"
+"""Why a new chat that an agent could take was queued: a waiting chat could take that slot."""
 DISCOUNT_CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """No 0/O or 1/I: codes are read aloud and typed."""
 
@@ -132,6 +141,7 @@ class ChatService:
         rng: random.Random | None = None,
         heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
         strategy: Strategy = "predictive",
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self._chats = chats
         self._agents = agents
@@ -142,6 +152,7 @@ class ChatService:
         self._rng = rng or random.Random()
         self._heartbeat = heartbeat_seconds
         self._strategy: Strategy = strategy
+        self._sleep = sleep
 
     # ------------------------------------------------------------------ start
     def start(self, site: Site, ask: NewChat) -> ChatStart:
@@ -202,18 +213,31 @@ class ChatService:
         return offer
 
     def _place_new(self, site: Site, chat: Chat, offer_id: str | None) -> ChatStart:
+        """Gives the new chat a free slot no waiting chat could take, or queues it. Waiting chats
+        go first: when one of them could take any free slot, the queue is drained before the new
+        chat is looked at again."""
+        drained = False
         for attempt in range(ASSIGN_ATTEMPTS + 1):
             now = self._clock()
             agents = self._agents.list(site.site_id)
+            claimed = self._claimed(site, agents, now)
+            if claimed and not drained:
+                drained = True
+                self.drain(site)
+                now = self._clock()
+                agents = self._agents.list(site.site_id)
+                claimed = self._claimed(site, agents, now)
             # After ASSIGN_ATTEMPTS lost races the chat waits in the queue: the next free slot
             # drains it, rather than the visitor getting an error.
             candidates = (
                 self._candidates(agents, chat.category, chat.skills, now) if attempt < ASSIGN_ATTEMPTS else []
             )
-            if not candidates:
-                return self._enqueue_new(site, chat, agents, now, offer_id)
-            choice = self._choose(site, chat.category, candidates)
-            agent = next(a for a in candidates if a.agent_id == choice.agent_id)
+            free = [a for a in candidates if a.agent_id not in claimed]
+            if not free:
+                reason = WAITING_FIRST if candidates else _no_candidate_reason(agents)
+                return self._enqueue_new(site, chat, agents, now, offer_id, reason=reason)
+            choice = self._choose(site, chat.category, free)
+            agent = next(a for a in free if a.agent_id == choice.agent_id)
             assigned = chat.model_copy(
                 update={
                     "status": "assigned",
@@ -229,11 +253,30 @@ class ChatService:
                 if (stored := self._chats.chat(site.site_id, chat.chat_id)) is not None:
                     return ChatStart(stored)  # a retried request of ours had gone through
                 self._refuse_used_offer(site, offer_id)
-                continue  # the agent filled up meanwhile: look again
+                self._pause(attempt + 1)  # the agent filled up meanwhile: look again
         raise AssertionError("unreachable: the last attempt queues")  # pragma: no cover
 
+    def _claimed(self, site: Site, agents: Sequence[AgentProfile], now: datetime) -> set[str]:
+        """The agents with a free slot that a waiting chat could take: those slots are the
+        queue's, not a new chat's. The queue is read only while some free agent is unclaimed."""
+        free = [a for a in agents if a.can_take(None, now, self._heartbeat)]
+        claimed: set[str] = set()
+        if free:
+            for entry in self._waiting(site):
+                claimed.update(a.agent_id for a in free if self._takes(a, entry, agents, now))
+                if len(claimed) == len(free):
+                    break
+        return claimed
+
     def _enqueue_new(
-        self, site: Site, chat: Chat, agents: Sequence[AgentProfile], now: datetime, offer_id: str | None
+        self,
+        site: Site,
+        chat: Chat,
+        agents: Sequence[AgentProfile],
+        now: datetime,
+        offer_id: str | None,
+        *,
+        reason: str,
     ) -> ChatStart:
         place = self._queue_place(site, chat, agents, now, ahead=None)
         key = queue_sort_key(chat.priority, int(chat.created_at.timestamp() * 1000), chat.chat_id)
@@ -242,7 +285,7 @@ class ChatService:
             at=now,
             outcome="queued",
             strategy=self._strategy,
-            reason=_no_candidate_reason(agents),
+            reason=reason,
             queue_position=place.position,
             expected_wait_seconds=place.expected_wait_seconds,
         )
@@ -304,37 +347,76 @@ class ChatService:
 
     # ------------------------------------------------------------------ queue
     def drain(self, site: Site) -> int:
-        """Assigns queued chats, best first, to agents with free slots; how many were assigned."""
-        entries = self._chats.queue(site.site_id, DRAIN_BATCH)
-        if not entries:
-            return 0
-        now = self._clock()
-        agents = self._agents.list(site.site_id)
-        assigned = 0
-        for entry in entries:
-            candidates = self._candidates(agents, entry.category, entry.skills, now)
-            if not candidates:
-                continue
-            chat = self._chats.chat(site.site_id, entry.chat_id)
-            if chat is None or chat.status != "queued" or chat.queue_key != entry.queue_key:
-                continue
-            choice = self._choose(site, chat.category, candidates)
-            agent = next(a for a in candidates if a.agent_id == choice.agent_id)
-            try:
-                self._chats.assign_queued(chat, entry.queue_key, agent, _record(now, "assigned", choice))
-            except ConcurrentUpdate:
-                agents = self._agents.list(site.site_id)  # another instance moved first
-                continue
-            assigned += 1
-            agents = [
-                a.model_copy(update={"active_chats": a.active_chats + 1, "last_assigned_at": now})
-                if a.agent_id == agent.agent_id
-                else a
-                for a in agents
-            ]
+        """Gives free slots to queued chats, best first (priority, then age), until no slot is
+        free or no waiting chat fits one; how many were assigned. A lost race (another instance
+        took the chat or the slot first) or a busy table is retried on fresh reads after a
+        jittered pause, at most DRAIN_LOST_RACES times in a row; then the drain leaves the rest
+        to the next one rather than failing the request whose change it follows."""
+        assigned = lost = 0
+        while True:
+            now = self._clock()
+            agents = self._agents.list(site.site_id)
             if not any(a.can_take(None, now, self._heartbeat) for a in agents):
-                break
-        return assigned
+                return assigned
+            gained, raced = self._drain_pass(site, agents, now)
+            assigned += gained
+            if not raced:
+                return assigned
+            lost = 1 if gained else lost + 1
+            if lost > DRAIN_LOST_RACES:
+                return assigned
+            self._pause(lost)
+
+    def _drain_pass(self, site: Site, agents: list[AgentProfile], now: datetime) -> tuple[int, bool]:
+        """One walk down the queue with the agents as read: (chats assigned, whether a race was
+        lost, after which the caller reads again)."""
+        assigned = 0
+        try:
+            for entry in self._waiting(site):
+                candidates = self._candidates(agents, entry.category, entry.skills, now)
+                if not candidates:
+                    continue
+                chat = self._chats.chat(site.site_id, entry.chat_id)
+                if chat is None or chat.status != "queued" or chat.queue_key != entry.queue_key:
+                    continue  # taken or ended since the queue was read
+                choice = self._choose(site, chat.category, candidates)
+                agent = next(a for a in candidates if a.agent_id == choice.agent_id)
+                self._chats.assign_queued(chat, entry.queue_key, agent, _record(now, "assigned", choice))
+                assigned += 1
+                agents[:] = [
+                    a.model_copy(update={"active_chats": a.active_chats + 1, "last_assigned_at": now})
+                    if a.agent_id == agent.agent_id
+                    else a
+                    for a in agents
+                ]
+                if not any(a.can_take(None, now, self._heartbeat) for a in agents):
+                    break
+        except (ConcurrentUpdate, Throttled):
+            # Another instance moved first, or the table was busy or slow to answer (a write
+            # that timed out may still land: the fresh reads of the retry will show it).
+            return assigned, True
+        return assigned, False
+
+    def _waiting(self, site: Site) -> Iterator[QueueEntry]:
+        """The site's queue in service order, read a page at a time as far as the caller goes."""
+        after: str | None = None
+        while True:
+            page = self._chats.queue(site.site_id, QUEUE_PAGE, after=after)
+            yield from page
+            if len(page) < QUEUE_PAGE:
+                return
+            after = page[-1].queue_key
+
+    def _takes(
+        self, agent: AgentProfile, entry: QueueEntry, agents: Sequence[AgentProfile], now: datetime
+    ) -> bool:
+        """Whether routing could give the waiting chat of `entry` to `agent` now."""
+        wanted, skills = _routable(agents, entry.category, entry.skills)
+        return agent.can_take(wanted, now, self._heartbeat, skills)
+
+    def _pause(self, losses: int) -> None:
+        ceiling = RETRY_PAUSE_SECONDS * 2 ** min(losses - 1, 5)
+        self._sleep(self._rng.uniform(0, ceiling))
 
     def queue_place(self, site: Site, chat: Chat) -> QueuePlace | None:
         """Where a queued chat stands, and how long it may still wait."""
@@ -462,7 +544,10 @@ class ChatService:
                 self._chats.end(chat, now, resolved, release)
             except ConcurrentUpdate:
                 chat = self.chat(site, chat.chat_id)
-                continue
+                if chat.status != "ended" or chat.ended_at != now:
+                    continue
+                # Ended at our own moment: an SDK retry of our write that went through (its
+                # answer timed out) lost to that write, and the chat ended as asked.
             self.drain(site)
             return chat.model_copy(update={"status": "ended", "ended_at": now, "resolved": resolved})
         raise Throttled("the chat changed while it was being ended; retry shortly")

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, HTTPClientError
+from botocore.exceptions import ConnectionError as NetworkError
 from pydantic import ValidationError
 
 from klantreis import dynamo, keys
@@ -72,7 +73,10 @@ class ChatStore(Protocol):
     ) -> None: ...
     def requeue(self, chat: Chat, queue_key: str, record: RoutingRecord) -> None: ...
     def end(self, chat: Chat, at: datetime, resolved: bool | None, release: bool) -> None: ...
-    def queue(self, site_id: str, limit: int = 50) -> list[QueueEntry]: ...
+    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
+        """Up to `limit` entries in service order, those after queue key `after` when given."""
+        ...
+
     def routing_stats(self, site_id: str) -> RoutingStats: ...
     def performance(self, site_id: str, category: str | None) -> dict[str, Performance]: ...
     def messages(
@@ -156,12 +160,17 @@ class DynamoChatStore:
                 continue
         return chats
 
-    def queue(self, site_id: str, limit: int = 50) -> list[QueueEntry]:
+    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
+        values = {":pk": dynamo.to_value(keys.queue_pk(site_id))}
+        condition = "PK = :pk"
+        if after is not None:
+            values[":after"] = dynamo.to_value(after)
+            condition += " AND SK > :after"
         answer = self._call(
             self._db.query,
             TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": dynamo.to_value(keys.queue_pk(site_id))},
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
             ConsistentRead=True,
             Limit=limit,
         )
@@ -383,7 +392,7 @@ class DynamoChatStore:
             actions.append(self._stats_add(chat.site_id, {"ended": 1, "handle_seconds": round(handled, 3)}))
             if release:
                 actions.append(self._agent_release(chat.site_id, chat.agent.agent_id, chat.chat_id))
-        self._transact(actions)
+        self._transact(actions, idempotency=f"end-{chat.chat_id}-{at.isoformat()}")
 
     def add_message(self, chat: Chat, message: Message) -> Message:
         """Numbers the message (the chat's next sequence number: its id and cursor) and stores
@@ -764,6 +773,9 @@ class DynamoChatStore:
             return operation(**request)
         except ClientError as exc:
             raise dynamo.translate(exc) from exc
+        except (NetworkError, HTTPClientError) as exc:
+            # No answer even after botocore's retries: transient, and a write may still land.
+            raise Throttled("the database did not answer in time; retry shortly") from exc
 
 
 def chat_agent(agent: AgentProfile) -> ChatAgent:
