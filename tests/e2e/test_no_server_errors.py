@@ -661,9 +661,7 @@ TRANSCRIPT_TIMES: list[tuple[Any, set[int]]] = [
     ("1970-01-01T00:00:00Z", {201}),
     ("2026-02-30T00:00:00Z", {422}),
     ("tomorrow", {422}),
-    # A number is no time by the contract (ISO-8601 text): 422 once the models are strict
-    # (issue 9, point 4); until then pydantic reads it as epoch seconds and the chat starts.
-    (12345, {201, 422}),
+    (12345, {422}),  # a number is no time by the contract (ISO-8601 text)
     (-1e308, {422}),
     (None, {201}),  # no time: the chat's own
 ]

@@ -376,3 +376,31 @@ def test_a_read_that_fails_after_an_earlier_attempt_wrote_does_not_split_the_bat
     totals = DynamoCounterStore(dynamodb, table_name).day_totals(DEMO_SITE, T0.date().isoformat())
     assert (totals["sessions"], totals["purchase_sessions"], totals["purchases"]) == (1, 1, 1)
     assert totals["revenue"] == pytest.approx(296.96)
+
+
+def test_a_chat_whose_opening_message_failed_is_ended_so_the_retry_starts_one(
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given available agents, and a store that fails the opening message's write once (after the
+    # chat was placed with an agent)
+    keep_demo_agents_present(dynamodb, table_name)
+    body = {"visitor_id": "anna", "session_id": "s-1", "category": "dameslaarzen", "message": "Hallo"}
+    answers = []
+    with faulty_client(dynamodb, monkeypatch) as faulty:
+        opening = "SET message_count = :count"
+        faulty.fail("update_item", when=lambda request: request.get("UpdateExpression") == opening)
+        # when the widget starts a chat, and again after the refusal
+        for _ in range(3):
+            answers.append(route(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext()))
+            if answers[-1]["statusCode"] != 429:
+                break
+    # then the retry started a chat (no "open chat already"), the unstarted one is ended, and
+    # only the new chat holds an agent's slot
+    assert [a["statusCode"] for a in answers] == [429, 201], answers[-1]["body"]
+    started = json.loads(answers[1]["body"])
+    chats = DynamoChatStore(dynamodb, table_name).chats_of_visitor(DEMO_SITE, "anna")
+    ended = [chat for chat in chats if chat.chat_id != started["chat_id"]]
+    assert [chat.status for chat in ended] == ["ended"]
+    agents = DynamoAgentStore(dynamodb, table_name).list(DEMO_SITE)
+    assert sum(agent.active_chats for agent in agents) == 1
+    assert {chat for agent in agents for chat in agent.chat_ids} == {started["chat_id"]}

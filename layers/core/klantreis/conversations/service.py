@@ -51,6 +51,7 @@ from klantreis.errors import (
 )
 from klantreis.journey.events import Id
 from klantreis.journey.session import SessionState
+from klantreis.observability import logger
 from klantreis.routing.choice import Candidate, RoutingChoice, Strategy, choose
 from klantreis.routing.performance import Performance, team_total
 from klantreis.routing.wait import expected_wait_seconds, queue_priority, queue_sort_key
@@ -188,7 +189,13 @@ class ChatService:
             priority=priority,
         )
         started = self._place_new(site, chat, ask.offer_id)
-        self._chats.add_transcript(started.chat, self._opening_messages(ask, now))
+        try:
+            self._chats.add_transcript(started.chat, self._opening_messages(ask, now))
+        except Exception:
+            # The visitor never gets this chat's tokens: end it (freeing its slot), so the
+            # visitor's retry starts a chat instead of meeting "an open chat already".
+            self._abandon_unstarted(site, started.chat)
+            raise
         for previous in earlier:
             if previous.category == category and now - previous.created_at <= FOLLOW_UP_WINDOW:
                 self._chats.mark_follow_up(previous, chat.chat_id)
@@ -200,6 +207,14 @@ class ChatService:
                 return ChatStart(stored)
             return ChatStart(stored, place.position, place.expected_wait_seconds)
         return started
+
+    def _abandon_unstarted(self, site: Site, chat: Chat) -> None:
+        try:
+            self.end(site, chat, None)
+        except Exception:
+            # The store is failing as a whole: the visitor's retry meets the open chat (409)
+            # until it answers again; the original error is what the caller must see.
+            logger.warning("an unstarted chat could not be ended", extra={"chat_id": chat.chat_id})
 
     def _usable_offer(self, site: Site, ask: NewChat) -> Offer:
         assert ask.offer_id is not None
