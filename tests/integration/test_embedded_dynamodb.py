@@ -253,3 +253,19 @@ def test_shard_iterators_expire_after_15_minutes(
     # then only the iterators of that poll are kept, and the reader still reads on
     assert delivered == 1
     assert len(iterators) <= 2 < issued
+
+
+def test_a_shorter_retention_trims_records_older_than_it(
+    dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the local stack's retention of minutes, and one record older than it
+    monkeypatch.setattr(embedded_dynamodb, "_retention", embedded_dynamodb.STREAM_RETENTION)
+    embedded_dynamodb.set_stream_retention(timedelta(minutes=5))
+    dynamodb.put_item(TableName=table_name, Item={"PK": s("T#1"), "SK": s("A")})
+    dynamodb.put_item(TableName=table_name, Item={"PK": s("T#1"), "SK": s("B")})
+    shard = backend().get_table(table_name).stream_shard
+    shard.items[0].record["dynamodb"]["ApproximateCreationDateTime"] -= timedelta(minutes=6)
+    # when the stream is trimmed
+    embedded_dynamodb.trim_stream(shard, utcnow())
+    # then only the recent record is kept
+    assert [r.record["dynamodb"]["Keys"]["SK"] for r in shard.items] == [s("B")]

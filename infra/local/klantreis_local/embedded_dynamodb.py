@@ -33,6 +33,17 @@ from typing import Any
 
 STREAM_RETENTION = timedelta(hours=24)
 """How long DynamoDB Streams keeps a record."""
+_retention = STREAM_RETENTION
+
+
+def set_stream_retention(retention: timedelta) -> None:
+    """How long this process keeps stream records. `make dev` keeps minutes, not DynamoDB's day:
+    its only reader, the stream pump, reads every second, and each record holds an item's old
+    and new image, so a day of them would grow with every request (docs/decisions.md)."""
+    global _retention  # noqa: PLW0603 (one setting of the process, like install())
+    _retention = retention
+
+
 SHARD_ITERATOR_LIFETIME_SECONDS = 15 * 60
 """How long a DynamoDB Streams shard iterator stays valid."""
 
@@ -198,7 +209,7 @@ def trim_stream(shard: Any, now: Any) -> None:
     """Drops records older than the retention from the front of a moto stream shard. moto numbers
     a record `starting_sequence_number + its index`, so the start moves up by what is dropped and
     every sequence number (and iterator) stays valid."""
-    horizon = now - STREAM_RETENTION
+    horizon = now - _retention
     expired = 0
     for record in shard.items:
         if record.record["dynamodb"]["ApproximateCreationDateTime"] >= horizon:

@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,10 +32,12 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from klantreis_local import runtime, shop, template
+from klantreis_local import embedded_dynamodb, runtime, shop, template
 
 HOST = "127.0.0.1"
 STREAM_POLL_SECONDS = 1.0
+STREAM_RETENTION_SECONDS = 300.0
+"""Stream records the embedded DynamoDB keeps: the pump reads them within a second."""
 LISTEN_BACKLOG = 128
 
 log = logging.getLogger("klantreis_local")
@@ -202,7 +205,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(port: int, host: str = HOST) -> None:
-    """Serves until SIGINT or SIGTERM (raised here as KeyboardInterrupt)."""
+    """Serves until SIGINT or SIGTERM; raises KeyboardInterrupt when it has stopped."""
     started = time.perf_counter()
     signal.signal(signal.SIGTERM, _stop)
     # Handlers' EMF metric lines would drown the request log.
@@ -211,6 +214,7 @@ def serve(port: int, host: str = HOST) -> None:
     runtime.configure_environment(runtime.DEFAULT_TABLE)
     from klantreis_local import gateway
 
+    _keep_stream_for(os.environ.get("KLANTREIS_STREAM_RETENTION_SECONDS") or STREAM_RETENTION_SECONDS)
     with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
         app = gateway.build_app()
         shop.mount(app)
@@ -236,6 +240,7 @@ def serve(port: int, host: str = HOST) -> None:
                 stream_pump(dynamodb, runtime.DEFAULT_TABLE),
                 scheduled_jobs(dynamodb, runtime.DEFAULT_TABLE),
             ):
+                _stop_serving_on_signals(http_server)
                 _print_banner(host, port, time.perf_counter() - started)
                 try:
                     http_server.serve_forever()
@@ -245,6 +250,30 @@ def serve(port: int, host: str = HOST) -> None:
                     signal.signal(signal.SIGTERM, signal.SIG_IGN)
         finally:
             http_server.server_close()
+    raise KeyboardInterrupt  # serving ends only on a signal: main says "stopped"
+
+
+def _stop_serving_on_signals(http_server: LocalHTTPServer) -> None:
+    """Once serving, Ctrl-C and SIGTERM ask the serve loop to return instead of raising
+    KeyboardInterrupt wherever the main thread is (between accepting a connection and starting
+    its thread, or holding a lock), which could leave a thread never started or a lock held.
+    `shutdown` waits for the loop, so it runs on a thread of its own."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        threading.Thread(target=http_server.shutdown, name="shutdown", daemon=True).start()
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+
+
+def _keep_stream_for(seconds: str | float) -> None:
+    try:
+        retention = timedelta(seconds=float(seconds))
+    except ValueError:
+        raise SystemExit(f"KLANTREIS_STREAM_RETENTION_SECONDS must be a number, not {seconds!r}") from None
+    if retention.total_seconds() < 60:
+        raise SystemExit("KLANTREIS_STREAM_RETENTION_SECONDS must be at least 60")
+    embedded_dynamodb.set_stream_retention(retention)
 
 
 def _print_banner(host: str, port: int, startup_seconds: float) -> None:
