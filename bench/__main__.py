@@ -232,6 +232,21 @@ def routing() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (g)
+def knowledge() -> dict[str, Any]:
+    from bench import knowledge as measure_knowledge
+
+    measured = measure_knowledge.measure()
+    heading(f"(g) Answer suggestions: BM25 over the demo shop's {measured['entries']} knowledge entries")
+    print(table(measure_knowledge.HEADERS, measure_knowledge.rows(measured)))
+    print("Each labelled visitor question (bench/data/knowledge_questions.json, paraphrases of the FAQ)")
+    print("asked as the chat's only message, no journey; a hit = the labelled entry ranked first / in the")
+    print(
+        "top 3. Missed at top 3: " + ("; ".join(f"{m['question']!r}" for m in measured["misses"]) or "none")
+    )
+    return measured
+
+
 # --------------------------------------------------------------------------- (f)
 def report_cost() -> dict[str, Any]:
     from bench import report_cost as measure_report
@@ -341,6 +356,13 @@ def summary(results: dict[str, Any]) -> str:
             f"{first['events']:,} events, {last['items']} after {last['events']:,} "
             f"({'constant' if reads['constant'] else 'GROWS'})."
         )
+    suggestions = results.get("knowledge")
+    if suggestions:
+        overall = suggestions["by_language"]["all"]
+        lines.append(
+            f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
+            f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
+        )
     return "\n".join(lines)
 
 
@@ -362,12 +384,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per function for (a)")
     parser.add_argument(
         "--only",
-        choices=["cold", "capacity", "throughput", "decide", "routing", "report"],
+        choices=["cold", "capacity", "throughput", "decide", "routing", "report", "knowledge"],
         action="append",
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing", "report"])
+    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing", "report", "knowledge"])
     started = time.perf_counter()
 
     from klantreis_local import runtime
@@ -417,6 +439,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["routing"] = routing()
     if "report" in parts:
         results["report_cost"] = report_cost()
+    if "knowledge" in parts:
+        results["knowledge"] = knowledge()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

@@ -24,6 +24,10 @@ from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, Message
 from klantreis.conversations.service import NewChat
 from klantreis.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from klantreis.keys import ID_PATTERN
+from klantreis.knowledge.chat import MESSAGES_LOOKED_AT, chat_signals
+from klantreis.knowledge.suggest import DEFAULT_LIMIT as DEFAULT_SUGGESTIONS
+from klantreis.knowledge.suggest import MAX_LIMIT as MAX_SUGGESTIONS
+from klantreis.knowledge.suggest import Suggestion, suggest
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site
 from klantreis.tokens import CHAT_TOKEN_SECONDS, SURVEY_TOKEN_SECONDS
@@ -86,6 +90,11 @@ class EndAnswer(BaseModel):
     chat_id: str
     status: Literal["ended"]
     resolved: bool | None
+
+
+class Suggestions(BaseModel):
+    chat_id: str
+    suggestions: list[Suggestion]
 
 
 @dataclass(frozen=True)
@@ -269,6 +278,30 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     ended = dependencies.chat_service().end(site, chat, body.resolved)
     metrics.add_metric(name="ChatsEnded", unit="Count", value=1)
     return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
+
+
+@app.get(
+    "/v1/chats/<chat_id>/suggestions",
+    summary="Answer suggestions from the knowledge base for the chat (agent or operator)",
+    description="The site's FAQ entries and canned replies ranked (BM25, Dutch and English) by the "
+    "visitor's latest messages, with the journey (category, products, stage) as weaker terms; "
+    "each with its score and the terms it matched. Empty when nothing matches.",
+    tags=TAGS,
+)
+def get_suggestions(
+    chat_id: ChatPath,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_SUGGESTIONS, description="How many at most.")
+    ] = DEFAULT_SUGGESTIONS,
+) -> Suggestions:
+    _, site, chat = _agent_of(chat_id, "agent", "operator")
+    context = chat_context(
+        chat, dependencies.session_store(), dependencies.chat_store(), dependencies.decision_reader()
+    )
+    latest = dependencies.chat_store().latest_messages(site.site_id, chat.chat_id, MESSAGES_LOOKED_AT)
+    entries = dependencies.knowledge_store().entries(site.site_id)
+    found = suggest(entries, chat_signals(chat, latest, context), limit)
+    return Suggestions(chat_id=chat.chat_id, suggestions=found)
 
 
 def _cursor(since: str | None) -> int | datetime | None:

@@ -28,6 +28,7 @@ two different (site, id) pairs can map to the same key.
 | discount code        | SITE#{site}#DISCOUNT#{code}   | DISCOUNT (GSI1PK = visitor's PK) |
 | stored daily report  | SITE#{site}#REPORT            | DAY#{yyyy-mm-dd}                 |
 | report alert marker  | SITE#{site}#REPORT            | ALERT#{yyyy-mm-dd}#{condition}   |
+| knowledge entry      | SITE#{site}                   | KB#{entry}                       |
 
 Everything about one visitor lives in the visitor's partition; items about a visitor that must
 live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1. A chat's
@@ -65,6 +66,7 @@ DISCOUNT = "DISCOUNT"
 SITES_INDEX_PK = "SITES"
 REPORT_DAY_PREFIX = "DAY#"
 REPORT_ALERT_PREFIX = "ALERT#"
+KNOWLEDGE_PREFIX = "KB#"
 UNCATEGORIZED = "*"
 """The performance and queue category of a chat without one."""
 
@@ -83,6 +85,10 @@ def hash_site_key(site_key: str) -> str:
 
 def agent_sk(agent_id: str) -> str:
     return f"{AGENT_PREFIX}{agent_id}"
+
+
+def knowledge_sk(entry_id: str) -> str:
+    return f"{KNOWLEDGE_PREFIX}{entry_id}"
 
 
 def visitor_pk(site_id: str, visitor_id: str) -> str:

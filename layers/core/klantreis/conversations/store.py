@@ -80,6 +80,7 @@ class ChatStore(Protocol):
     ) -> list[Message]: ...
     def add_message(self, chat: Chat, message: Message) -> Message: ...
     def add_transcript(self, chat: Chat, messages: list[Message]) -> list[Message]: ...
+    def latest_messages(self, site_id: str, chat_id: str, limit: int) -> list[Message]: ...
     def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]: ...
     def add_discount(self, chat: Chat, discount: Discount) -> None: ...
     def release(self, site_id: str, agent_id: str, chat_id: str) -> bool: ...
@@ -225,6 +226,26 @@ class DynamoChatStore:
             fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "expires_at")}
             messages.append(Message.model_validate({**fields, "message_id": message_id}))
         return messages[:limit]
+
+    def latest_messages(self, site_id: str, chat_id: str, limit: int) -> list[Message]:
+        answer = self._call(
+            self._db.query,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": dynamo.to_value(keys.chat_pk(site_id, chat_id)),
+                ":prefix": dynamo.to_value(keys.MESSAGE_PREFIX),
+            },
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        latest = []
+        for item in answer.get("Items", []):
+            plain = dynamo.from_item(item)
+            message_id = str(plain["SK"]).removeprefix(keys.MESSAGE_PREFIX)
+            fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "expires_at")}
+            latest.append(Message.model_validate({**fields, "message_id": message_id}))
+        return latest[::-1]
 
     def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]:
         items = dynamo.query_all(
