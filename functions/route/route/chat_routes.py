@@ -20,7 +20,7 @@ from pydantic import BaseModel, Field
 from klantreis.api import request_principal
 from klantreis.auth import Principal, authenticate_widget, header
 from klantreis.conversations.context import ChatContext, chat_context
-from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, Message
+from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, Message, RoutingRecord
 from klantreis.conversations.service import NewChat
 from klantreis.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from klantreis.keys import ID_PATTERN
@@ -90,6 +90,11 @@ class EndAnswer(BaseModel):
     chat_id: str
     status: Literal["ended"]
     resolved: bool | None
+
+
+class RoutingHistory(BaseModel):
+    chat_id: str
+    records: list[RoutingRecord]
 
 
 class Suggestions(BaseModel):
@@ -278,6 +283,20 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     ended = dependencies.chat_service().end(site, chat, body.resolved)
     metrics.add_metric(name="ChatsEnded", unit="Count", value=1)
     return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
+
+
+@app.get(
+    "/v1/chats/<chat_id>/routing",
+    summary="Why the chat went where it went (agent or operator)",
+    description="Every routing record of the chat, oldest first: assigned, queued or requeued, "
+    "the strategy, the reason, and every candidate agent with its scores (best first), so the "
+    "first candidate of an assignment is the one chosen and why it won.",
+    tags=TAGS,
+)
+def get_routing(chat_id: ChatPath) -> RoutingHistory:
+    _, site, chat = _agent_of(chat_id, "agent", "operator")
+    records = dependencies.chat_store().routing_records(site.site_id, chat.chat_id)
+    return RoutingHistory(chat_id=chat.chat_id, records=records)
 
 
 @app.get(
