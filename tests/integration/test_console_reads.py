@@ -1,6 +1,6 @@
-"""What the console reads through the route handler, in process, against moto: an agent's inbox
-(open chats and the queue they may serve) and a chat's routing record — for the agent and the
-site's operators only, never another site."""
+"""What the console reads through the route and engage handlers, in process, against moto: an
+agent's inbox (open chats and the queue they may serve), a chat's routing record and a visitor's
+decision log — for the agent and the site's operators only, never another site."""
 
 from __future__ import annotations
 
@@ -10,11 +10,14 @@ from typing import Any
 
 import pytest
 
+from engage import dependencies as engage_dependencies
+from engage.handler import lambda_handler as engage
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
 from route import dependencies
 from route.handler import lambda_handler as route
-from tests.factories import FakeContext, api_event
+from tests.factories import FakeContext, anna_journey, api_event, batch
+from track.handler import lambda_handler as track
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
 OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
@@ -26,8 +29,10 @@ OTHER_OPS = {"sub": "ops", "site_id": "other-shop", "role": "operator"}
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
     dependencies.reset()
+    engage_dependencies.reset()
     yield
     dependencies.reset()
+    engage_dependencies.reset()
 
 
 def get(path: str, claims: dict[str, str], resource: str, **params: str) -> tuple[int, Any]:
@@ -93,3 +98,56 @@ def test_the_routing_record_names_every_candidate_and_the_winner(demo_site: Site
     assert routing(chat["chat_id"], MIRJAM)[0] == 200
     assert routing(chat["chat_id"], SVEN)[0] == 403
     assert routing(chat["chat_id"], OTHER_OPS)[0] == 404
+
+
+def decide(visitor_id: str, session_id: str) -> dict[str, Any]:
+    body = {"visitor_id": visitor_id, "session_id": session_id, "idle_seconds": 30}
+    answer = engage(api_event("POST", "/v1/engagement/decide", body=body, headers=WIDGET), FakeContext())
+    assert answer["statusCode"] == 200, answer["body"]
+    decided: dict[str, Any] = json.loads(answer["body"])
+    return decided
+
+
+def decisions(visitor_id: str, claims: dict[str, str], query: str = "") -> tuple[int, Any]:
+    event = api_event(
+        "GET", f"/v1/visitors/{visitor_id}/decisions", claims=claims,
+        path_parameters={"visitor_id": visitor_id}, resource="/v1/visitors/{visitor_id}/decisions",
+    )  # fmt: skip
+    if query:
+        pairs = dict(pair.split("=", 1) for pair in query.split("&"))
+        event["queryStringParameters"] = pairs
+        event["multiValueQueryStringParameters"] = {k: [v] for k, v in pairs.items()}
+    answer = engage(event, FakeContext())
+    return answer["statusCode"], json.loads(answer["body"])
+
+
+def test_the_decision_log_of_a_visitor_and_of_one_session(demo_site: Site) -> None:
+    # given Anna's journey and three decisions on two sessions
+    tracked = track(
+        api_event("POST", "/v1/events", body=batch(*anna_journey(), visitor_id="anna-log"), headers=WIDGET),
+        FakeContext(),
+    )
+    assert tracked["statusCode"] == 200, tracked["body"]
+    first = decide("anna-log", "s-1")
+    decide("anna-log", "s-1")
+    decide("anna-log", "s-2")
+    # when the operator reads the visitor's log, then one session's
+    status, every = decisions("anna-log", OPS)
+    _, one = decisions("anna-log", OPS, "session_id=s-2")
+    # then every decision is there, newest first, with reason, scores and top features
+    assert status == 200
+    assert len(every["decisions"]) == 3
+    oldest = every["decisions"][-1]
+    assert (oldest["reason"], oldest["score"]) == (first["reason"], first["score"])
+    assert oldest["top_features"]
+    assert {"feature", "value", "effect"} <= set(oldest["top_features"][0])
+    assert [d["session_id"] for d in one["decisions"]] == ["s-2"]
+    assert decisions("anna-log", OPS, "limit=1")[1]["decisions"][0]["at"] == every["decisions"][0]["at"]
+
+
+def test_the_decision_log_is_the_sites_operators_only(demo_site: Site) -> None:
+    decide("anna-log", "s-1")
+    assert decisions("anna-log", MIRJAM)[0] == 403
+    status, other = decisions("anna-log", OTHER_OPS)
+    assert (status, other["decisions"]) == (200, [])
+    assert decisions("anna-log", OPS, "limit=0")[0] == 422
