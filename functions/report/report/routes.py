@@ -1,4 +1,4 @@
-"""Operator routes of the report function: the daily report (JSON and CSV) and staffing.
+"""Operator routes of the report function: the daily report (JSON, CSV and HTML) and staffing.
 
 The site is the token's (`site_id` claim): there is no site in the path, so an operator can only
 ever read their own site. Agents are refused (403). Powertools validates the query before a
@@ -22,7 +22,7 @@ from klantreis.reports.daily import rows_csv
 from klantreis.reports.staffing import Staffing
 from klantreis.sites import Site
 from report import dependencies
-from report.reporting import CSV_TYPE, DailyReport
+from report.reporting import CSV_TYPE, HTML_TYPE, DailyReport
 from report.resolver import app
 
 TAGS = ["reports"]
@@ -75,6 +75,34 @@ def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
         content_type=CSV_TYPE,
         body=rows_csv(report.rows),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+"""The page's own styles (inline, as the nightly file has them) and nothing else: no script, no
+outside resource, no framing."""
+
+
+@app.get(
+    "/v1/reports/daily.html",
+    summary="The daily report as an HTML page (operator)",
+    description="The page the nightly job writes for a day, for any range of at most 366 days: "
+    "key figures, the funnels, conversion per day, the uplift with its interval, satisfaction per "
+    "agent and category, and the staffing heatmap of the 4 weeks up to `to`.",
+    tags=TAGS,
+    responses={
+        200: {"description": "The report page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
+)
+def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
+    site = _operators_site()
+    page = dependencies.reports().page(site, start, to)
+    metrics.add_metric(name="ReportPagesRead", unit="Count", value=1)
+    return Response(
+        status_code=HTTPStatus.OK,
+        content_type=HTML_TYPE,
+        body=page,
+        headers={"Content-Security-Policy": HTML_POLICY, "X-Frame-Options": "DENY"},
     )
 
 
