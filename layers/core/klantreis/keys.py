@@ -29,6 +29,7 @@ two different (site, id) pairs can map to the same key.
 | stored daily report  | SITE#{site}#REPORT            | DAY#{yyyy-mm-dd}                 |
 | report alert marker  | SITE#{site}#REPORT            | ALERT#{yyyy-mm-dd}#{condition}   |
 | knowledge entry      | SITE#{site}                   | KB#{entry}                       |
+| survey feedback      | SITE#{site}#FEEDBACK          | {iso time}#{chat} (GSI1PK = visitor's PK) |
 
 Everything about one visitor lives in the visitor's partition; items about a visitor that must
 live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1. A chat's
@@ -67,6 +68,8 @@ SITES_INDEX_PK = "SITES"
 REPORT_DAY_PREFIX = "DAY#"
 REPORT_ALERT_PREFIX = "ALERT#"
 KNOWLEDGE_PREFIX = "KB#"
+FEEDBACK_INDEX_PREFIX = "FEEDBACK#"
+"""GSI1SK of a survey's feedback item (erasure finds it through the visitor's GSI1PK)."""
 UNCATEGORIZED = "*"
 """The performance and queue category of a chat without one."""
 
@@ -140,6 +143,11 @@ def offer_pk(site_id: str, offer_id: str) -> str:
 def parse_offer_pk(partition_key: str) -> tuple[str, str]:
     """(site_id, offer_id) of an offer's partition key."""
     return _parse_site_pk(partition_key, "OFFER")
+
+
+def feedback_pk(site_id: str) -> str:
+    """The site's survey feedback, newest last: what operators and agents read as it arrives."""
+    return f"SITE#{site_id}#FEEDBACK"
 
 
 def chat_pk(site_id: str, chat_id: str) -> str:

@@ -120,6 +120,27 @@ def chat_from_item(plain: Mapping[str, Any]) -> Chat:
     return Chat.model_validate({**fields, "site_id": site_id, "chat_id": chat_id})
 
 
+def feedback_item(chat: Chat, answers: SurveyAnswers, at: datetime) -> dict[str, Any]:
+    """A survey as the site's feedback stream lists it (written with the survey, erased with the
+    visitor through GSI1, expiring with the chat)."""
+    plain = answers.model_dump(mode="json", exclude_none=True)
+    plain.update(
+        PK=keys.feedback_pk(chat.site_id),
+        SK=f"{at.isoformat()}#{chat.chat_id}",
+        chat_id=chat.chat_id,
+        at=at.isoformat(),
+        GSI1PK=keys.visitor_pk(chat.site_id, chat.visitor_id),
+        GSI1SK=f"{keys.FEEDBACK_INDEX_PREFIX}{at.isoformat()}#{chat.chat_id}",
+        expires_at=_epoch(chat.created_at) + CHAT_TTL_SECONDS,
+    )
+    if chat.category is not None:
+        plain["category"] = chat.category
+    if chat.agent is not None:
+        plain["agent_id"] = chat.agent.agent_id
+        plain["agent_name"] = chat.agent.display_name
+    return plain
+
+
 MESSAGE_ID_DIGITS = 6
 """Message ids are the chat's sequence numbers, zero-padded so they sort as numbers."""
 
@@ -571,6 +592,9 @@ class DynamoChatStore:
                 }
             },
         ]
+        actions.append(
+            {"Put": {"TableName": self._table, "Item": dynamo.to_item(feedback_item(chat, answers, at))}}
+        )
         counts = survey_counts(answers.csat, answers.nps, answers.ces)
         if chat.agent is not None and counts:
             actions.append(self._perf_add(chat.site_id, chat.category, chat.agent.agent_id, counts))
