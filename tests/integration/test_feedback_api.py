@@ -145,3 +145,29 @@ def test_another_site_sees_none_and_erasure_removes_it(
 def test_a_bad_poll_is_422(demo_site: Site, query: dict[str, str]) -> None:
     status, answer = get("/v1/feedback", OPS, query)
     assert (status, answer["error"]["code"]) == (422, "validation_failed")
+
+
+def test_agent_by_category_performance_shows_the_surveys_with_sample_counts(
+    demo_site: Site, dynamodb: Any, table_name: str
+) -> None:
+    # given boot chats rated high for mirjam and low for sven
+    surveyed(dynamodb, table_name, "c-1", agent_id="mirjam", visitor_id="anna", at=T0, csat=5, nps=10, ces=2)
+    surveyed(dynamodb, table_name, "c-2", agent_id="mirjam", visitor_id="bram", at=T0, csat=4, nps=9)
+    surveyed(dynamodb, table_name, "c-3", agent_id="sven", visitor_id="cees", at=T0, csat=1, nps=2, ces=6)
+    # when the operator reads the agent x category table
+    status, table = get("/v1/reports/agents", OPS)
+    # then each agent's boot cell has the figures and their samples
+    assert status == 200
+    cells = {(c["agent_id"], c["category"]): c for c in table["cells"]}
+    mirjam, sven = cells[("mirjam", "dameslaarzen")], cells[("sven", "dameslaarzen")]
+    assert (mirjam["chats"], mirjam["csat"], mirjam["csat_answers"], mirjam["nps"]) == (2, 100.0, 2, 100.0)
+    assert (mirjam["ces"], mirjam["ces_answers"], mirjam["ended"], mirjam["resolution_rate"]) == (
+        2.0,
+        1,
+        2,
+        1.0,
+    )
+    assert (sven["csat"], sven["nps"], sven["ces"]) == (0.0, -100.0, 6.0)
+    # and only the site's operators read it
+    assert get("/v1/reports/agents", MIRJAM)[0] == 403
+    assert get("/v1/reports/agents", OTHER_OPS)[0] == 404  # a site it does not know

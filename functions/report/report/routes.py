@@ -14,11 +14,13 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
+from pydantic import BaseModel
 
 from klantreis.api import current_principal
 from klantreis.errors import NotFound
 from klantreis.observability import metrics
 from klantreis.reports.daily import rows_csv
+from klantreis.reports.performance import AgentCategoryPerformance
 from klantreis.reports.staffing import Staffing
 from klantreis.sites import Site
 from report import dependencies
@@ -76,6 +78,24 @@ def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
         body=rows_csv(report.rows),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+class AgentPerformanceTable(BaseModel):
+    cells: list[AgentCategoryPerformance]
+    """One per agent and category the agent has served, by category then agent."""
+
+
+@app.get(
+    "/v1/reports/agents",
+    summary="Agent x category performance (operator)",
+    description="For every agent and category they served: chats, conversions, resolution, handle "
+    "time, CSAT, NPS and CES with their sample counts. Running totals, as predictive routing "
+    "weighs them (the daily report has the same figures per day, per agent and per category).",
+    tags=TAGS,
+)
+def get_agent_performance() -> AgentPerformanceTable:
+    site = _operators_site()
+    return AgentPerformanceTable(cells=dependencies.performance_reader().all(site.site_id))
 
 
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
