@@ -45,6 +45,7 @@ class DailyReport(BaseModel):
     start: str = Field(alias="from", description="The first local day (YYYY-MM-DD).")
     to: str = Field(description="The last local day (YYYY-MM-DD), included.")
     timezone: str = Field(description="The site's time zone: the days are its local days.")
+    currency: str = Field("EUR", description="The site's currency (ISO 4217) of every money figure.")
     rows: list[DailyRow]
     total: DailyRow = Field(description='The whole period as one row (`date` is "from..to").')
 
@@ -93,6 +94,7 @@ class Reports:
             start=first,
             to=last,
             timezone=site.timezone,
+            currency=site.currency,
             rows=[daily_row(day, by_day[day]) for day in days],
             total=period_total(first, last, by_day),
         )
@@ -112,7 +114,7 @@ class Reports:
         total = period_total(first, last, {day: by_day[day] for day in shown})
         weeks_start = (date.fromisoformat(last) - timedelta(days=7 * STAFFING_WEEKS - 1)).isoformat()
         staffed = self.staffing_of(site, {day: by_day[day] for day in days_between(weeks_start, last)})
-        return render_html(site.name, rows, total, staffed)
+        return render_html(site.name, rows, total, staffed, currency=site.currency)
 
     def hours(self, site: Site) -> OpeningHours:
         stored = self._settings.get_hours(site.site_id)
