@@ -50,6 +50,11 @@ class DailyReport(BaseModel):
     total: DailyRow = Field(description='The whole period as one row (`date` is "from..to").')
 
 
+def days_before(day: date, days: int) -> date:
+    """`days` before `day`, or the first day there is (a range may start in year 1)."""
+    return date.fromordinal(max(1, day.toordinal() - days))
+
+
 def check_range(start: date, end: date) -> None:
     """`from` not after `to`, at most 366 days (422 otherwise): the request alone decides."""
     if end < start:
@@ -103,7 +108,7 @@ class Reports:
         """The HTML report of the days from `start` to `end`, as the nightly job writes it for its
         day (staffing over the 4 weeks up to `end`)."""
         check_range(start, end)
-        staffing_start = min(start, end - timedelta(days=7 * STAFFING_WEEKS - 1))
+        staffing_start = min(start, days_before(end, 7 * STAFFING_WEEKS - 1))
         by_day = self.counters(site, days_between(staffing_start.isoformat(), end.isoformat()))
         return self.page_of(site, start.isoformat(), end.isoformat(), by_day)
 
@@ -112,7 +117,7 @@ class Reports:
         shown = days_between(first, last)
         rows = [daily_row(day, by_day[day]) for day in shown]
         total = period_total(first, last, {day: by_day[day] for day in shown})
-        weeks_start = (date.fromisoformat(last) - timedelta(days=7 * STAFFING_WEEKS - 1)).isoformat()
+        weeks_start = days_before(date.fromisoformat(last), 7 * STAFFING_WEEKS - 1).isoformat()
         staffed = self.staffing_of(site, {day: by_day[day] for day in days_between(weeks_start, last)})
         return render_html(site.name, rows, total, staffed, currency=site.currency)
 

@@ -12,6 +12,8 @@ from pydantic import BaseModel, ValidationError
 from klantreis import dynamo, keys
 from klantreis.conversations.models import Channel
 
+MIDDLE_YEAR = 5000
+
 
 class Feedback(BaseModel):
     chat_id: str
@@ -24,6 +26,18 @@ class Feedback(BaseModel):
     agent_id: str | None = None
     agent_name: str | None = None
     category: str | None = None
+
+
+def _after(since: datetime | None) -> str | None:
+    """The lowest sort key after `since`: past every chat id of that moment, so the newest survey
+    seen is left out. A moment within a day of year 1 or 9999 has no UTC form: before every
+    survey (no bound) or after every one."""
+    if since is None:
+        return None
+    try:
+        return since.astimezone(UTC).isoformat() + "#\uffff"
+    except OverflowError:
+        return None if since.year < MIDDLE_YEAR else "\uffff"
 
 
 class DynamoFeedbackReader:
@@ -41,12 +55,10 @@ class DynamoFeedbackReader:
             "ExpressionAttributeValues": {":pk": dynamo.to_value(keys.feedback_pk(site_id))},
             "ScanIndexForward": False,
         }
-        if since is not None:
-            # Past every chat id of that moment: the item of the newest survey seen is left out.
+        low = _after(since)
+        if low is not None:
             query["KeyConditionExpression"] = "PK = :pk AND SK > :low"
-            query["ExpressionAttributeValues"][":low"] = dynamo.to_value(
-                since.astimezone(UTC).isoformat() + "#\uffff"
-            )
+            query["ExpressionAttributeValues"][":low"] = dynamo.to_value(low)
         if agent_id is not None:
             query["FilterExpression"] = "agent_id = :agent"
             query["ExpressionAttributeValues"][":agent"] = dynamo.to_value(agent_id)
