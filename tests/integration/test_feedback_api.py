@@ -171,3 +171,10 @@ def test_agent_by_category_performance_shows_the_surveys_with_sample_counts(
     # and only the site's operators read it
     assert get("/v1/reports/agents", MIRJAM)[0] == 403
     assert get("/v1/reports/agents", OTHER_OPS)[0] == 404  # a site it does not know
+
+
+def test_a_poll_at_the_edges_of_time_is_answered(demo_site: Site, dynamodb: Any, table_name: str) -> None:
+    surveyed(dynamodb, table_name, "c-1", agent_id="mirjam", visitor_id="anna", at=T0, csat=5)
+    _, dawn = get("/v1/feedback", OPS, {"since": "0001-01-01T00:00:00+14:00"})
+    _, end = get("/v1/feedback", OPS, {"since": "9999-12-31T23:00:00-14:00"})
+    assert ([f["chat_id"] for f in dawn["feedback"]], end["feedback"]) == (["c-1"], [])
