@@ -18,16 +18,17 @@ CODE_ROOTS := layers/core functions/track functions/engage functions/route funct
 define tool_venv
 	@set -euo pipefail; py=$$(infra/scripts/find-python.sh); echo "creating $(1) with $$py"; \
 	rm -f $(1)/.installed-*; "$$py" -m venv $(1); \
-	$(1)/bin/python -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(1)/bin/python -m pip install --quiet --upgrade "pip>=25.1,<26.3"; \
 	$(1)/bin/python -m pip install --quiet "$(2)"; \
 	touch $@
 endef
 
-.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean
+.PHONY: help install dev test lint typecheck template-check unit package package-check ci bench openapi requirements clean web weblint webtest
 
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
 	@echo "make test     lint, type-check, template checks (checkov too) and every test"
+	@echo "make web      install the pinned npm packages (npm ci) and build the widget into web/dist"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput"
@@ -38,7 +39,7 @@ help:
 $(STAMP): pyproject.toml layers/deps/requirements.txt
 	@set -euo pipefail; \
 	if [ ! -x $(PY) ]; then py=$$(infra/scripts/find-python.sh); echo "creating $(VENV) with $$py"; "$$py" -m venv $(VENV); fi; \
-	$(PY) -m pip install --quiet --upgrade "pip>=25.1"; \
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1,<26.3"; \
 	$(PY) -m pip install --quiet -r layers/deps/requirements.txt --group dev; \
 	site=$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	: > "$$site/klantreis-dev.pth"; \
@@ -47,16 +48,44 @@ $(STAMP): pyproject.toml layers/deps/requirements.txt
 
 install: $(STAMP)
 
-dev: $(STAMP)
+# The web widget: npm packages pinned by web/package-lock.json, installed with `npm ci` when the
+# lock changes; esbuild builds web/dist (not committed) in well under a second, so every run builds.
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP)
+	cd web && npm run --silent build
+
+# tsc --noEmit in strict mode over the widget's source and tests.
+weblint: $(WEB_STAMP)
+	cd web && npm run --silent lint
+
+# node's test runner: the widget's logic, and the size budget of the built files.
+webtest: web
+	cd web && npm test --silent
+
+dev: $(STAMP) web
 	PORT=$(PORT) $(PY) -m klantreis_local
 
-lint: $(STAMP)
+lint: $(STAMP) weblint
 	$(PY) infra/scripts/layer_requirements.py --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
+
+# The browser tests drive Debian's chromium (playwright cannot download browsers here); they
+# never skip, so a machine without it gets it from apt.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the browser tests"
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends chromium
 
 # checkov pins its own boto3 (and more) apart from ours, so it lives in its own venv, as SAM does.
 # Every check it skips is justified in the skipping resource's Metadata (checkov: skip: comment).
@@ -71,10 +100,10 @@ template-check: $(CHECKOV_STAMP)
 	$(CHECKOV_VENV)/bin/checkov --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 # pytest's exit 5 (no tests collected) must fail the build, and it does: any non-zero exit fails.
-unit: $(STAMP)
+unit: $(STAMP) web $(CHROMIUM)
 	$(PY) -m pytest -n 2 -q
 
-test: lint typecheck template-check unit
+test: lint typecheck template-check unit webtest
 
 openapi: $(STAMP)
 	$(PY) -m klantreis_local.openapi --write docs/openapi.json
@@ -148,4 +177,4 @@ evaluate: $(STAMP)
 	@$(PY) infra/scripts/evaluate.py "$(CSV)"
 
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/.test-build web/demo/build artifacts

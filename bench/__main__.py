@@ -363,6 +363,19 @@ def summary(results: dict[str, Any]) -> str:
             f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
             f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
         )
+    widget_figures = results.get("widget")
+    if widget_figures:
+        sizes = widget_figures["sizes"]
+        cost = widget_figures["cost"]
+        us = cost["usd_per_million_events"]["us-east-1"]
+        lines.append(
+            f"- Widget gzip: tracker {sizes['klantreis.js']['gzip_bytes']} B (budget 4096), chat "
+            f"{sizes['klantreis-chat.js']['gzip_bytes']} B (budget 8192). Main thread added on the demo "
+            f"product page: {widget_figures['main_thread']['added_script_ms']} ms script (medians). "
+            f"Anna's journey: {cost['tracked_events_per_request']} tracked events per event request; "
+            f"${us['total']} per million tracked events (us-east-1; API Gateway ${us['api_gateway']}), "
+            f"goal <= ${cost['goal_usd']:.2f}: {'met' if us['total'] <= cost['goal_usd'] else 'missed'}."
+        )
     return "\n".join(lines)
 
 
@@ -379,17 +392,92 @@ def source_tree() -> dict[str, Any]:
     return {"head": git("rev-parse", "--short", "HEAD").strip(), "changed_since_head": changed}
 
 
+# --------------------------------------------------------------------------- (g)
+def widget() -> dict[str, Any]:
+    from bench import widget as widget_bench
+
+    _progress("widget: sizes, main-thread time on the demo product page, Anna's journey in chromium")
+    figures = widget_bench.measure()
+    heading("(g) The widget: sizes, main-thread time, requests and cost over Anna's journey")
+    print(
+        table(
+            ["file", "bytes", "gzip", "budget gzip", ""],
+            [
+                [name, f["bytes"], f["gzip_bytes"], f["budget_gzip_bytes"],
+                 "ok" if f["gzip_bytes"] <= f["budget_gzip_bytes"] else "OVER"]
+                for name, f in figures["sizes"].items()
+            ],
+        )
+    )  # fmt: skip
+    main_thread = figures["main_thread"]
+    print(
+        f"\nDemo product page, median of {main_thread['runs']} loads + 2 s idle "
+        "(Chrome Performance.getMetrics):"
+    )
+    print(
+        table(
+            ["", "TaskDuration ms", "ScriptDuration ms", "LayoutDuration ms"],
+            [
+                [kind, *main_thread[f"{kind}_widget_ms"].values()]
+                for kind in ("with", "without")
+            ],
+        )
+    )  # fmt: skip
+    print(f"added by the widget: {main_thread['added_task_ms']} ms main-thread task time "
+          f"({main_thread['added_script_ms']} ms script) between medians; "
+          f"{main_thread['added_task_ms_of_minima']} ms "
+          f"({main_thread['added_script_ms_of_minima']} ms script) between the fastest loads")  # fmt: skip
+    cost = figures["cost"]
+    print(
+        f"\nAnna's journey ({widget_bench.DWELL} on each page): {cost['events']} tracked events, "
+        f"{cost['events_sent']} sent in {cost['event_requests']} event requests "
+        f"({cost['events_per_request']} sent, {cost['tracked_events_per_request']} tracked events/request), "
+        f"{cost['decide_requests']} decide requests"
+    )
+    per_event = cost["per_event"]
+    print(
+        f"per event: {per_event['api_requests']} API requests, {per_event['lambda_invocations']} Lambda "
+        f"invocations, {per_event['lambda_gb_seconds']} GB-s, {per_event['wcu']} WCU, {per_event['rcu']} RCU"
+    )
+    print(
+        table(
+            ["USD per M events", "API GW REST", "Lambda arm64", "DDB writes", "DDB reads", "total", "goal"],
+            [
+                [region, c["api_gateway"], c["lambda"], c["dynamodb_writes"], c["dynamodb_reads"], c["total"],
+                 "ok" if c["total"] <= cost["goal_usd"] else "OVER"]
+                for region, c in cost["usd_per_million_events"].items()
+            ],
+        )
+    )  # fmt: skip
+    needed = cost["events_per_request_for_goal"]
+    print(
+        f"In the way of <= ${cost['goal_usd']:.2f}: each request costs "
+        f"${cost['usd_per_million_requests']} per million (API Gateway REST $3.50 of it; Lambda, the session "
+        f"read and write), the stream's aggregation "
+        f"${cost['usd_per_million_events_aggregation']} per million events; "
+        + (f"the goal needs >= {needed} tracked events per request (Anna's journey: "
+           f"{cost['tracked_events_per_request']})." if needed else "the aggregation alone is over the goal.")
+    )  # fmt: skip
+    print(
+        "Costs are per distinct tracked event. Lambda time is the handlers' in-process time on moto (an\n"
+        "upper bound); DynamoDB units are metered as billed (bench.capacity), handlers plus aggregation."
+    )
+    return figures
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per function for (a)")
     parser.add_argument(
         "--only",
-        choices=["cold", "capacity", "throughput", "decide", "routing", "report", "knowledge"],
+        choices=["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge"],
         action="append",
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    parts = set(args.only or ["cold", "capacity", "throughput", "decide", "routing", "report", "knowledge"])
+    parts = set(
+        args.only or ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge"]
+    )
     started = time.perf_counter()
 
     from klantreis_local import runtime
@@ -439,6 +527,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["routing"] = routing()
     if "report" in parts:
         results["report_cost"] = report_cost()
+    if "widget" in parts:
+        results["widget"] = widget()
     if "knowledge" in parts:
         results["knowledge"] = knowledge()
     if args.only and RESULTS.exists():

@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 from unittest import mock
 
@@ -26,23 +26,23 @@ from bench.rees46 import ORIGIN, SITE_KEY, USER_AGENT, Batch
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-class PinnedClock(datetime):
-    """Stands in for `datetime` in the track routes: `now()` is the moment set by the replay."""
+class PinnedClock:
+    """The track function's clock (`track.dependencies.now`) during a replay: the moment set by
+    the replay."""
 
     pinned: ClassVar[datetime] = datetime(2019, 10, 1, tzinfo=UTC)
 
     @classmethod
-    def now(cls, tz: tzinfo | None = None) -> datetime:  # type: ignore[override]
-        return cls.pinned.astimezone(tz) if tz else cls.pinned.replace(tzinfo=None)
+    def now(cls) -> datetime:
+        return cls.pinned
 
 
 @contextmanager
 def server_clock_at_sent_at() -> Iterator[type[PinnedClock]]:
-    """Pins the clock the track route reads (`track.routes.datetime`); fails loudly if the route
-    stops reading it there."""
-    from track import routes
+    """Pins the clock the track route reads (`track.dependencies.now`); fails loudly if it is gone."""
+    from track import dependencies
 
-    with mock.patch.object(routes, "datetime", PinnedClock):
+    with mock.patch.object(dependencies, "now", PinnedClock.now):
         yield PinnedClock
 
 

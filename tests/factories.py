@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -143,5 +144,7 @@ def load_operator_script(name: str) -> Any:
     assert spec
     assert spec.loader
     module = importlib.util.module_from_spec(spec)
+    # Registered first, as an import would: dataclasses look their module up while defined.
+    sys.modules[spec.name] = module
     spec.loader.exec_module(module)
     return module

@@ -5,6 +5,7 @@
     python infra/scripts/site.py add-key --site-id schoenen-nl        # rotation, step 1
     python infra/scripts/site.py revoke-key --key <old key>           # rotation, step 2
     python infra/scripts/site.py set-origins --site-id schoenen-nl --origin https://schoenen.nl
+    python infra/scripts/site.py set-consent-mode --site-id schoenen-nl --mode implied
     python infra/scripts/site.py show --site-id schoenen-nl
 
 The table comes from --table or TABLE_NAME; credentials and region from the usual AWS
@@ -27,6 +28,9 @@ from pydantic import TypeAdapter, ValidationError
 from klantreis.errors import Conflict
 from klantreis.sites import DynamoSiteStore, PageTypeRule, Site
 
+CONSENT_MODES = ["required", "implied"]
+CONSENT_HELP = "required: nothing is stored before the visitor consents; implied: until they refuse"
+
 
 def new_site_key() -> str:
     return f"sk_{secrets.token_urlsafe(24)}"
@@ -48,6 +52,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--page-types", type=Path, help="JSON file: [{pattern, page_type}, ...]")
     add.add_argument("--retention-days", type=int, help="journey retention (default: the stack's)")
     add.add_argument("--key", help="use this site key instead of a generated one")
+    add.add_argument("--consent-mode", choices=CONSENT_MODES, default="required", help=CONSENT_HELP)
 
     add_key = commands.add_parser("add-key", help="issue another key for a site (rotation)")
     add_key.add_argument("--site-id", required=True)
@@ -59,6 +64,10 @@ def parser() -> argparse.ArgumentParser:
     origins = commands.add_parser("set-origins", help="replace a site's allowed origins")
     origins.add_argument("--site-id", required=True)
     origins.add_argument("--origin", action="append", default=[], required=True)
+
+    consent = commands.add_parser("set-consent-mode", help="required (EU default) or implied consent")
+    consent.add_argument("--site-id", required=True)
+    consent.add_argument("--mode", choices=CONSENT_MODES, required=True, help=CONSENT_HELP)
 
     show = commands.add_parser("show", help="print a site and its key hints")
     show.add_argument("--site-id", required=True)
@@ -80,6 +89,7 @@ def run(args: argparse.Namespace, store: DynamoSiteStore) -> dict[str, Any]:
             currency=args.currency,
             allowed_origins=args.origin,
             journey_retention_days=args.retention_days,
+            consent_mode=args.consent_mode,
             **({"page_types": page_types} if page_types is not None else {}),
         )
         store.create(site)
@@ -95,9 +105,12 @@ def run(args: argparse.Namespace, store: DynamoSiteStore) -> dict[str, Any]:
         if not store.revoke_key(args.key):
             raise ValueError("no such site key")
         return {"revoked": True}
-    if args.command == "set-origins":
+    if args.command in ("set-origins", "set-consent-mode"):
         site = _existing(store, args.site_id)
-        updated = Site.model_validate({**site.model_dump(), "allowed_origins": args.origin})
+        change = (
+            {"allowed_origins": args.origin} if args.command == "set-origins" else {"consent_mode": args.mode}
+        )
+        updated = Site.model_validate({**site.model_dump(), **change})
         store.put(updated)
         return {"site": updated.model_dump(mode="json")}
     site = _existing(store, args.site_id)

@@ -10,9 +10,11 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,7 @@ def test_the_stream_pump_keeps_the_daily_counters_current(
         assert state is not None
         [day] = state.days
         # when the pump has had a few ticks
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + 60  # a wait, not a measurement: generous for busy cores
         while time.monotonic() < deadline:
             with HANDLER_LOCK:  # the pump's thread writes to the same in-process moto
                 totals = counters.day_totals("demo", day)
@@ -52,10 +54,80 @@ def test_the_stream_pump_keeps_the_daily_counters_current(
 
 
 def free_port() -> int:
+    """A port that was free a moment ago. Racy (another process may take it before the caller
+    binds it): kept only for test_capacity_race.py until it starts its servers on port 0 with
+    `start_local_stack` and `start_serial_dynamodb`; nothing else may use it."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+@dataclass
+class Started:
+    """A server process started by `_started`, its URL, and everything it prints (read by a
+    thread of ours to the end, so the pipe never fills)."""
+
+    process: subprocess.Popen[str]
+    url: str
+    _lines: list[str]
+    _reader: threading.Thread
+
+    def output(self, timeout: float = 15) -> str:
+        """All it printed; call once it has exited."""
+        self._reader.join(timeout)
+        return "".join(self._lines)
+
+    def stop(self, stop_signal: signal.Signals = signal.SIGTERM) -> str:
+        """Sends the signal; returns its output once it has exited."""
+        self.process.send_signal(stop_signal)
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            pytest.fail(f"the server ignored {stop_signal.name}:\n{self.output()}")
+        return self.output()
+
+
+def _started(command: list[str], env: dict[str, str], ready: re.Pattern[str]) -> Started:
+    """Starts `command` and reads its output until a line matches `ready`, whose first group is
+    the URL it serves on (the port the OS gave it)."""
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: list[str] = []
+    found: list[str] = []
+    ready_or_gone = threading.Event()
+
+    def read() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            lines.append(line)
+            if not found and (match := ready.match(line)):
+                found.append(match.group(1))
+                ready_or_gone.set()
+        ready_or_gone.set()
+
+    reader = threading.Thread(target=read, name="server-output", daemon=True)
+    reader.start()
+    if not ready_or_gone.wait(STARTUP_SECONDS) or not found:
+        process.kill()
+        process.wait()
+        pytest.fail(f"{command} did not say where it serves within {STARTUP_SECONDS}s:\n{''.join(lines)}")
+    return Started(process, found[0], lines, reader)
+
+
+def start_local_stack(env: dict[str, str]) -> Started:
+    """`python -m klantreis_local` with PORT=0; its URL is read from its banner."""
+    banner = re.compile(r"^Klantreis local stack on (http://127\.0\.0\.1:\d+) ")
+    return _started([sys.executable, "-m", "klantreis_local"], {**env, "PORT": "0"}, banner)
+
+
+def start_serial_dynamodb(env: dict[str, str]) -> Started:
+    """`python -m klantreis_local.dbserver --port 0`; its endpoint URL is read from its first line."""
+    ready = re.compile(r"^moto DynamoDB \(serial\) on (http://127\.0\.0\.1:\d+)")
+    return _started([sys.executable, "-m", "klantreis_local.dbserver", "--port", "0"], env, ready)
 
 
 def call(method: str, url: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
@@ -108,17 +180,10 @@ def stop(server: subprocess.Popen[str], stop_signal: signal.Signals) -> str:
 @pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM], ids=["Ctrl-C", "SIGTERM"])
 def test_the_local_server_serves_logs_and_stops_cleanly(stop_signal: signal.Signals) -> None:
     # given the local stack as `make dev` starts it, on its own embedded DynamoDB
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    # (on a port the OS picks, read from its banner)
     env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_ENDPOINT_URL")}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "klantreis_local"],
-        cwd=ROOT,
-        env={**env, "PORT": str(port)},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    stack = start_local_stack(env)
+    server, base = stack.process, stack.url
     try:
         wait_until_answering(base, server)
         # when the widget posts a batch and an agent gets a token
@@ -129,7 +194,7 @@ def test_the_local_server_serves_logs_and_stops_cleanly(stop_signal: signal.Sign
         cors = preflight(f"{base}/v1/events", origin="https://shop.example")
     finally:
         # and the server is stopped
-        output = stop(server, stop_signal)
+        output = stack.stop(stop_signal)
 
     # then each answered, the server logged one line per request and stopped without a traceback
     assert tracked == (200, {"accepted": 1, "duplicates": 0, "rejected": []}), output
@@ -147,3 +212,25 @@ def test_the_local_server_serves_logs_and_stops_cleanly(stop_signal: signal.Sign
     assert f"{base}/dev/token?site_id=demo" in output
     assert re.search(r"^DELETE /v1/visitors/anna 401 \d+\.\dms$", output, re.MULTILINE), output
     assert "Traceback" not in output
+
+
+@pytest.mark.e2e
+def test_the_serial_dynamodb_server_binds_a_port_the_os_picks_and_serves_it() -> None:
+    # given the serial DynamoDB server asked for port 0
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AWS_ENDPOINT_URL")}
+    dbserver = start_serial_dynamodb(env)
+    endpoint = dbserver.url
+    try:
+        # when a client lists the tables at the endpoint it printed
+        import boto3
+
+        client = boto3.client(
+            "dynamodb", endpoint_url=endpoint, region_name="eu-west-1",
+            aws_access_key_id="x", aws_secret_access_key="x",
+        )  # fmt: skip
+        tables = client.list_tables()["TableNames"]
+    finally:
+        dbserver.stop()
+    # then it answered there, on a port of its own
+    assert tables == []
+    assert not endpoint.endswith(":0")

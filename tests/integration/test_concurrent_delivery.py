@@ -1,48 +1,38 @@
 """At-least-once delivery: copies of one batch arriving at the same moment in different Lambda
 instances (separate clients, separate processes' worth of state) are stored once.
 
-Runs against moto in server mode, a real DynamoDB-compatible HTTP endpoint, so the instances'
-requests really interleave."""
+Runs against the local stack's serial moto server (klantreis_local.dbserver), a real
+DynamoDB-compatible HTTP endpoint: the instances' requests really interleave, while each request
+is atomic as in DynamoDB (moto's threaded server can interleave two conditional writes between
+their check and their write, which DynamoDB never does)."""
 
 from __future__ import annotations
 
-import socket
 import threading
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from klantreis.journey.events import BatchEnvelope, TrackedEvent
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.journey.tracker import Limits, Tracker, TrackResult
 from klantreis.sites import Site
-from klantreis_local import template
+from klantreis_local import dbserver, template
 from tests.factories import anna_journey, batch
 
 INSTANCES = 8
 SITE = Site(site_id="demo", name="Demo")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.stop()
+    with dbserver.serving() as url:
+        yield url
 
 
 def instance_client(endpoint: str) -> Any:
@@ -57,7 +47,7 @@ def instance_client(endpoint: str) -> Any:
 
 
 def new_table(endpoint: str) -> str:
-    table = f"klantreis-race-{free_port()}"
+    table = f"klantreis-race-{uuid.uuid4().hex[:12]}"
     template.create_table(instance_client(endpoint), table)
     return table
 

@@ -84,10 +84,20 @@ def test_authorizer_routes_need_a_bearer_token_and_widget_routes_the_site_key(
         security = operation(document, route.method, route.path)["security"]
         if (route.method, route.path) in shared:
             # the widget with its chat token, or the chat's agent with a bearer token
-            assert security == [{"SiteKey": [], "ChatToken": []}, {"CognitoBearer": []}], route
+            assert security == [
+                {"SiteKey": [], "ChatToken": []},
+                {"SiteKeyQuery": [], "ChatToken": []},
+                {"CognitoBearer": []},
+            ], route
+        elif route.authorized:
+            assert security == [{"CognitoBearer": []}], route
         else:
-            expected = "CognitoBearer" if route.authorized else "SiteKey"
-            assert security == [{expected: []}], route
+            # the header form, or the query form of a CORS-simple request (sendBeacon)
+            assert security == [{"SiteKey": []}, {"SiteKeyQuery": []}], route
+            body = operation(document, route.method, route.path).get("requestBody")
+            if body:
+                assert body["content"]["text/plain"] == body["content"]["application/json"], route
+    assert (schemes["SiteKeyQuery"]["in"], schemes["SiteKeyQuery"]["name"]) == ("query", "site_key")
 
 
 def test_bodies_parsed_by_the_route_are_documented(document: dict[str, Any]) -> None:

@@ -213,11 +213,14 @@ def test_another_sites_operator_sees_only_their_own_site(
 
 
 def test_staffing_per_hour_of_the_week_from_the_weeks_before_today(
-    demo_site: Site, dynamodb: Any, table_name: str
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given four chats and 20 sessions at 10:00 yesterday (the site's local day), two of the
-    # chats ended after 10 minutes each
-    yesterday = datetime.now(demo_site.zone).date() - timedelta(days=1)
+    # given the clock pinned at 00:30 in Amsterdam (still yesterday in UTC: "today" is the
+    # site's), and four chats and 20 sessions at 10:00 yesterday (the site's local day), two of
+    # the chats ended after 10 minutes each
+    now = datetime(2026, 11, 26, 0, 30, tzinfo=demo_site.zone)
+    monkeypatch.setattr(dependencies, "now", lambda: now.astimezone(UTC))
+    yesterday = now.date() - timedelta(days=1)
     add_counters(
         dynamodb, table_name, "demo", yesterday.isoformat(),
         {names.hourly_counter(10, "sessions"): 20, names.hourly_counter(10, "chats"): 4,

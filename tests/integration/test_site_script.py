@@ -97,3 +97,12 @@ def test_a_site_id_is_not_taken_twice(script: Any) -> None:
     code, err = script("add", "--site-id", "dup", "--name", "B")
     assert code == 1
     assert "exists already" in err
+
+
+def test_consent_mode_is_required_unless_the_operator_says_implied(script: Any) -> None:
+    code, added = script("add", "--site-id", "s4", "--name", "S4")
+    assert (code, added["site"]["consent_mode"]) == (0, "required")
+    code, answer = script("set-consent-mode", "--site-id", "s4", "--mode", "implied")
+    assert (code, answer["site"]["consent_mode"]) == (0, "implied")
+    code, added = script("add", "--site-id", "s5", "--name", "S5", "--consent-mode", "implied")
+    assert (code, added["site"]["consent_mode"]) == (0, "implied")

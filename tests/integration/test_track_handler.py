@@ -13,6 +13,7 @@ from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
+from track import dependencies
 from track.handler import lambda_handler
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
@@ -48,15 +49,18 @@ def test_a_second_delivery_is_counted_as_duplicates(demo_site: Site) -> None:
 
 
 def test_counters_follow_the_stream(
-    demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump
+    demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # the batches arrive at noon, so their day is one day whenever the test runs
+    monkeypatch.setattr(dependencies, "now", lambda: T0.replace(hour=11))
     post_events(batch(*anna_journey()))
     post_events(batch(event("purchase", at=T0 + timedelta(minutes=5), value=296.96), session_id="s-1"))
     post_events(batch(event("page_view"), visitor_id="bram", session_id="s-2"))
     stream.drain()
-    # timestamps are moved onto the server clock, so the day is the day the test runs
+    # timestamps are moved onto the server clock: the day of its noon
     anna = DynamoSessionStore(dynamodb, table_name).get("demo", "anna", "s-1")
     assert anna is not None
+    assert set(anna.days) == {T0.date().isoformat()}
     (day,) = anna.days
     totals = DynamoCounterStore(dynamodb, table_name).day_totals("demo", day)
     assert totals["sessions"] == 2

@@ -12,7 +12,6 @@ import math
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -327,10 +326,49 @@ def test_the_default_model_is_compact_and_uses_only_what_a_live_session_has() ->
     assert propensity.DEFAULT_MODEL_PATH.stat().st_size < 300 * 1024
     assert not set(model.features) & propensity.OPTIONAL_COLUMNS
     assert 0 < model.threshold < 1
-    assert model.training.rows == 8631
-    assert model.training.positives == 1336
+
+
+def pair_auc(labels: list[bool], scores: list[float]) -> float:
+    """ROC-AUC as the share of (buyer, non-buyer) pairs the scores order right, ties half: by
+    sorting once and counting non-buyers below each buyer (independent of evaluate.py)."""
+    ranked = sorted(zip(scores, labels, strict=True))
+    below = right = 0.0
+    index = 0
+    while index < len(ranked):
+        tied = [label for score, label in ranked[index:] if score == ranked[index][0]]
+        buyers, others = sum(tied), len(tied) - sum(tied)
+        right += buyers * (below + others / 2)
+        below += others
+        index += len(tied)
+    positives = sum(labels)
+    return right / (positives * (len(labels) - positives))
+
+
+def test_the_default_model_ranks_the_training_sessions_by_its_own_scores_alone() -> None:
+    # given every labelled session of the training file, and the shipped model's scores of them
+    rows = training_rows()
+    labels = [r["Revenue"].strip().lower() == "true" for r in rows]
+    model = default_model()
+    scores = [model.score(from_csv_row(r)) for r in rows]
+    # then the file is the one the model says it was trained on
+    assert (model.training.rows, model.training.positives) == (len(rows), sum(labels))
+    # and its ranking, measured here from the scored rows and not read from its metadata, is
+    # good (in-sample: the cross-validated figure of the metadata must not exceed it)
+    auc = pair_auc(labels, scores)
+    assert auc > 0.9
     assert model.training.cv is not None
-    assert model.training.cv.roc_auc.mean > 0.9
+    assert model.training.cv.roc_auc.mean <= auc
+    # and at its own threshold it finds most buyers without flagging most browsers
+    flagged = [s >= model.threshold for s in scores]
+    caught = sum(f and y for f, y in zip(flagged, labels, strict=True))
+    precision, recall = caught / sum(flagged), caught / sum(labels)
+    assert recall > 0.7
+    assert precision > 0.6
+    # and evaluate.py's figures (the contract's `make evaluate`) agree with these on the same rows
+    assert evaluate.roc_auc(labels, scores) == pytest.approx(auc, abs=1e-12)
+    assert evaluate.f1_at(labels, scores, model.threshold) == pytest.approx(
+        2 * precision * recall / (precision + recall), abs=1e-12
+    )
 
 
 def test_the_default_model_scores_training_rows_into_zero_and_one() -> None:
@@ -349,18 +387,6 @@ def test_the_default_model_ranks_a_browser_below_a_likely_buyer() -> None:
 def test_the_default_model_scores_months_the_training_file_lacks() -> None:
     for month in ("Jan", "Apr"):
         assert 0.0 <= score(features(Month=month)) <= 1.0
-
-
-def test_scoring_a_session_takes_well_under_a_millisecond() -> None:
-    model = default_model()
-    sessions = [from_csv_row(r) for r in training_rows(300)]
-    timings = []
-    for session in sessions:
-        started = time.perf_counter()
-        model.score(session)
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    assert timings[len(timings) // 2] < 0.001
 
 
 # ------------------------------------------------------------------------- evaluate's metrics

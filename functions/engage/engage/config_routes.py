@@ -1,10 +1,9 @@
 """Operator routes of the engage function: a site's opening hours and engagement rules (rules,
 holdout share, frequency caps). Only an operator of the site in the path may read or change them.
 
-Powertools validates the path and the body before a route runs, so a malformed request answers
-422 (400 for bad JSON) whoever sends it; a well-formed one then needs the site's operator (401
-without claims, 403 for an agent or another site's operator). Validation looks at the request
-alone, never at stored data, so the order reveals nothing about another site.
+The caller is checked first (`checked_first`: 401 without claims, 403 for an agent or another
+site's operator); only then are the path and the body validated (422, 400 for bad JSON), so
+another site's operator learns nothing about this site's settings from a validation answer.
 """
 
 from __future__ import annotations
@@ -15,7 +14,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from engage import dependencies
 from engage.resolver import app
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal
+from klantreis.auth import Principal
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.errors import NotFound, PayloadTooLarge
 from klantreis.keys import ID_PATTERN
@@ -29,9 +29,16 @@ MAX_CONFIG_BYTES = 200_000
 DynamoDB item (400 KB) holds."""
 
 
+def _require_operator_of(site_id: str) -> Principal:
+    return current_principal(app).require("operator").require_site(site_id)
+
+
+OPERATOR_OF_SITE = checked_first(lambda path: _require_operator_of(path["site_id"]))
+
+
 def _operators_site(site_id: str) -> Site:
     """The site in the path, after checking that the caller is one of its operators."""
-    current_principal(app).require("operator").require_site(site_id)
+    _require_operator_of(site_id)
     site = dependencies.site_store().get(site_id)
     if site is None:
         raise NotFound(f"unknown site {site_id!r}")
@@ -52,6 +59,7 @@ def _changed(site_id: str, what: str) -> None:
     "site's time zone) while none are stored.",
     tags=TAGS,
 )
+@OPERATOR_OF_SITE
 def get_opening_hours(site_id: SitePath) -> OpeningHours:
     site = _operators_site(site_id)
     stored = dependencies.settings_store().get_hours(site.site_id)
@@ -66,6 +74,7 @@ def get_opening_hours(site_id: SitePath) -> OpeningHours:
     "empty day is closed; a dated exception replaces that day's hours (`[]`: closed).",
     tags=TAGS,
 )
+@OPERATOR_OF_SITE
 def put_opening_hours(site_id: SitePath, hours: OpeningHours) -> OpeningHours:
     site = _operators_site(site_id)
     if "timezone" not in hours.model_fields_set:
@@ -81,6 +90,7 @@ def put_opening_hours(site_id: SitePath, hours: OpeningHours) -> OpeningHours:
     description="The stored configuration, or the web-shop default while none is stored.",
     tags=TAGS,
 )
+@OPERATOR_OF_SITE
 def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
     site = _operators_site(site_id)
     stored = dependencies.settings_store().get_config(site.site_id)
@@ -92,8 +102,13 @@ def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
     summary="Replace the site's proactive-chat rules, holdout share and frequency caps (operator)",
     description="Among the enabled rules whose triggers all hold, the highest `priority` wins, the "
     "earlier in `rules` on a tie. A session that has bought matches no rule.",
+    responses={
+        200: {"description": "the configuration as stored"},
+        413: {"description": f"more than {MAX_CONFIG_BYTES} bytes as JSON (code payload_too_large)"},
+    },
     tags=TAGS,
 )
+@OPERATOR_OF_SITE
 def put_engagement_rules(site_id: SitePath, config: EngagementConfig) -> EngagementConfig:
     site = _operators_site(site_id)
     if len(config.model_dump_json().encode()) > MAX_CONFIG_BYTES:

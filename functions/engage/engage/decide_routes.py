@@ -10,23 +10,36 @@ from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_seri
 
 from engage import dependencies
 from engage.resolver import app
+from klantreis.api import checked_first, widget_first
 from klantreis.auth import authenticate_widget, header
 from klantreis.engagement.decide import DecideRequest
 from klantreis.engagement.records import OfferResponse, Reason
 from klantreis.journey.events import Id
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
+from klantreis.sites import Consent
+from klantreis.strict import STRICT_INPUT
 from klantreis.useragent import describe_client
 
 TAGS = ["engagement"]
+WIDGET = checked_first(widget_first(app, dependencies.site_directory))
 
 
 class DecideBody(BaseModel):
+    model_config = STRICT_INPUT
+
     visitor_id: Id
     session_id: Id
     idle_seconds: int = Field(0, ge=0, le=86_400, description="Seconds since the visitor's last action.")
     url: str | None = Field(None, max_length=2_048, description="The page the visitor is on.")
-    consent: bool = Field(True, description="The visitor consented to engagement (as the widget knows).")
+    consent: Consent = Field(
+        None,
+        description=(
+            "The visitor's consent as the widget knows it (`true` = `granted`, `false` = `denied`). "
+            "In the site's `required` mode only `granted` counts, in `implied` mode anything but "
+            "`denied`; absent, the sender vouches."
+        ),
+    )
 
 
 class DecideAnswerModel(BaseModel):
@@ -45,6 +58,8 @@ class DecideAnswerModel(BaseModel):
 
 
 class OfferResponseBody(BaseModel):
+    model_config = STRICT_INPUT
+
     response: OfferResponse
 
 
@@ -62,6 +77,7 @@ class OfferResponseAnswer(BaseModel):
     ),
     tags=TAGS,
 )
+@WIDGET
 def post_decide(body: DecideBody) -> DecideAnswerModel:
     event = app.current_event
     site = authenticate_widget(dependencies.site_directory(), event.headers)
@@ -70,7 +86,7 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
         session_id=body.session_id,
         idle_seconds=body.idle_seconds,
         url=body.url,
-        consent=body.consent,
+        consent=site.has_consent(body.consent),
         bot_client=describe_client(header(event.headers, "User-Agent")).bot,
     )
     answer = dependencies.decider().decide(site, ask)
@@ -92,8 +108,13 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
     "/v1/engagement/offers/<offer_id>/response",
     summary="The visitor's answer to a chat offer (widget, X-Site-Key)",
     description="404 for an unknown offer or another site's; 409 for a second, different answer.",
+    responses={
+        200: {"description": "the answer as recorded"},
+        409: {"description": "the offer was answered differently already (code conflict)"},
+    },
     tags=TAGS,
 )
+@WIDGET
 def post_offer_response(
     offer_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)], body: OfferResponseBody
 ) -> OfferResponseAnswer:

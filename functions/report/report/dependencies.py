@@ -3,6 +3,7 @@ created and no environment read at import time)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
@@ -32,6 +33,11 @@ from report.store import (
 
 ALERT_MIN_ASSIGNED_CHATS = 10
 """Fewer assigned chats today than this never raise a service-level alert."""
+
+
+def now() -> datetime:
+    """The report routes' clock ("today" is the site's local day of it); tests pin it."""
+    return datetime.now(UTC)
 
 
 @cache

@@ -1,22 +1,23 @@
 """Operator routes of the report function: the daily report (JSON, CSV and HTML) and staffing.
 
 The site is the token's (`site_id` claim): there is no site in the path, so an operator can only
-ever read their own site. Agents are refused (403). Powertools validates the query before a
-route runs (422: a date missing or not a date, weeks out of range); the route then checks the
-caller, then the range (from after to, more than 366 days: 422).
+ever read their own site. The caller is checked first (401, agents 403); then Powertools
+validates the query (422: a date missing or not a date, weeks out of range); the route then
+checks the range (from after to, more than 366 days: 422).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from http import HTTPStatus
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.errors import NotFound
 from klantreis.observability import metrics
 from klantreis.reports.daily import rows_csv
@@ -28,6 +29,10 @@ from report.reporting import CSV_TYPE, HTML_TYPE, DailyReport
 from report.resolver import app
 
 TAGS = ["reports"]
+OPERATOR = checked_first(roles_first(app, "operator"))
+UNKNOWN_SITE: dict[int, OpenAPIResponse] = {
+    404: {"description": "the token's site does not exist (code not_found)"}
+}
 FromDate = Annotated[date, Query(alias="from", description="The first local day of the site (YYYY-MM-DD).")]
 ToDate = Annotated[date, Query(description="The last local day (YYYY-MM-DD), included; at most 366 days.")]
 
@@ -55,7 +60,9 @@ def _daily(start: date, end: date) -> DailyReport:
     "366 days; a day without activity is a row of zeros) and the period's `total`, each figure of "
     "the total derived from the period's summed counts.",
     tags=TAGS,
+    responses={200: {"description": "the report"}, **UNKNOWN_SITE},
 )
+@OPERATOR
 def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
     return _daily(start, to)
 
@@ -66,9 +73,11 @@ def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
     description="The rows of GET /v1/reports/daily as a CSV download (RFC 4180, a header line).",
     tags=TAGS,
     responses={
-        200: {"description": "The rows as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}}
+        200: {"description": "The rows as CSV.", "content": {"text/csv": {"schema": {"type": "string"}}}},
+        **UNKNOWN_SITE,
     },
 )
+@OPERATOR
 def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
     report = _daily(start, to)
     filename = f"klantreis-{report.site_id}-{report.start}-{report.to}.csv"
@@ -133,11 +142,13 @@ def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
     "before today (the site's local today), the agents Erlang C needs for the service-level "
     "target, and the hours where the opening hours miss the shoppers.",
     tags=TAGS,
+    responses={200: {"description": "the plan"}, **UNKNOWN_SITE},
 )
+@OPERATOR
 def get_staffing(
     weeks: Annotated[int, Query(ge=1, le=26, description="Weeks back from yesterday (1-26).")] = 4,
 ) -> Staffing:
     site = _operators_site()
-    plan = dependencies.reports().staffing(site, weeks, datetime.now(UTC))
+    plan = dependencies.reports().staffing(site, weeks, dependencies.now())
     metrics.add_metric(name="ReportDaysRead", unit="Count", value=plan.days)
     return plan

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
 from klantreis.agents import AgentProfile, AgentProfileInput, AgentStatus
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.auth import Principal
 from klantreis.conversations.models import Chat, ChatStatus
 from klantreis.errors import Forbidden, NotFound
@@ -23,6 +23,7 @@ from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.settings import get_settings
 from klantreis.sites import Site
+from klantreis.strict import STRICT_INPUT
 from route import dependencies
 from route.resolver import app
 
@@ -105,6 +106,8 @@ class Inbox(BaseModel):
 
 
 class StatusBody(BaseModel):
+    model_config = STRICT_INPUT
+
     status: AgentStatus
 
 
@@ -115,11 +118,26 @@ def _site_of(principal: Principal) -> Site:
     return site
 
 
-def _self_or_operator(agent_id: str) -> tuple[Principal, Site]:
+def _require_self_or_operator(agent_id: str) -> Principal:
     principal = current_principal(app).require("agent", "operator")
     if principal.role == "agent" and principal.sub != agent_id:
         raise Forbidden("agents act on themselves only")
+    return principal
+
+
+def _require_self(agent_id: str) -> Principal:
+    principal = current_principal(app).require("agent")
+    if principal.sub != agent_id:
+        raise Forbidden("agents act on themselves only")
+    return principal
+
+
+def _self_or_operator(agent_id: str) -> tuple[Principal, Site]:
+    principal = _require_self_or_operator(agent_id)
     return principal, _site_of(principal)
+
+
+SELF_OR_OPERATOR = checked_first(lambda path: _require_self_or_operator(path["agent_id"]))
 
 
 @app.put(
@@ -127,9 +145,10 @@ def _self_or_operator(agent_id: str) -> tuple[Principal, Site]:
     summary="Create or change an agent's profile (operator)",
     description="Categories and skills route chats; `max_chats` caps concurrent chats; the "
     "discount mandate caps discounts. The agent's status and chats are kept. 201 when created.",
-    responses={201: {"description": "created"}},
+    responses={200: {"description": "changed"}, 201: {"description": "created"}},
     tags=TAGS,
 )
+@checked_first(roles_first(app, "operator"))
 def put_agent(agent_id: AgentPath, profile: AgentProfileInput) -> Response[AgentView]:
     principal = current_principal(app).require("operator")
     site = _site_of(principal)
@@ -151,6 +170,7 @@ def get_agents() -> AgentList:
 
 
 @app.get("/v1/agents/<agent_id>", summary="One agent (the agent, or an operator)", tags=TAGS)
+@SELF_OR_OPERATOR
 def get_agent(agent_id: AgentPath) -> AgentView:
     principal, _ = _self_or_operator(agent_id)
     agent = dependencies.agent_store().get(principal.site_id, agent_id)
@@ -186,6 +206,7 @@ def get_inbox(agent_id: AgentPath) -> Inbox:
     "Counts as a heartbeat.",
     tags=TAGS,
 )
+@SELF_OR_OPERATOR
 def put_status(agent_id: AgentPath, body: StatusBody) -> AgentView:
     _, site = _self_or_operator(agent_id)
     agent = dependencies.chat_service().set_status(site, agent_id, body.status)
@@ -201,8 +222,7 @@ def put_status(agent_id: AgentPath, body: StatusBody) -> AgentView:
     "default) counts as offline and their open chats go to others.",
     tags=TAGS,
 )
+@checked_first(lambda path: _require_self(path["agent_id"]))
 def post_heartbeat(agent_id: AgentPath) -> AgentView:
-    principal = current_principal(app).require("agent")
-    if principal.sub != agent_id:
-        raise Forbidden("agents act on themselves only")
+    principal = _require_self(agent_id)
     return AgentView.of(dependencies.chat_service().heartbeat(_site_of(principal), agent_id))

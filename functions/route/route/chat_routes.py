@@ -8,7 +8,6 @@ exist for the caller (404); another agent's chat is refused (403).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
@@ -17,12 +16,12 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
-from klantreis.api import request_principal
+from klantreis.api import checked_first, request_principal, widget_first
 from klantreis.auth import Principal, authenticate_widget, header
 from klantreis.conversations.context import ChatContext, chat_context
-from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, Message, RoutingRecord
+from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatus, Message, RoutingRecord
 from klantreis.conversations.service import NewChat
-from klantreis.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
+from klantreis.errors import Forbidden, NotFound, Unauthorized
 from klantreis.keys import ID_PATTERN
 from klantreis.knowledge.chat import MESSAGES_LOOKED_AT, chat_signals
 from klantreis.knowledge.suggest import DEFAULT_LIMIT as DEFAULT_SUGGESTIONS
@@ -30,6 +29,7 @@ from klantreis.knowledge.suggest import MAX_LIMIT as MAX_SUGGESTIONS
 from klantreis.knowledge.suggest import Suggestion, suggest
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site
+from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.tokens import CHAT_TOKEN_SECONDS, SURVEY_TOKEN_SECONDS
 from route import dependencies
 from route.resolver import app
@@ -38,7 +38,8 @@ ChatPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="
 TAGS = ["chats"]
 AGENTS_TOO = {"x-klantreis-agents-too": True}
 """The widget (site key and chat token) and the chat's agent (bearer token) share the route."""
-MESSAGE_ID = re.compile(r"^\d{1,9}$")
+MessageId = Annotated[int, Field(ge=0, le=999_999_999)]
+"""A message's id: the chat's sequence number of the message."""
 
 
 class ChatStarted(BaseModel):
@@ -69,10 +70,14 @@ class ChatView(BaseModel):
 
 
 class MessageBody(BaseModel):
-    text: str = Field(min_length=1, description="At most 4,000 characters (413 above).")
+    model_config = STRICT_INPUT
+
+    text: str = Field(min_length=1, pattern=NOT_BLANK, description="At most 4,000 characters (413 above).")
 
 
 class DiscountBody(BaseModel):
+    model_config = STRICT_INPUT
+
     percent: float = Field(gt=0, le=100)
 
 
@@ -83,6 +88,8 @@ class DiscountAnswer(BaseModel):
 
 
 class EndBody(BaseModel):
+    model_config = STRICT_INPUT
+
     resolved: bool
 
 
@@ -120,29 +127,49 @@ def _site(site_id: str) -> Site:
     return site
 
 
-def _caller_of(chat_id: str) -> tuple[Caller, Chat]:
-    """The caller and the chat, after checking the caller may see it."""
+def _chat_credentials(chat_id: str) -> Principal | Site:
+    """An agent's or operator's claims, or the widget's site once its chat token for this chat
+    verified; checked without reading the chat."""
     principal = request_principal(app, dependencies.bearer_verifier)
     if principal is not None:
-        caller = Caller(_site(principal.site_id), principal)
-        chat = dependencies.chat_service().chat(caller.site, chat_id)
-        if principal.role == "agent" and chat.agent_id != principal.sub:
-            raise Forbidden("this chat is another agent's")
-        return caller, chat
+        return principal
     headers = app.current_event.headers
     site = authenticate_widget(dependencies.site_directory(), headers)
     token = header(headers, "X-Chat-Token")
     if not token:
         raise Unauthorized("the X-Chat-Token header is required")
     dependencies.token_signer().verify(token, "chat", site.site_id, chat_id)
-    return Caller(site, None), dependencies.chat_service().chat(site, chat_id)
+    return site
 
 
-def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Principal, Site, Chat]:
+def _writer_credentials(chat_id: str) -> Principal | Site:
+    credentials = _chat_credentials(chat_id)
+    if isinstance(credentials, Principal) and credentials.role != "agent":
+        raise Forbidden("only the chat's agent and visitor write in it")
+    return credentials
+
+
+def _caller_of(chat_id: str) -> tuple[Caller, Chat]:
+    """The caller and the chat, after checking the caller may see it."""
+    credentials = _chat_credentials(chat_id)
+    if isinstance(credentials, Site):
+        return Caller(credentials, None), dependencies.chat_service().chat(credentials, chat_id)
+    caller = Caller(_site(credentials.site_id), credentials)
+    chat = dependencies.chat_service().chat(caller.site, chat_id)
+    if credentials.role == "agent" and chat.agent_id != credentials.sub:
+        raise Forbidden("this chat is another agent's")
+    return caller, chat
+
+
+def _agent_claims(*roles: Literal["agent", "operator"]) -> Principal:
     principal = request_principal(app, dependencies.bearer_verifier)
     if principal is None:
         raise Unauthorized("a bearer token is required")
-    principal.require(*roles)
+    return principal.require(*roles)
+
+
+def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Principal, Site, Chat]:
+    principal = _agent_claims(*roles)
     site = _site(principal.site_id)
     chat = dependencies.chat_service().chat(site, chat_id)
     if principal.role == "agent" and chat.agent_id != principal.sub:
@@ -157,9 +184,16 @@ def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Princ
     "(the answer then carries the queue position and expected wait). From an offer, the offer "
     "counts as accepted. A chatbot's `transcript` is handed over to the agent. 409 when the "
     "session has an open chat or the offer was used or declined.",
-    responses={201: {"description": "the chat, its tokens, and where it went"}},
+    responses={
+        201: {"description": "the chat, its tokens, and where it went"},
+        404: {"description": "no such offer (code not_found)"},
+        409: {
+            "description": "the session has an open chat, or the offer was used or declined (code conflict)"
+        },
+    },
     tags=TAGS,
 )
+@checked_first(widget_first(app, dependencies.site_directory))
 def post_chat(body: NewChat) -> Response[ChatStarted]:
     site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
     started = dependencies.chat_service().start(site, body)
@@ -192,20 +226,25 @@ def post_chat(body: NewChat) -> Response[ChatStarted]:
     tags=TAGS,
     openapi_extensions=AGENTS_TOO,
 )
+@checked_first(lambda path: _chat_credentials(path["chat_id"]))
 def get_chat(
     chat_id: ChatPath,
-    since: Annotated[str | None, Query(max_length=40, description="Message id or ISO time.")] = None,
+    since: Annotated[
+        MessageId | IsoTime | None,
+        Query(description="A message id (`next_since` of an earlier answer) or an ISO time with a zone."),
+    ] = None,
 ) -> ChatView:
     caller, chat = _caller_of(chat_id)
     service = dependencies.chat_service()
-    messages = service.messages(chat, _cursor(since))
+    messages = service.messages(chat, since)
     place = service.queue_place(caller.site, chat) if chat.status == "queued" else None
     return ChatView(
         chat_id=chat.chat_id,
         status=chat.status,
         agent=chat.agent,
         messages=messages,
-        next_since=messages[-1].message_id if messages else since,
+        # No newer message: the cursor stays as the caller sent it (`000003` stays `000003`).
+        next_since=messages[-1].message_id if messages else app.current_event.get_query_string_value("since"),
         category=chat.category,
         created_at=chat.created_at,
         queue_position=place.position if place else None,
@@ -220,10 +259,15 @@ def get_chat(
     "/v1/chats/<chat_id>/messages",
     summary="Write in a chat (widget with X-Chat-Token, or its agent)",
     description="413 above 4,000 characters; 409 once the chat has ended.",
-    responses={201: {"description": "the stored message"}},
+    responses={
+        201: {"description": "the stored message"},
+        409: {"description": "the chat has ended (code conflict)"},
+        413: {"description": "more than 4,000 characters (code payload_too_large)"},
+    },
     tags=TAGS,
     openapi_extensions=AGENTS_TOO,
 )
+@checked_first(lambda path: _writer_credentials(path["chat_id"]))
 def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
     caller, chat = _caller_of(chat_id)
     if caller.principal is not None and caller.principal.role != "agent":
@@ -242,6 +286,7 @@ def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
     "latest decision, and the visitor's earlier chats with their surveys.",
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
 def get_context(chat_id: ChatPath) -> ChatContext:
     _, _, chat = _agent_of(chat_id, "agent", "operator")
     return chat_context(
@@ -257,9 +302,13 @@ def get_context(chat_id: ChatPath) -> ChatContext:
     summary="Give the visitor a single-use discount code (the chat's agent)",
     description="403 above the agent's mandate; 409 when the chat has a code already or is not "
     "being served. A purchase carrying the code is attributed to the chat and its agent.",
-    responses={201: {"description": "the code"}},
+    responses={
+        201: {"description": "the code"},
+        409: {"description": "the chat has a code already or is not being served (code conflict)"},
+    },
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent"))
 def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAnswer]:
     principal, site, chat = _agent_of(chat_id, "agent")
     discount = dependencies.chat_service().discount(site, chat, principal.sub, body.percent)
@@ -276,8 +325,13 @@ def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAns
     summary="End a chat (its agent, or an operator)",
     description="Frees the agent's slot (the queue's next chat may follow at once). 409 when it "
     "has ended already.",
+    responses={
+        200: {"description": "the chat has ended"},
+        409: {"description": "the chat has ended already (code conflict)"},
+    },
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
 def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     _, site, chat = _agent_of(chat_id, "agent", "operator")
     ended = dependencies.chat_service().end(site, chat, body.resolved)
@@ -322,17 +376,3 @@ def get_suggestions(
     found = suggest(entries, chat_signals(chat, latest, context), limit)
     return Suggestions(chat_id=chat.chat_id, suggestions=found)
 
-
-def _cursor(since: str | None) -> int | datetime | None:
-    """A message id (the chat's sequence number) or an ISO time with a zone."""
-    if not since:
-        return None
-    if MESSAGE_ID.match(since):
-        return int(since)
-    try:
-        moment = datetime.fromisoformat(since.replace("Z", "+00:00"))
-    except ValueError:
-        raise ValidationFailed("since: a message id or an ISO time with a zone") from None
-    if moment.tzinfo is None:
-        raise ValidationFailed("since: an ISO time needs a zone")
-    return moment

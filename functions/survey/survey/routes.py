@@ -1,15 +1,16 @@
 """Widget route of the survey function: the visitor's survey of a chat, authenticated by the
 widget's site key (and Origin) and the chat's survey token.
 
-Powertools validates the body before the route runs, so a malformed survey (bad JSON 400; an
-answer out of range, an unknown channel, a comment over 2,000 characters 422) is refused from the
-request alone, before any credential or stored data is looked at.
+The site key and Origin are checked first (`checked_first`); then Powertools validates the body
+(bad JSON 400; an answer out of range, an unknown channel, a comment over 2,000 characters 422),
+before the survey token or any stored data is looked at.
 """
 
 from __future__ import annotations
 
 from http import HTTPStatus
 
+from klantreis.api import checked_first, widget_first
 from klantreis.auth import authenticate_widget
 from klantreis.conversations.surveys import SurveyReceipt, SurveySubmission
 from klantreis.observability import logger, metrics
@@ -32,7 +33,13 @@ ANSWERS = {"csat", "nps", "ces", "preferred_channel", "comment"}
     ),
     tags=TAGS,
     status_code=HTTPStatus.CREATED,
+    responses={
+        201: {"description": "the survey as stored"},
+        404: {"description": "no such chat (code not_found)"},
+        409: {"description": "the chat has its survey already (code conflict)"},
+    },
 )
+@checked_first(widget_first(app, dependencies.site_directory))
 def post_survey(submission: SurveySubmission) -> SurveyReceipt:
     site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
     receipt = dependencies.survey_service().submit(site, submission)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 
 from klantreis import dynamo
@@ -10,6 +11,12 @@ from klantreis.journey.store import DynamoSessionStore
 from klantreis.journey.tracker import Limits, Tracker
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, SiteDirectory
+
+
+def now() -> datetime:
+    """When a batch arrives: its events are moved onto this clock (their day is the site's local
+    day of it); tests pin it."""
+    return datetime.now(UTC)
 
 
 @cache

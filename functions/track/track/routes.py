@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.auth import authenticate_widget, header
 from klantreis.errors import PayloadTooLarge, ValidationFailed
 from klantreis.journey.events import Id, Rejection, TrackedEvent
 from klantreis.journey.tracker import parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
+from klantreis.sites import Consent
+from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.useragent import describe_client
 from track import dependencies
 from track.resolver import app
@@ -24,10 +25,20 @@ class EventBatch(BaseModel):
     """The body of POST /v1/events, for the OpenAPI document: the route parses the body itself so
     that one bad event does not fail the others."""
 
+    model_config = STRICT_INPUT
+
     visitor_id: Id
     session_id: Id
-    sent_at: datetime
+    sent_at: IsoTime
     events: list[TrackedEvent] = Field(max_length=100)
+    consent: Consent = Field(
+        None,
+        description=(
+            "The visitor's consent as the widget knows it (`true` = `granted`, `false` = `denied`). "
+            "In the site's `required` mode only `granted` is stored, in `implied` mode anything "
+            "but `denied`; absent, the sender vouches."
+        ),
+    )
 
 
 REQUEST_BODIES: dict[tuple[str, str], type[BaseModel]] = {("POST", "/v1/events"): EventBatch}
@@ -38,6 +49,12 @@ class TrackResponse(BaseModel):
     accepted: int
     duplicates: int
     rejected: list[Rejection]
+
+
+class ConsentRequiredResponse(TrackResponse):
+    """The answer to a batch of a visitor without consent (by the site's consent mode)."""
+
+    consent_required: int = Field(description="Events not stored for want of consent.")
 
 
 class ErasureResponse(BaseModel):
@@ -52,19 +69,28 @@ class ErasureResponse(BaseModel):
         "At most 100 events and 500 KB per batch (413 above), 32 KB per event. A bad event is "
         "rejected alone with its index; an event id seen before is counted as a duplicate."
     ),
-    responses={200: {"description": "what was accepted"}},
+    responses={
+        200: {"description": "what was accepted"},
+        413: {"description": "over 100 events or 500 KB, or every event over 32 KB (code payload_too_large)"},
+    },
     tags=["tracking"],
 )
-def post_events() -> TrackResponse:
+def post_events() -> ConsentRequiredResponse | TrackResponse:
     event = app.current_event
     site = authenticate_widget(dependencies.site_directory(), event.headers)
     parsed = parse_batch(event.decoded_body, dependencies.limits())
+    if not site.has_consent(parsed.envelope.consent):
+        # Not stored, not counted, never on the live board; a 200 so the widget does not retry.
+        metrics.add_metric(name="EventsWithoutConsent", unit="Count", value=len(parsed.envelope.events))
+        return ConsentRequiredResponse(
+            accepted=0, duplicates=0, rejected=[], consent_required=len(parsed.envelope.events)
+        )
     client = describe_client(
         header(event.headers, "User-Agent"),
         header(event.headers, "CloudFront-Viewer-Country"),
         header(event.headers, "CloudFront-Viewer-Country-Region"),
     )
-    result = dependencies.tracker().track(site, parsed.envelope, parsed.valid, datetime.now(UTC), client)
+    result = dependencies.tracker().track(site, parsed.envelope, parsed.valid, dependencies.now(), client)
     rejected = sorted([*parsed.rejected, *result.rejected], key=lambda r: r["index"])
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit="Count", value=result.duplicates)
@@ -93,6 +119,7 @@ def post_events() -> TrackResponse:
     summary="Erase everything held about one visitor (operator, GDPR art. 17)",
     tags=["privacy"],
 )
+@checked_first(roles_first(app, "operator"))
 def delete_visitor(
     visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)],
 ) -> ErasureResponse:

@@ -38,7 +38,7 @@ FUNCTION_TIMEOUT_MS = 10_000
 CORS = CORSConfig(allow_origin="*", allow_headers=WIDGET_HEADERS, max_age=600)
 ANY_CONTENT_TYPE = ["*/*"]
 """API Gateway hands every body to the function; chalice would answer 415 to non-JSON ones."""
-UNROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD")
+UNROUTED_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "TRACE")
 UNKNOWN_PATH_DEPTH = 8
 """Unknown paths up to this many segments answer the contract's 404 (deeper ones chalice's 403)."""
 
@@ -89,11 +89,12 @@ def build_app(routes: Iterable[tuple[template.FunctionSpec, template.Route]] | N
     _register(app, TOKEN_PATH, ["GET"], _token_view(app))
     declared[TOKEN_PATH].add("GET")
 
-    # API Gateway answers an unknown path or method with MISSING_AUTHENTICATION_TOKEN, which the
-    # template maps to the contract's 404. chalice matches literal segments before parameters.
+    # A method the path does not serve is 405 with the methods it does (RFC 9110); an unknown
+    # path is the contract's 404, as API Gateway's MISSING_AUTHENTICATION_TOKEN is mapped in the
+    # template. chalice matches literal segments before parameters.
     for path, methods in list(declared.items()):
         unrouted = [method for method in UNROUTED_METHODS if method not in methods]
-        _register(app, path, unrouted, _not_found)
+        _register(app, path, unrouted, _method_not_allowed(sorted(methods)))
     for depth in range(1, UNKNOWN_PATH_DEPTH + 1):
         any_path = "".join(f"/{{segment{i}}}" for i in range(depth))
         if any_path not in declared:
@@ -144,9 +145,18 @@ def _not_found(**_path_parameters: str) -> Response:
     return error(404, "not_found", "no such resource")
 
 
-def error(status: int, code: str, message: str) -> Response:
+def _method_not_allowed(methods: list[str]) -> View:
+    allowed = ", ".join([*methods, "OPTIONS"])
+
+    def view(**_path_parameters: str) -> Response:
+        return error(405, "method_not_allowed", f"this resource answers {allowed}", {"Allow": allowed})
+
+    return view
+
+
+def error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None) -> Response:
     body = json.dumps({"error": {"code": code, "message": message}})
-    return Response(body=body, headers=_json_headers(), status_code=status)
+    return Response(body=body, headers={**_json_headers(), **(headers or {})}, status_code=status)
 
 
 def _json_headers() -> dict[str, str | list[str]]:

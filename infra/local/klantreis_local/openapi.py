@@ -35,6 +35,7 @@ TITLE = "Klantreis API"
 OPENAPI_VERSION = "3.1.0"
 SCHEMA_REF = "#/components/schemas/{model}"
 SITE_KEY = "SiteKey"
+SITE_KEY_QUERY = "SiteKeyQuery"
 CHAT_TOKEN = "ChatToken"
 COGNITO = "CognitoBearer"
 SHARED_EXTENSION = "x-klantreis-agents-too"
@@ -45,6 +46,16 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "in": "header",
         "name": "X-Site-Key",
         "description": "The site's public widget key (routes the widget calls).",
+    },
+    SITE_KEY_QUERY: {
+        "type": "apiKey",
+        "in": "query",
+        "name": "site_key",
+        "description": (
+            'The site key in the query instead of X-Site-Key: a CORS "simple" request (no '
+            "preflight, what `navigator.sendBeacon` sends) whose `text/plain` body is read as JSON. "
+            "The same site and Origin checks apply; a header present wins."
+        ),
     },
     CHAT_TOKEN: {
         "type": "apiKey",
@@ -59,6 +70,62 @@ SECURITY_SCHEMES: dict[str, dict[str, str]] = {
         "description": "A Cognito ID token of an agent or operator (routes behind the API's authorizer).",
     },
 }
+REFUSALS: dict[int, str] = {
+    400: "The body is not valid JSON (code bad_json or bad_request)",
+    401: "No or invalid credentials (code unauthorized, invalid_token or token_expired)",
+    403: "Another site's resource, the wrong role, or an Origin the site does not allow (code forbidden)",
+    404: "No such resource for the caller; another site's ids are unknown too (code not_found)",
+    409: "The resource's state does not allow it (code conflict)",
+    413: "Too large (code payload_too_large)",
+    422: "Validation failed (code validation_failed; `details` names each field)",
+    429: "Throttled; retry after the Retry-After seconds (code throttled)",
+}
+"""What each refusal means; every one answers the contract's error shape (ErrorAnswer)."""
+RETRY_AFTER = {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}
+CHAT_ID = {"path.chat_id": "$response.body#/chat_id"}
+CHAT_LINKS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "ReadTheChat": ("GET", "/v1/chats/{chat_id}", {"parameters": CHAT_ID}),
+    "WriteInTheChat": ("POST", "/v1/chats/{chat_id}/messages", {"parameters": CHAT_ID}),
+    "ReadTheVisitorsJourney": ("GET", "/v1/chats/{chat_id}/context", {"parameters": CHAT_ID}),
+    "GiveADiscount": ("POST", "/v1/chats/{chat_id}/discounts", {"parameters": CHAT_ID}),
+    "EndTheChat": ("POST", "/v1/chats/{chat_id}/end", {"parameters": CHAT_ID}),
+    "SurveyTheChat": (
+        "POST",
+        "/v1/surveys",
+        {"requestBody": {"chat_id": "$response.body#/chat_id", "token": "$response.body#/survey_token"}},
+    ),
+}
+AGENT_ID = {"path.agent_id": "$request.path.agent_id"}
+AGENT_LINKS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "ReadTheAgent": ("GET", "/v1/agents/{agent_id}", {"parameters": AGENT_ID}),
+    "SetTheAgentsStatus": ("PUT", "/v1/agents/{agent_id}/status", {"parameters": AGENT_ID}),
+}
+LINKS: dict[tuple[str, str, str], dict[str, tuple[str, str, dict[str, Any]]]] = {
+    ("POST", "/v1/chats", "201"): CHAT_LINKS,
+    ("POST", "/v1/engagement/decide", "200"): {
+        "AnswerTheOffer": (
+            "POST",
+            "/v1/engagement/offers/{offer_id}/response",
+            {"parameters": {"path.offer_id": "$response.body#/offer_id"}},
+        ),
+        "StartAChatFromTheOffer": (
+            "POST",
+            "/v1/chats",
+            {
+                "requestBody": {
+                    "visitor_id": "$request.body#/visitor_id",
+                    "session_id": "$request.body#/session_id",
+                    "offer_id": "$response.body#/offer_id",
+                    "message": "Hallo, ik heb een vraag over mijn bestelling.",
+                }
+            },
+        ),
+    },
+    ("PUT", "/v1/agents/{agent_id}", "200"): AGENT_LINKS,
+    ("PUT", "/v1/agents/{agent_id}", "201"): AGENT_LINKS,
+}
+"""OpenAPI links: how an answer's ids lead to the next calls (a chat's id to its reads, writes,
+discount, end and survey; an offer to its answer). Clients and stateful testers follow them."""
 HTTP_METHODS = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "trace"})
 
 
@@ -188,6 +255,54 @@ def used_schemas(paths: Any, schemas: Mapping[str, Any]) -> set[str]:
     return used
 
 
+def refusals(operation: Mapping[str, Any], route_path: str) -> set[int]:
+    """The refusals every operation of this shape can answer; a route declares the others it
+    answers (404 without an id in the path, 409, 413) in its decorator's `responses`."""
+    statuses = {401, 403, 429}
+    if "requestBody" in operation:
+        statuses |= {400, 422}
+    if operation.get("parameters"):
+        statuses.add(422)
+    if "{" in route_path:
+        statuses.add(404)
+    return statuses
+
+
+def _document_refusals(operation: dict[str, Any], route_path: str, error_ref: Mapping[str, str]) -> None:
+    """Every refusal the operation answers, each in the contract's error shape (Powertools gives
+    a declared response without content the route's own answer model; a refusal never is one)."""
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    for status in refusals(operation, route_path):
+        responses.setdefault(str(status), {})
+    for code, response in responses.items():
+        if code.startswith("4"):
+            declared = response.get("description")
+            generic = not declared or declared == "Validation Error"  # Powertools' own 422 text
+            response["description"] = REFUSALS[int(code)] if generic else declared
+            response["content"] = {"application/json": {"schema": dict(error_ref)}}
+            if code == "429":
+                response["headers"] = {"Retry-After": RETRY_AFTER}
+
+
+def _add_links(paths: dict[str, dict[str, Any]]) -> None:
+    for (method, route_path, status), links in LINKS.items():
+        response = paths[route_path][method.lower()]["responses"][status]
+        response["links"] = {
+            name: {"operationId": paths[target_path][target_method.lower()]["operationId"], **link}
+            for name, (target_method, target_path, link) in links.items()
+        }
+
+
+def _security(*, authorized: bool, shared: bool) -> list[dict[str, list[str]]]:
+    """Who may call a route: an agent's bearer token behind the authorizer; else the widget's
+    site key in its header or query form (plus the chat token on routes agents share)."""
+    if authorized:
+        return [{COGNITO: []}]
+    if shared:
+        return [{SITE_KEY: [], CHAT_TOKEN: []}, {SITE_KEY_QUERY: [], CHAT_TOKEN: []}, {COGNITO: []}]
+    return [{SITE_KEY: []}, {SITE_KEY_QUERY: []}]
+
+
 def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
     """The merged OpenAPI document of every API function in the template."""
     version = project_version()
@@ -230,10 +345,9 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
                     f"operationId {operation_id!r} of {name} is also used by {operation_ids[operation_id]}"
                 )
             operation_ids[str(operation_id)] = name
-            if operation.pop(SHARED_EXTENSION, False) and not route.authorized:
-                operation["security"] = [{SITE_KEY: [], CHAT_TOKEN: []}, {COGNITO: []}]
-            else:
-                operation["security"] = [{COGNITO if route.authorized else SITE_KEY: []}]
+            operation["security"] = _security(
+                authorized=route.authorized, shared=bool(operation.pop(SHARED_EXTENSION, False))
+            )
             if key in body_refs:
                 if "requestBody" in operation:
                     raise DriftError(
@@ -243,12 +357,10 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
                     "required": True,
                     "content": {"application/json": {"schema": body_refs[key]}},
                 }
-            responses = operation.setdefault("responses", {})
-            if "422" in responses:
-                responses["422"] = {
-                    "description": "Validation failed (the contract's error answer, code validation_failed)",
-                    "content": {"application/json": {"schema": error_ref}},
-                }
+            content = operation.get("requestBody", {}).get("content", {})
+            if not route.authorized and "application/json" in content:
+                content["text/plain"] = content["application/json"]  # with ?site_key= (query form)
+            _document_refusals(operation, route_path, error_ref)
             paths.setdefault(route_path, {})[method.lower()] = operation
         _add_schemas(schemas, document.get("components", {}).get("schemas", {}), name)
 
@@ -256,6 +368,7 @@ def build_document(path: Path = template.TEMPLATE) -> dict[str, Any]:
     if missing:
         raise DriftError(f"template.yaml declares routes no resolver serves: {missing}")
 
+    _add_links(paths)
     used = used_schemas(paths, schemas)
     return {
         "openapi": OPENAPI_VERSION,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from klantreis_local import template
+from klantreis_local import stream_delivery, template
 
 DEFAULT_TABLE = "klantreis-local"
 REGION = "eu-west-1"
@@ -123,14 +123,20 @@ class StreamPump:
         self._db = dynamodb
         self._table = table_name
         self._streams = streams_client()
-        self._consumers = consumers if consumers is not None else _stream_consumers()
+        self._consumers = (
+            [(consumer, stream_delivery.DEFAULT_SETTINGS) for consumer in consumers]
+            if consumers is not None
+            else _stream_consumers()
+        )
         self._batch_size = batch_size
         self._arn = dynamodb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
         self._shards: dict[str, _Shard] = {}
         self._lock = threading.Lock()
         self.records_delivered = 0
         self.invocations = 0
-        """Batches handed to the stream functions (Lambda invocations, one per consumer)."""
+        """Batches read from the stream, each handed to every stream function."""
+        self.dead_letters: list[dict[str, Any]] = []
+        """Records a stream function gave up on after its retries (deployed: its DLQ)."""
 
     def drain(self) -> int:
         """Delivers every record written so far; returns how many."""
@@ -140,12 +146,14 @@ class StreamPump:
                 batch = self._next_batch()
                 if not batch:
                     return delivered
-                event = {"Records": [self._lambda_record(r) for r in batch]}
-                for consumer in self._consumers:
-                    consumer(event, _StreamContext())
+                event = {"Records": [lambda_stream_record(r, self._arn) for r in batch]}
+                for consumer, settings in self._consumers:
+                    # Lambda's retries, bisection and dead-letter queue, as the template sets them.
+                    delivery = stream_delivery.deliver(event["Records"], consumer, _StreamContext(), settings)
+                    self.dead_letters.extend(delivery.dead_records)
                 delivered += len(batch)
-                self.records_delivered += len(batch)
                 self.invocations += 1
+                self.records_delivered += len(batch)
 
     def _next_batch(self) -> list[dict[str, Any]]:
         description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
@@ -165,23 +173,25 @@ class StreamPump:
                 return list(answer["Records"])
         return []
 
-    def _lambda_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        change = dict(record["dynamodb"])
-        created = change.get("ApproximateCreationDateTime")
-        if created is not None and hasattr(created, "timestamp"):
-            change["ApproximateCreationDateTime"] = int(created.timestamp())
-        for image in ("Keys", "NewImage", "OldImage"):
-            if image in change:
-                change[image] = {name: _as_lambda_json(value) for name, value in change[image].items()}
-        return {
-            "eventID": record["eventID"],
-            "eventName": record["eventName"],
-            "eventVersion": record.get("eventVersion", "1.1"),
-            "eventSource": "aws:dynamodb",
-            "awsRegion": record.get("awsRegion", REGION),
-            "dynamodb": change,
-            "eventSourceARN": self._arn,
-        }
+
+def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:
+    """A record as DynamoDB Streams' GetRecords gives it, as Lambda's event holds it."""
+    change = dict(record["dynamodb"])
+    created = change.get("ApproximateCreationDateTime")
+    if created is not None and hasattr(created, "timestamp"):
+        change["ApproximateCreationDateTime"] = int(created.timestamp())
+    for image in ("Keys", "NewImage", "OldImage"):
+        if image in change:
+            change[image] = {name: _as_lambda_json(value) for name, value in change[image].items()}
+    return {
+        "eventID": record["eventID"],
+        "eventName": record["eventName"],
+        "eventVersion": record.get("eventVersion", "1.1"),
+        "eventSource": "aws:dynamodb",
+        "awsRegion": record.get("awsRegion", REGION),
+        "dynamodb": change,
+        "eventSourceARN": stream_arn,
+    }
 
 
 def _as_lambda_json(value: Any) -> Any:
@@ -210,8 +220,14 @@ class _StreamContext:
         return 60_000
 
 
-def _stream_consumers() -> list[Callable[[dict[str, Any], Any], Any]]:
-    return [spec.load_handler() for spec in template.functions() if spec.stream_source]
+def _stream_consumers() -> list[
+    tuple[Callable[[dict[str, Any], Any], Any], stream_delivery.StreamSourceSettings]
+]:
+    return [
+        (spec.load_handler(), stream_delivery.settings_of(spec.logical_id))
+        for spec in template.functions()
+        if spec.stream_source
+    ]
 
 
 # --------------------------------------------------------------------------- seed
@@ -256,6 +272,7 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
             timezone="Europe/Amsterdam",
             currency="EUR",
             allowed_origins=[f"http://127.0.0.1:{port}", f"http://localhost:{port}"],
+            consent_mode="required",  # the EU default: the demo shop's banner asks first
         )
     )
     sites.add_key(DEMO_SITE, DEMO_SITE_KEY)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from chalice.config import Config
 from chalice.local import ChaliceRequestHandler, create_local_server
 
-from klantreis_local import runtime, template
+from klantreis_local import runtime, shop, template
 
 HOST = "127.0.0.1"
 STREAM_POLL_SECONDS = 1.0
@@ -39,7 +39,19 @@ class RequestLogHandler(ChaliceRequestHandler):
         super()._generic_handle()
 
     # The base class binds its do_* methods to its own _generic_handle; rebind them to ours.
-    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+    # TRACE too: the gateway answers it (405) rather than the stdlib's 501.
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = _generic_handle
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (QUERY, PROPFIND, ...) is one no route serves: the gateway answers it
+        # as it answers TRACE (405 with Allow, 404 on an unknown path), never with a 501 page.
+        if name.startswith("do_"):
+            return self._unrouted_method
+        raise AttributeError(name)
+
+    def _unrouted_method(self) -> None:
+        self.command = "TRACE"
+        self._generic_handle()
 
     def _send_http_response(self, code: int, headers: dict[str, Any], body: str | bytes | None) -> None:
         # Logged before the answer is written: a client that has its answer finds the line logged.
@@ -144,9 +156,8 @@ def serve(port: int, host: str = HOST) -> None:
     from klantreis_local import gateway
 
     with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
-        if os.environ.get("KLANTREIS_SEED", "1") != "0":  # 0: another instance on the same database seeded
-            runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
         app = gateway.build_app()
+        shop.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
         # create_local_server makes chalice's current request thread-local; the handler class is
         # swapped afterwards for the one that logs.
@@ -155,6 +166,9 @@ def serve(port: int, host: str = HOST) -> None:
         except OSError as exc:
             raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         http_server = local_server.server
+        port = http_server.server_port  # PORT=0: the one the OS picked, for the origin and banner
+        if os.environ.get("KLANTREIS_SEED", "1") != "0":  # 0: another instance on the same database seeded
+            runtime.seed_demo(dynamodb, runtime.DEFAULT_TABLE, port)
         http_server.RequestHandlerClass = functools.partial(RequestLogHandler, app_object=app, config=config)
         with stream_pump(dynamodb, runtime.DEFAULT_TABLE), scheduled_jobs(dynamodb, runtime.DEFAULT_TABLE):
             _print_banner(host, port, time.perf_counter() - started)
@@ -173,6 +187,7 @@ def _print_banner(host: str, port: int, startup_seconds: float) -> None:
     routes = [f"{route.method} {route.path}" for _, route in template.api_routes()]
     print(
         f"Klantreis local stack on {base} (started in {startup_seconds:.1f}s)\n"
+        f"  shop      {base}/demo/  (the demo shop with the widget)\n"
         f"  DynamoDB  {dynamodb}, table {runtime.DEFAULT_TABLE}\n"
         f"  site      {runtime.DEMO_SITE}, X-Site-Key: {runtime.DEMO_SITE_KEY}, origin {base}\n"
         f"  token     {base}/dev/token?site_id={runtime.DEMO_SITE}&sub=mirjam&role=agent\n"

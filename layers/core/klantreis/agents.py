@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate, NotFound
+from klantreis.strict import STRICT_INPUT
 
 AgentStatus = Literal["available", "away", "offline"]
 Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
@@ -29,7 +30,7 @@ PROFILE_FIELDS = (
 class AgentProfileInput(BaseModel):
     """What an operator sets (`PUT /v1/agents/{agent_id}`); the live state is the agent's own."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, extra="forbid")
 
     display_name: str = Field(min_length=1, max_length=100)
     categories: list[Label] = Field(default_factory=list, max_length=100)

@@ -4,6 +4,11 @@ contract's error answers: `{"error": {"code", "message"}}` with a fitting 4xx.
 Each function's `resolver.py` calls `build_resolver()` and may register more handlers; nothing
 here matches on error messages, only on error types. Every answer the resolver gives (a route's,
 an error's, a 404, a CORS preflight) carries `SECURITY_HEADERS`.
+
+Every request passes the same steps before its route runs (`RequestChecks`): path ids are decoded
+once; the route's `checked_first` credential, role and tenancy check runs; then Powertools
+validates the path, query and body (the body always read as strict JSON, whatever its
+Content-Type). So a caller without the right credentials learns nothing from a validation answer.
 """
 
 from __future__ import annotations
@@ -12,7 +17,8 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler.api_gateway import (
     APIGatewayRestResolver,
@@ -20,13 +26,20 @@ from aws_lambda_powertools.event_handler.api_gateway import (
     Response,
 )
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
+from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
+    OpenAPIRequestValidationMiddleware,
+)
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
 
-from klantreis import errors
-from klantreis.auth import Principal, header, principal_from_claims
+from klantreis import dynamo, errors, jsontext
+from klantreis.auth import Principal, Role, authenticate_widget, header, principal_from_claims
 from klantreis.cognito import BearerVerifier, bearer_token
 from klantreis.observability import logger, metrics
+from klantreis.sites import SiteDirectory
 
 STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
     errors.BadRequest: HTTPStatus.BAD_REQUEST,
@@ -40,6 +53,31 @@ STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
 }
 
 WIDGET_HEADERS = ["Content-Type", "X-Site-Key", "X-Chat-Token", "Authorization"]
+SITE_KEY_QUERY = "site_key"
+"""The query form of `X-Site-Key`: a CORS "simple" request (`text/plain` body, no custom header)
+needs no preflight, and `navigator.sendBeacon` can send nothing else."""
+
+
+def as_header_form(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A widget request in the query form (`?site_key=` with a `text/plain` JSON body) rewritten to
+    the contract's header form (`X-Site-Key`, `application/json`), so routes and validation see
+    one shape. A header already present wins; Origin checks are the route's, as for the header."""
+    query = event.get("queryStringParameters") or {}
+    site_key = query.get(SITE_KEY_QUERY)
+    if not site_key:
+        return event
+    headers = dict(event.get("headers") or {})
+    multi = dict(event.get("multiValueHeaders") or {})
+    if header(headers, "X-Site-Key") is None:
+        headers["X-Site-Key"] = site_key
+        multi["X-Site-Key"] = [site_key]
+    content_type = header(headers, "Content-Type") or ""
+    if content_type.split(";")[0].strip().lower() == "text/plain":
+        for name in [n for n in headers if n.lower() == "content-type"]:
+            headers[name] = "application/json"
+            multi[name] = ["application/json"]
+    return {**event, "headers": headers, "multiValueHeaders": multi}
+
 
 SECURITY_HEADERS: dict[str, str] = {
     "X-Content-Type-Options": "nosniff",
@@ -78,20 +116,66 @@ def describe_validation_errors(raw: Any) -> list[dict[str, Any]]:
     return described
 
 
-def json_body(text: str) -> Any:
-    """A request body's JSON; nesting too deep for the parser is bad JSON (400), not a crash."""
-    try:
-        return json.loads(text)
-    except RecursionError:
-        raise json.JSONDecodeError("nested too deeply", text, 0) from None
+RouteCheck = Callable[[Mapping[str, str]], object]
+"""A route's credential, role and tenancy check, given the decoded path parameters; it raises
+Unauthorized or Forbidden."""
+_Route = TypeVar("_Route", bound=Callable[..., Any])
+_CHECKED_FIRST: dict[Callable[..., Any], RouteCheck] = {}
+
+
+def checked_first(check: RouteCheck) -> Callable[[_Route], _Route]:
+    """Runs `check` before the request is validated (under the route decorator):
+    `@app.put(...)` then `@checked_first(lambda path: require_operator_of(path["site_id"]))`.
+    The route may repeat the check; it reads nothing a check has not already allowed."""
+
+    def register(route: _Route) -> _Route:
+        _CHECKED_FIRST[route] = check
+        return route
+
+    return register
+
+
+def widget_first(app: APIGatewayRestResolver, directory: Callable[[], SiteDirectory]) -> RouteCheck:
+    """`checked_first` for a widget route: a known site key and an allowed Origin."""
+    return lambda _path: authenticate_widget(directory(), app.current_event.headers)
+
+
+def roles_first(app: APIGatewayRestResolver, *roles: Role) -> RouteCheck:
+    """`checked_first` for a route of agents or operators: valid claims with one of `roles`."""
+    return lambda _path: current_principal(app).require(*roles)
+
+
+class RequestChecks(OpenAPIRequestValidationMiddleware):
+    """Powertools' request validation with the contract's order and reading of a request.
+
+    - Path ids are decoded once: API Gateway (REST) and the local gateway hand the function the
+      path percent-encoded, and Powertools takes the route's parameters from it, so `a%40b`
+      names the id `a@b` on both.
+    - The route's `checked_first` check runs before any validation: 401/403 before 422.
+    - Every body is read as JSON: the API takes nothing else, and a widget may post JSON as
+      `text/plain` (no preflight); a form or multipart Content-Type is not a reason to parse the
+      body as a form, nor to fail."""
+
+    def handler(self, app: EventHandlerInstance, next_middleware: NextMiddleware) -> Response[Any]:
+        path = {name: unquote(value) for name, value in app.context.get("_route_args", {}).items()}
+        app.context["_route_args"] = path
+        check = _CHECKED_FIRST.get(app.context["_route"].func)
+        if check is not None:
+            check(path)
+        answer: Response[Any] = super().handler(app, next_middleware)
+        return answer
+
+    def _get_body(self, app: EventHandlerInstance) -> Any:
+        return self._parse_json_data(app)
 
 
 class SecuredRestResolver(APIGatewayRestResolver):
-    """Powertools' REST resolver whose every answer carries `SECURITY_HEADERS`. Added to the result
-    of `resolve`, not in a middleware: exception handlers' answers never pass a middleware."""
+    """Powertools' REST resolver whose every answer carries `SECURITY_HEADERS`, and which takes the
+    widget's query form (`as_header_form`). Both around `resolve`, not in a middleware: validation
+    runs before any middleware, and exception handlers' answers never pass one."""
 
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        result = super().resolve(event, context)
+        result = super().resolve(as_header_form(event), context)
         # REST (payload v1) answers carry multiValueHeaders; a route's own value wins.
         multi: dict[str, list[str]] = result.setdefault("multiValueHeaders", {})
         present = {name.lower() for name in (*multi, *(result.get("headers") or {}))}
@@ -111,8 +195,9 @@ def build_resolver() -> APIGatewayRestResolver:
     app = SecuredRestResolver(
         enable_validation=True,
         cors=CORSConfig(allow_origin="*", allow_headers=WIDGET_HEADERS, max_age=600),
-        json_body_deserializer=json_body,
+        json_body_deserializer=jsontext.loads,
     )
+    app._request_validation_middleware = RequestChecks()  # type: ignore[no-untyped-call]
 
     @app.exception_handler(errors.KlantreisError)  # type: ignore[untyped-decorator]
     def _domain_error(exc: errors.KlantreisError) -> Response[str]:
@@ -123,12 +208,25 @@ def build_resolver() -> APIGatewayRestResolver:
         metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
         return error_response(status, exc.code, exc.message, exc.details)
 
+    @app.exception_handler([ClientError, BotoCoreError])  # type: ignore[untyped-decorator]
+    def _store_failure(exc: Exception) -> Response[str]:
+        # A store failure no adapter translated: a transient one (throttling, a DynamoDB 5xx, a
+        # timeout) is the client's to retry, 429 with Retry-After; anything else stays a bug.
+        retryable = dynamo.transient(exc)
+        if retryable is None:
+            raise exc
+        answer: Response[str] = _domain_error(retryable)
+        return answer
+
     @app.exception_handler(RequestValidationError)  # type: ignore[untyped-decorator]
     def _invalid_request(exc: RequestValidationError) -> Response[str]:
         raw = list(exc.errors())
         metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
-        if any(err.get("type") == "json_invalid" for err in raw):
-            return error_response(HTTPStatus.BAD_REQUEST, "bad_json", "the body is not valid JSON")
+        invalid_json = next((err for err in raw if err.get("type") == "json_invalid"), None)
+        if invalid_json is not None:
+            reason = (invalid_json.get("ctx") or {}).get("error")
+            message = f"the body is not valid JSON ({reason})" if reason else "the body is not valid JSON"
+            return error_response(HTTPStatus.BAD_REQUEST, "bad_json", message)
         details = describe_validation_errors(raw)
         first = details[0] if details else {"field": "body", "error": "invalid"}
         return error_response(

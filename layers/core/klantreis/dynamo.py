@@ -14,7 +14,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
-from klantreis.errors import ConcurrentUpdate, Throttled, ValidationFailed
+from klantreis.errors import ConcurrentUpdate, StoreUnavailable, Throttled, ValidationFailed
 
 Item = dict[str, Any]
 """A DynamoDB item in wire format ({"attr": {"S": "..."}})."""
@@ -27,6 +27,8 @@ _THROTTLING_CODES = frozenset(
         "LimitExceededException",
     }
 )
+_SERVER_FAULT_CODES = frozenset({"InternalServerError", "ServiceUnavailable", "InternalFailure"})
+"""DynamoDB's own 5xx answers, left after botocore's retries: transient, never the request's fault."""
 
 
 @cache
@@ -148,7 +150,23 @@ def translate(exc: BaseException) -> BaseException:
         return Throttled("the database is busy; retry shortly")
     if code in _THROTTLING_CODES:
         return Throttled("the database is busy; retry shortly")
+    if code in _SERVER_FAULT_CODES:
+        return StoreUnavailable("the database is unavailable for a moment; retry shortly")
     return exc
+
+
+def transient(exc: BaseException) -> Throttled | None:
+    """The retryable domain error a store failure stands for: throttling, a DynamoDB 5xx, or a
+    connection failure or timeout after botocore's retries. None for anything else (a bug)."""
+    from botocore.exceptions import ConnectionError as NetworkError
+    from botocore.exceptions import HTTPClientError
+
+    if isinstance(exc, Throttled):
+        return exc
+    if isinstance(exc, NetworkError | HTTPClientError):
+        return StoreUnavailable("the database did not answer in time; retry shortly")
+    translated = translate(exc)
+    return translated if isinstance(translated, Throttled) else None
 
 
 def query_all(dynamodb: Any, **kwargs: Any) -> Iterator[Item]:

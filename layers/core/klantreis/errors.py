@@ -50,5 +50,12 @@ class Throttled(KlantreisError):
     code = "throttled"
 
 
+class StoreUnavailable(Throttled):
+    """The store failed transiently (DynamoDB 5xx, a timeout) after the SDK's own retries; nothing
+    of the request was kept, so the client retries as for throttling (429, see docs/decisions.md)."""
+
+    code = "unavailable"
+
+
 class ConcurrentUpdate(Exception):
     """An optimistic write lost a race; internal to data access and the services that retry."""

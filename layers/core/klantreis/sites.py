@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import cached_property
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any, Literal, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -22,6 +22,14 @@ SiteId = Annotated[str, StringConstraints(pattern=keys.ID_PATTERN)]
 PageType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 
 PRODUCT_RELATED = "product_related"
+
+ConsentMode = Literal["required", "implied"]
+"""`required` (the EU default): a visitor's events count only after an explicit "granted";
+`implied`: anything but an explicit "denied" counts."""
+ConsentSignal = Literal["granted", "implied", "denied"]
+Consent = bool | ConsentSignal | None
+"""What the widget states in a batch or decide body: `true` is `granted`, `false` is `denied`;
+absent, the sender vouches for consent."""
 
 
 def _known_timezone(value: str) -> str:
@@ -77,6 +85,7 @@ class Site(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list, max_length=50)
     page_types: list[PageTypeRule] = Field(default_factory=lambda: list(DEFAULT_PAGE_TYPES), max_length=200)
     journey_retention_days: int | None = Field(None, ge=1, le=3650)
+    consent_mode: ConsentMode = "required"
 
     @field_validator("allowed_origins")
     @classmethod
@@ -99,6 +108,14 @@ class Site(BaseModel):
             return normalize_origin(origin) in self.allowed_origins
         except ValueError:
             return False
+
+    def has_consent(self, signal: Consent) -> bool:
+        """Whether a request stating `signal` may be stored and weighed. Without a statement the
+        sender vouches (the contract's header-form callers and server-side integrations); the
+        widget always states one."""
+        if signal is None or signal is True or signal == "granted":
+            return True
+        return signal == "implied" and self.consent_mode == "implied"
 
     def page_type(self, url: str | None) -> str:
         if not url:

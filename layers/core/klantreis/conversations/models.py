@@ -5,6 +5,7 @@ A chat is `queued` until an agent takes it, `assigned` while an agent serves it,
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
@@ -17,6 +18,18 @@ Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
 MAX_MESSAGE_CHARS = 4_000
 """A chat message's text; longer ones are refused with 413."""
+BLANKS = " \t\n\r\f\v"
+NOT_BLANK = r"[^ \t\n\r\f\v]"
+"""A message's pattern: some text besides white space (unanchored, as JSON Schema's `pattern`).
+The six ASCII spaces are spelled out: `\\s` means other characters in Python, Rust (pydantic) and
+ECMA-262 (JSON Schema) regular expressions."""
+
+
+def is_blank(text: str) -> bool:
+    """No text besides white space, by the same rule as NOT_BLANK."""
+    return re.search(NOT_BLANK, text) is None
+
+
 MAX_TRANSCRIPT_MESSAGES = 100
 """A chatbot's transcript handed over when the chat is created."""
 MAX_CHAT_MESSAGES = 2_000

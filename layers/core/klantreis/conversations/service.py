@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal, Protocol
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, AgentProfile, AgentStatus, serving_slots
 from klantreis.conversations.models import (
@@ -23,10 +23,12 @@ from klantreis.conversations.models import (
     MAX_CHAT_MESSAGES,
     MAX_MESSAGE_CHARS,
     MAX_TRANSCRIPT_MESSAGES,
+    NOT_BLANK,
     Author,
     Chat,
     Message,
     RoutingRecord,
+    is_blank,
 )
 from klantreis.conversations.store import (
     MESSAGE_PAGE,
@@ -52,6 +54,7 @@ from klantreis.routing.choice import Candidate, RoutingChoice, Strategy, choose
 from klantreis.routing.performance import Performance, team_total
 from klantreis.routing.wait import expected_wait_seconds, queue_priority, queue_sort_key
 from klantreis.sites import Site
+from klantreis.strict import STRICT_INPUT, IsoTime
 
 Label = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 ASSIGN_ATTEMPTS = 4
@@ -83,21 +86,23 @@ class OfferReader(Protocol):
 class TranscriptEntry(BaseModel):
     """One line of a chatbot conversation handed over to the agent."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, extra="forbid")
 
     author: Literal["bot", "visitor"]
-    text: str = Field(min_length=1)
-    at: AwareDatetime | None = None
+    text: str = Field(min_length=1, pattern=NOT_BLANK)
+    at: IsoTime | None = None
 
 
 class NewChat(BaseModel):
+    model_config = STRICT_INPUT
+
     visitor_id: Id
     session_id: Id
     offer_id: Id | None = None
     category: Label | None = None
     skills: list[Label] = Field(default_factory=list, max_length=10)
     language: Label | None = None
-    message: str = Field(min_length=1)
+    message: str = Field(min_length=1, pattern=NOT_BLANK)
     transcript: list[TranscriptEntry] = Field(default_factory=list, max_length=MAX_TRANSCRIPT_MESSAGES)
 
 
@@ -523,7 +528,7 @@ def _routable(
 def _check_text(text: str) -> None:
     if len(text) > MAX_MESSAGE_CHARS:
         raise PayloadTooLarge(f"a message holds at most {MAX_MESSAGE_CHARS} characters")
-    if not text.strip():
+    if is_blank(text):
         raise ValidationFailed("a message needs some text")
 
 

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 from pydantic import ConfigDict, Field
 
-from klantreis.conversations.models import Chat, SurveyAnswers
+from klantreis.conversations.models import BLANKS, NOT_BLANK, Chat, SurveyAnswers, is_blank
 from klantreis.errors import Conflict, NotFound, ValidationFailed
 from klantreis.keys import ID_PATTERN
 from klantreis.sites import Site
@@ -40,12 +40,21 @@ class TokenVerifier(Protocol):
     def verify(self, token: str, purpose: Purpose, site_id: str, chat_id: str) -> None: ...
 
 
+AT_LEAST_ONE_ANSWER: list[Any] = [
+    *({"required": [name], "properties": {name: {"type": "integer"}}} for name in ("csat", "nps", "ces")),
+    {"required": ["preferred_channel"], "properties": {"preferred_channel": {"type": "string"}}},
+    {"required": ["comment"], "properties": {"comment": {"type": "string", "pattern": NOT_BLANK}}},
+]
+"""The schema's way of saying what `submit` checks: some answer that is not null (a comment of
+white space only is no answer)."""
+
+
 class SurveySubmission(SurveyAnswers):
     """`POST /v1/surveys`: the chat, its survey token, and any subset of the answers.
 
     Strict: `true` or `"5"` is not a score (lax pydantic would store them as 1 and 5)."""
 
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, json_schema_extra={"anyOf": AT_LEAST_ONE_ANSWER})
 
     chat_id: Annotated[str, Field(pattern=ID_PATTERN, max_length=100, description="The chat surveyed.")]
     token: Annotated[
@@ -59,7 +68,7 @@ class SurveySubmission(SurveyAnswers):
 
     def answers(self) -> SurveyAnswers:
         """The answers alone; a comment of whitespace only counts as no comment."""
-        comment = self.comment.strip() if self.comment is not None else None
+        comment = None if self.comment is None or is_blank(self.comment) else self.comment.strip(BLANKS)
         return SurveyAnswers(
             csat=self.csat,
             nps=self.nps,

@@ -8,15 +8,26 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema, field_validator
 
 from klantreis.keys import ID_PATTERN
 from klantreis.sites import TimeZoneName
+from klantreis.strict import STRICT_INPUT, IsoDate, Lax
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-TimeOfDay = Annotated[str, StringConstraints(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
-Interval = tuple[TimeOfDay, TimeOfDay]
+TIME_OF_DAY = r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$"
+TimeOfDay = Annotated[str, StringConstraints(pattern=TIME_OF_DAY)]
+Interval = Annotated[
+    tuple[TimeOfDay, TimeOfDay],
+    Lax,
+    # Both ends have the same schema, so the pair is documented as an array of two times rather
+    # than with `prefixItems` (valid OpenAPI 3.1, but schemathesis rewrites it to draft 4's tuple
+    # form and then refuses the document).
+    WithJsonSchema(
+        {"type": "array", "items": {"type": "string", "pattern": TIME_OF_DAY}, "minItems": 2, "maxItems": 2}
+    ),
+]
 """["08:00", "21:00"]: open from the first time (inclusive) to the second (exclusive)."""
 RuleStage = Literal["browsing", "cart", "checkout"]
 Score = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -49,12 +60,12 @@ class OpeningHours(BaseModel):
     """When chats are offered: weekly hours in the site's time zone, and dated exceptions
     (`{"2026-12-25": []}` is closed all day, a list of intervals replaces that day's hours)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, frozen=True, extra="forbid")
 
     timezone: TimeZoneName = "Europe/Amsterdam"
     weekly: dict[Weekday, DayHours] = Field(default_factory=dict)
     """A day that is missing or has no intervals is closed."""
-    exceptions: dict[date, DayHours] = Field(default_factory=dict, max_length=400)
+    exceptions: dict[IsoDate, DayHours] = Field(default_factory=dict, max_length=400)
 
     @field_validator("weekly", "exceptions")
     @classmethod
@@ -89,7 +100,7 @@ class OpeningHours(BaseModel):
 class RuleTriggers(BaseModel):
     """All conditions must hold; an empty list or a missing bound does not restrict."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, frozen=True, extra="forbid")
 
     stages: list[RuleStage] = Field(default_factory=list)
     min_cart_value: float | None = Field(None, ge=0)
@@ -104,7 +115,7 @@ class RuleTriggers(BaseModel):
 
 
 class EngagementRule(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, frozen=True, extra="forbid")
 
     rule_id: RuleId
     name: str = Field(min_length=1, max_length=200)
@@ -119,7 +130,7 @@ class EngagementRule(BaseModel):
 
 
 class FrequencyCaps(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, frozen=True, extra="forbid")
 
     per_session: int = Field(1, ge=0, le=20)
     """Offers shown in one session at most."""
@@ -152,13 +163,13 @@ def default_special_days(year: int) -> list[date]:
 class EngagementConfig(BaseModel):
     """The site's proactive-chat rules, holdout share, frequency caps and calendar."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, frozen=True, extra="forbid")
 
     rules: list[EngagementRule] = Field(default_factory=list, max_length=50)
     holdout_share: float = Field(0.10, ge=0.0, le=0.5)
     """Share of visitors never offered (the baseline for uplift); deterministic per visitor."""
     caps: FrequencyCaps = Field(default_factory=FrequencyCaps)
-    special_days: list[date] | None = Field(None, max_length=200)
+    special_days: list[IsoDate] | None = Field(None, max_length=200)
     """The site's special (gift) days; unset: the Dutch retail calendar of every year."""
 
     def special_days_near(self, today: date) -> list[date]:

@@ -8,7 +8,6 @@ from enum import StrEnum
 from typing import Annotated, Any, Self
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -19,6 +18,8 @@ from pydantic import (
 )
 
 from klantreis.keys import ID_PATTERN
+from klantreis.sites import Consent
+from klantreis.strict import STRICT_INPUT, IsoTime, Lax
 
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
@@ -37,14 +38,30 @@ class EventType(StrEnum):
 _NEEDS_PRODUCT = {EventType.PRODUCT_VIEW, EventType.ADD_TO_CART, EventType.REMOVE_FROM_CART}
 
 
+FIELDS_FOR_TYPE: list[Any] = [
+    {
+        "if": {"required": ["type"], "properties": {"type": {"enum": sorted(_NEEDS_PRODUCT)}}},
+        "then": {"required": ["product_id"], "properties": {"product_id": {"type": "string"}}},
+    },
+    {
+        "if": {"required": ["type"], "properties": {"type": {"const": EventType.CHECKOUT_STEP.value}}},
+        "then": {"required": ["step"], "properties": {"step": {"type": "integer"}}},
+    },
+]
+"""What `_fields_for_type` checks, in the schema: the product of a product event, a checkout
+step's step."""
+
+
 class TrackedEvent(BaseModel):
     """One event of a batch. Unknown fields are ignored (the contract may grow)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(
+        **STRICT_INPUT, extra="ignore", frozen=True, json_schema_extra={"allOf": FIELDS_FOR_TYPE}
+    )
 
     event_id: Id
-    type: EventType
-    timestamp: AwareDatetime
+    type: Annotated[EventType, Lax]
+    timestamp: IsoTime
     url: str | None = Field(None, max_length=2048)
     category: str | None = Field(None, min_length=1, max_length=100)
     product_id: Id | None = None
@@ -81,12 +98,13 @@ class BatchEnvelope(BaseModel):
     """The batch around the events. Events are validated one by one, so one bad event is
     rejected alone and the rest is kept."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(**STRICT_INPUT, extra="ignore")
 
     visitor_id: Id
     session_id: Id
-    sent_at: AwareDatetime
+    sent_at: IsoTime
     events: list[Any]
+    consent: Consent = None
 
 
 class Rejection(BaseModel):

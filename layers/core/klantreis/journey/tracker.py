@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from klantreis import keys
+from klantreis import jsontext, keys
 from klantreis.errors import BadRequest, ConcurrentUpdate, PayloadTooLarge, Throttled, ValidationFailed
 from klantreis.journey.events import BatchEnvelope, TrackedEvent, corrected_timestamp
 from klantreis.journey.session import JOURNEY_FLUSH_BYTES, SessionFold, SessionState
@@ -59,11 +59,9 @@ def parse_batch(body: str | None, limits: Limits) -> ParsedBatch:
     if len(raw_body.encode()) > limits.max_batch_bytes:
         raise PayloadTooLarge(f"a batch holds at most {limits.max_batch_bytes} bytes")
     try:
-        document = json.loads(raw_body)
+        document = jsontext.loads(raw_body)
     except json.JSONDecodeError as exc:
         raise BadRequest(f"the body is not valid JSON ({exc.msg} at {exc.pos})") from exc
-    except RecursionError:
-        raise BadRequest("the body is not valid JSON (nested too deeply)") from None
     events = document.get("events") if isinstance(document, dict) else None
     if isinstance(events, list) and len(events) > limits.max_events:
         raise PayloadTooLarge(f"a batch holds at most {limits.max_events} events")
