@@ -11,7 +11,7 @@ from pydantic import BaseModel
 
 from engage import dependencies
 from engage.resolver import app
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.engagement.records import Decision, Reason, WeighingFeature
 from klantreis.keys import ID_PATTERN
 
@@ -56,6 +56,7 @@ class DecisionLog(BaseModel):
     "first: reason, rule, scores and top features. `session_id` keeps one session's.",
     tags=TAGS,
 )
+@checked_first(roles_first(app, "operator"))
 def get_decisions(
     visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The visitor.")],
     session_id: Annotated[

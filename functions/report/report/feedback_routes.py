@@ -8,7 +8,8 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import AwareDatetime, BaseModel
 
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.auth import Principal
 from klantreis.errors import Forbidden
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import metrics
@@ -26,6 +27,13 @@ Since = Annotated[
 Limit = Annotated[int, Query(ge=1, le=MAX_FEEDBACK, description="How many at most.")]
 
 
+def _require_self_or_operator(agent_id: str) -> Principal:
+    principal = current_principal(app).require("agent", "operator")
+    if principal.role == "agent" and principal.sub != agent_id:
+        raise Forbidden("agents read their own feedback only")
+    return principal
+
+
 class FeedbackList(BaseModel):
     feedback: list[Feedback]
     """Newest first."""
@@ -39,6 +47,7 @@ class FeedbackList(BaseModel):
     "survey is listed as soon as it is stored.",
     tags=TAGS,
 )
+@checked_first(roles_first(app, "operator"))
 def get_feedback(since: Since = None, limit: Limit = DEFAULT_FEEDBACK) -> FeedbackList:
     principal = current_principal(app).require("operator")
     found = dependencies.feedback_reader().recent(principal.site_id, since=since, agent_id=None, limit=limit)
@@ -52,14 +61,13 @@ def get_feedback(since: Since = None, limit: Limit = DEFAULT_FEEDBACK) -> Feedba
     description="The surveys of the agent's chats, newest first, as in GET /v1/feedback.",
     tags=TAGS,
 )
+@checked_first(lambda path: _require_self_or_operator(path["agent_id"]))
 def get_agent_feedback(
     agent_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The agent.")],
     since: Since = None,
     limit: Limit = DEFAULT_FEEDBACK,
 ) -> FeedbackList:
-    principal = current_principal(app).require("agent", "operator")
-    if principal.role == "agent" and principal.sub != agent_id:
-        raise Forbidden("agents read their own feedback only")
+    principal = _require_self_or_operator(agent_id)
     found = dependencies.feedback_reader().recent(
         principal.site_id, since=since, agent_id=agent_id, limit=limit
     )

@@ -14,8 +14,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
-from pydantic import BaseModel
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
 
 from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.errors import NotFound
@@ -102,6 +102,7 @@ class AgentPerformanceTable(BaseModel):
     "weighs them (the daily report has the same figures per day, per agent and per category).",
     tags=TAGS,
 )
+@OPERATOR
 def get_agent_performance() -> AgentPerformanceTable:
     site = _operators_site()
     return AgentPerformanceTable(cells=dependencies.performance_reader().all(site.site_id))
@@ -123,6 +124,7 @@ outside resource, no framing."""
         200: {"description": "The report page.", "content": {"text/html": {"schema": {"type": "string"}}}}
     },
 )
+@OPERATOR
 def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
     site = _operators_site()
     page = dependencies.reports().page(site, start, to)

@@ -187,6 +187,7 @@ def get_agent(agent_id: AgentPath) -> AgentView:
     "and the visitor's purchase intent.",
     tags=TAGS,
 )
+@SELF_OR_OPERATOR
 def get_inbox(agent_id: AgentPath) -> Inbox:
     _, site = _self_or_operator(agent_id)
     inbox = dependencies.chat_service().inbox(site, agent_id)

@@ -347,6 +347,7 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     "first candidate of an assignment is the one chosen and why it won.",
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
 def get_routing(chat_id: ChatPath) -> RoutingHistory:
     _, site, chat = _agent_of(chat_id, "agent", "operator")
     records = dependencies.chat_store().routing_records(site.site_id, chat.chat_id)
@@ -361,6 +362,7 @@ def get_routing(chat_id: ChatPath) -> RoutingHistory:
     "each with its score and the terms it matched. Empty when nothing matches.",
     tags=TAGS,
 )
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
 def get_suggestions(
     chat_id: ChatPath,
     limit: Annotated[
@@ -375,4 +377,3 @@ def get_suggestions(
     entries = dependencies.knowledge_store().entries(site.site_id)
     found = suggest(entries, chat_signals(chat, latest, context), limit)
     return Suggestions(chat_id=chat.chat_id, suggestions=found)
-

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 
-from klantreis.api import current_principal
+from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.errors import Conflict, NotFound
 from klantreis.keys import ID_PATTERN
 from klantreis.knowledge.models import MAX_ENTRIES, EntryKind, KnowledgeEntry, KnowledgeEntryInput
@@ -39,6 +39,7 @@ class EntryDeleted(BaseModel):
     description="FAQ entries and canned replies, ordered by id; `kind` keeps one of them.",
     tags=TAGS,
 )
+@checked_first(roles_first(app, "agent", "operator"))
 def get_entries(
     kind: Annotated[EntryKind | None, Query(description="Only FAQ entries or only canned replies.")] = None,
 ) -> KnowledgeList:
@@ -55,6 +56,7 @@ def get_entries(
     responses={201: {"description": "created"}},
     tags=TAGS,
 )
+@checked_first(roles_first(app, "operator"))
 def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput) -> Response[KnowledgeEntry]:
     principal = current_principal(app).require("operator")
     store = dependencies.knowledge_store()
@@ -72,6 +74,7 @@ def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput) -> Response[Knowl
     summary="Delete a knowledge-base entry (operator)",
     tags=TAGS,
 )
+@checked_first(roles_first(app, "operator"))
 def delete_entry(entry_id: EntryPath) -> EntryDeleted:
     principal = current_principal(app).require("operator")
     if not dependencies.knowledge_store().delete(principal.site_id, entry_id):

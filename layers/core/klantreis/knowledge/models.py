@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from klantreis.engagement.config import RuleStage
+from klantreis.strict import STRICT_INPUT
 
 EntryKind = Literal["faq", "canned"]
 MAX_ENTRIES = 500
@@ -24,7 +25,7 @@ Body = Annotated[str, StringConstraints(min_length=1, max_length=MAX_BODY_CHARS,
 class KnowledgeEntryInput(BaseModel):
     """What an operator writes (PUT /v1/knowledge/{entry_id}); strict: text is text, no lax casts."""
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(**STRICT_INPUT, extra="forbid")
 
     kind: EntryKind
     title: Title
