@@ -178,3 +178,8 @@ def test_a_poll_at_the_edges_of_time_is_answered(demo_site: Site, dynamodb: Any,
     _, dawn = get("/v1/feedback", OPS, {"since": "0001-01-01T00:00:00+14:00"})
     _, end = get("/v1/feedback", OPS, {"since": "9999-12-31T23:00:00-14:00"})
     assert ([f["chat_id"] for f in dawn["feedback"]], end["feedback"]) == (["c-1"], [])
+
+
+def test_since_must_be_iso_text(demo_site: Site) -> None:
+    status, answer = get("/v1/feedback", OPS, {"since": "0"})
+    assert (status, answer["error"]["code"]) == (422, "validation_failed")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.auth import Principal
@@ -14,6 +14,7 @@ from klantreis.errors import Forbidden
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import metrics
 from klantreis.reports.feedback import Feedback
+from klantreis.strict import IsoTime
 from report import dependencies
 from report.resolver import app
 
@@ -21,7 +22,7 @@ TAGS = ["feedback"]
 DEFAULT_FEEDBACK = 50
 MAX_FEEDBACK = 200
 Since = Annotated[
-    AwareDatetime | None,
+    IsoTime | None,
     Query(description="Only surveys received after this ISO time (the newest `at` seen: polling)."),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_FEEDBACK, description="How many at most.")]

@@ -53,7 +53,7 @@ def get_entries(
     summary="Create or replace a knowledge-base entry (operator)",
     description=f"201 when created. A site holds at most {MAX_ENTRIES} entries (409 beyond); titles "
     "up to 200 and bodies up to 2,000 characters.",
-    responses={201: {"description": "created"}},
+    responses={200: {"description": "replaced"}, 201: {"description": "created"}},
     tags=TAGS,
 )
 @checked_first(roles_first(app, "operator"))
