@@ -232,6 +232,21 @@ def routing() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (g)
+def knowledge() -> dict[str, Any]:
+    from bench import knowledge as measure_knowledge
+
+    measured = measure_knowledge.measure()
+    heading(f"(g) Answer suggestions: BM25 over the demo shop's {measured['entries']} knowledge entries")
+    print(table(measure_knowledge.HEADERS, measure_knowledge.rows(measured)))
+    print("Each labelled visitor question (bench/data/knowledge_questions.json, paraphrases of the FAQ)")
+    print("asked as the chat's only message, no journey; a hit = the labelled entry ranked first / in the")
+    print(
+        "top 3. Missed at top 3: " + ("; ".join(f"{m['question']!r}" for m in measured["misses"]) or "none")
+    )
+    return measured
+
+
 # --------------------------------------------------------------------------- (f)
 def report_cost() -> dict[str, Any]:
     from bench import report_cost as measure_report
@@ -376,6 +391,13 @@ def summary(results: dict[str, Any]) -> str:
             f"{first['events']:,} events, {last['items']} after {last['events']:,} "
             f"({'constant' if reads['constant'] else 'GROWS'})."
         )
+    suggestions = results.get("knowledge")
+    if suggestions:
+        overall = suggestions["by_language"]["all"]
+        lines.append(
+            f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
+            f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
+        )
     widget_figures = results.get("widget")
     if widget_figures:
         sizes = widget_figures["sizes"]
@@ -490,18 +512,20 @@ def widget() -> dict[str, Any]:
     return figures
 
 
+EVERY_PART = ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "soak"]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=9, help="fresh interpreters per function for (a)")
     parser.add_argument(
         "--only",
-        choices=["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "soak"],
+        choices=EVERY_PART,
         action="append",
         help="run only these parts (repeatable); default all",
     )
     args = parser.parse_args(argv)
-    every_part = ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "soak"]
-    parts = set(args.only or every_part)
+    parts = set(args.only or EVERY_PART)
     started = time.perf_counter()
 
     from klantreis_local import runtime
@@ -555,6 +579,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["widget"] = widget()
     if "soak" in parts:
         results["soak"] = soak()
+    if "knowledge" in parts:
+        results["knowledge"] = knowledge()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

@@ -442,6 +442,10 @@ class InMemoryChatStore:
         stored = self.messages_of.get((site_id, chat_id), {})
         return [stored[m] for m in sorted(stored) if since is None or m > since][:limit]
 
+    def latest_messages(self, site_id: str, chat_id: str, limit: int) -> list[Message]:
+        stored = self.messages_of.get((site_id, chat_id), {})
+        return [stored[m] for m in sorted(stored)][-limit:]
+
     def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]:
         return list(self.records[(site_id, chat_id)])
 

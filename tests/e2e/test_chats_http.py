@@ -899,9 +899,22 @@ def test_an_unknown_or_foreign_offer_is_404(shop: Shop) -> None:
 )
 def test_invalid_surveys_are_422(shop: Shop, answers: dict[str, Any]) -> None:
     started = _mirjams_chat(shop)
+    assert shop.end(started["chat_id"]).status == 200
     answer = shop.survey(started, **answers)
     assert (answer.status, answer.error_code) == (422, "validation_failed")
     assert shop.survey(started, csat=4).status == 201  # nothing was stored
+
+
+def test_a_survey_is_accepted_only_once_its_chat_has_ended(shop: Shop) -> None:
+    # given mirjam's chat, still open
+    started = _mirjams_chat(shop)
+    # when the visitor surveys it before the end, then it is refused and nothing is stored
+    early = shop.survey(started, csat=1, comment="te vroeg")
+    assert (early.status, early.error_code) == (409, "conflict")
+    # and once the chat has ended, the survey is accepted (once)
+    assert shop.end(started["chat_id"]).status == 200
+    assert shop.survey(started, csat=5).status == 201
+    assert shop.survey(started, csat=5).status == 409
 
 
 def test_a_forged_survey_token_is_401(shop: Shop) -> None:

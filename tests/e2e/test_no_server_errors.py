@@ -73,6 +73,7 @@ class World:
             "offer_id": self.offer_id,
             "visitor_id": self.visitor_id,
             "site_id": DEMO_SITE,
+            "entry_id": "maten",
         }[name]
 
     def path(self, route: template.Route, **segments: str) -> str:
@@ -262,6 +263,24 @@ VALID_BODIES: dict[tuple[str, str], Any] = {
     ("GET", "/v1/reports/daily.csv"): None,
     ("GET", "/v1/reports/staffing"): None,
     ("GET", "/v1/visitors/live"): None,
+    ("GET", "/v1/visitors/{visitor_id}/decisions"): None,
+    ("GET", "/v1/chats/{chat_id}/routing"): None,
+    ("GET", "/v1/chats/{chat_id}/suggestions"): None,
+    ("GET", "/v1/agents/{agent_id}/chats"): None,
+    ("GET", "/v1/agents/{agent_id}/feedback"): None,
+    ("GET", "/v1/feedback"): None,
+    ("GET", "/v1/reports/agents"): None,
+    ("GET", "/v1/reports/daily.html"): None,
+    ("GET", "/v1/knowledge/entries"): None,
+    ("PUT", "/v1/knowledge/entries/{entry_id}"): {
+        "kind": "faq",
+        "title": "Welke maat?",
+        "body": "Kies bij twijfel de grotere maat.",
+        "keywords": ["size"],
+        "categories": ["dameslaarzen"],
+        "stages": ["browsing"],
+    },
+    ("DELETE", "/v1/knowledge/entries/{entry_id}"): None,
 }
 RIGHT_CALLERS: dict[tuple[str, str], tuple[str, int]] = {
     ("POST", "/v1/events"): ("widget", 200),
@@ -294,6 +313,9 @@ VALID_QUERIES: dict[tuple[str, str], str] = {
     ("GET", "/v1/reports/daily"): "?from=2026-11-01&to=2026-11-22",
     ("GET", "/v1/reports/daily.csv"): "?from=2026-11-01&to=2026-11-22",
     ("GET", "/v1/reports/staffing"): "?weeks=4",
+    ("GET", "/v1/reports/daily.html"): "?from=2026-11-01&to=2026-11-22",
+    ("GET", "/v1/feedback"): "?since=2026-11-01T00:00:00Z&limit=10",
+    ("GET", "/v1/visitors/{visitor_id}/decisions"): "?session_id=s-0&limit=10",
 }
 
 

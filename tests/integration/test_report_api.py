@@ -256,3 +256,33 @@ def test_staffing_uses_the_webshop_hours_of_a_site_without_its_own(other_site: S
 def test_staffing_weeks_out_of_range_are_refused(demo_site: Site, weeks: str) -> None:
     status, answer = get_json("/v1/reports/staffing", OPERATOR, {"weeks": weeks})
     assert (status, answer["error"]["code"]) == (422, "validation_failed")
+
+
+def test_the_html_report_of_a_range_is_the_nightly_page_for_the_operator(
+    demo_site: Site, dynamodb: Any, table_name: str
+) -> None:
+    # given CSAT answers on one day
+    add_counters(dynamodb, table_name, "demo", "2026-11-20", {"surveys": 4, "csat_n": 4, "csat_good": 3})
+    # when the operator asks for the page of three days
+    status, headers, page = get(
+        "/v1/reports/daily.html", OPERATOR, {"from": "2026-11-19", "to": "2026-11-21"}
+    )
+    # then it is the report page of that range, styled by itself and allowed nothing else
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert page.lower().startswith("<!doctype html>")
+    assert "2026-11-19 to 2026-11-21" in page
+    assert "Demo schoenenwinkel" in page
+    assert "script-src" not in headers["content-security-policy"]
+    assert headers["content-security-policy"].startswith("default-src 'none'")
+    assert headers["x-content-type-options"] == "nosniff"
+
+
+def test_the_html_report_is_the_sites_operators_only(demo_site: Site, other_site: Site) -> None:
+    query = {"from": "2026-11-19", "to": "2026-11-21"}
+    assert get("/v1/reports/daily.html", AGENT, query)[0] == 403
+    assert get("/v1/reports/daily.html", None, query)[0] == 401
+    status, _, other = get("/v1/reports/daily.html", OTHER_OPERATOR, query)
+    assert status == 200
+    assert "Demo schoenenwinkel" not in other
+    assert get("/v1/reports/daily.html", OPERATOR, {"from": "2026-11-21", "to": "2026-11-19"})[0] == 422

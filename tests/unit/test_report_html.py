@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 
 from klantreis.engagement.config import WEEKDAYS, OpeningHours
 from klantreis.reports import names
-from klantreis.reports.daily import DailyRow, daily_rows, period_total
+from klantreis.reports.daily import DailyRow, daily_rows, period_total, rows_csv
 from klantreis.reports.html import render_html
 from klantreis.reports.staffing import Staffing, staffing
 
@@ -79,7 +79,7 @@ def report(with_staffing: bool = True) -> tuple[list[DailyRow], DailyRow, Staffi
 
 def page(site_name: str = "Schoenen & Zo") -> str:
     rows, total, plan = report()
-    return render_html(site_name, rows, total, plan)
+    return render_html(site_name, rows, total, plan, currency="EUR")
 
 
 def test_every_user_string_is_escaped() -> None:
@@ -178,12 +178,12 @@ def test_without_staffing_or_data_the_page_still_renders() -> None:
     rows = daily_rows("2026-11-16", "2026-11-17", {})
     total = period_total("2026-11-16", "2026-11-17", {})
     # when
-    text = render_html("demo", rows, total, None)
+    text = render_html("demo", rows, total, None, currency="EUR")
     # then
     assert "<h2>Staffing</h2>" not in text
     assert "No uplift yet" in text
     assert "No surveys yet" in text
-    assert render_html("demo", [], total, None).count("<svg") >= 2
+    assert render_html("demo", [], total, None, currency="EUR").count("<svg") >= 2
 
 
 def test_every_chart_is_well_formed_svg() -> None:
@@ -193,3 +193,30 @@ def test_every_chart_is_well_formed_svg() -> None:
         root = ET.fromstring(chart)
         assert root.tag == "svg"
         assert root.get("viewBox")
+
+
+def test_the_offer_funnel_has_its_own_steps_blocked_reasons_and_money_its_currency() -> None:
+    # given a day of 40 decisions: 20 qualified, 10 offered, 4 accepted, 3 rejected, 2 ignored,
+    # and offers blocked for being outside the hours and for no free agent; 30 chats in all
+    day = {
+        "decisions": 40, "qualified": 20, "offers": 10, "offers_accepted": 4, "offers_rejected": 3,
+        "offers_ignored": 2, "blocked_outside_hours": 6, "blocked_no_agent": 4, "chats_started": 30,
+        "revenue": 2070.0,
+    }  # fmt: skip
+    rows = daily_rows("2026-12-01", "2026-12-01", {"2026-12-01": day})
+    total = period_total("2026-12-01", "2026-12-01", {"2026-12-01": day})
+    # when the page is rendered for a site in euros
+    text = render_html("demo", rows, total, None, currency="EUR")
+    # then the offers' funnel runs qualified -> offered -> accepted, never into all chats
+    assert "4 (20%)" in text  # accepted of the qualified, not of the chats
+    assert "372%" not in text
+    assert "(150%)" not in text  # 30 chats are not a step of 20 qualified
+    assert "Rejected 3, ignored 2" in text
+    assert "outside hours 6" in text
+    assert "no agent 4" in text
+    assert "EUR 2,070.00" in text
+    # and the row reports the same figures
+    assert (total.qualified, total.offers_rejected, total.offers_ignored) == (20, 3, 2)
+    assert (total.blocked_outside_hours, total.blocked_no_agent, total.offer_acceptance_rate) == (6, 4, 0.4)
+    header = rows_csv(rows).splitlines()[0].split(",")
+    assert {"offers_rejected", "offers_ignored", "blocked_no_agent", "blocked_capped"} <= set(header)

@@ -9,7 +9,7 @@ from klantreis.engagement.decide import Decider
 from klantreis.engagement.features import PageStatsSource
 from klantreis.engagement.model import default_model
 from klantreis.engagement.pagestats import DynamoPageStatsSource
-from klantreis.engagement.records import DynamoEngagementRecords, EngagementRecords
+from klantreis.engagement.records import DynamoDecisionLog, DynamoEngagementRecords, EngagementRecords
 from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
 from klantreis.engagement.store import (
     DynamoEngagementSettingsStore,
@@ -48,6 +48,11 @@ def engagement_records() -> EngagementRecords:
 
 
 @cache
+def decision_log() -> DynamoDecisionLog:
+    return DynamoDecisionLog(dynamo.client(), get_settings().table_name)
+
+
+@cache
 def page_stats() -> PageStatsSource:
     """Bounce and exit rates and page values from the site's own history (cached per site)."""
     return DynamoPageStatsSource(dynamo.client(), get_settings().table_name)
@@ -73,5 +78,5 @@ def decider() -> Decider:
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     factories = (site_store, settings_store, engagement_settings, site_directory)
-    for factory in (*factories, engagement_records, page_stats, site_models, decider):
+    for factory in (*factories, engagement_records, page_stats, site_models, decider, decision_log):
         factory.cache_clear()

@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from engage import config_routes, decide_routes  # noqa: F401  (register the routes on the resolver)
+from engage import config_routes, decide_routes, decision_log_routes  # noqa: F401  (register the routes on the resolver)
 from engage.resolver import app
 from klantreis.observability import logger, metrics
 

@@ -10,6 +10,8 @@ from typing import Any
 from klantreis import dynamo
 from klantreis.engagement.store import DynamoEngagementSettingsStore, EngagementSettingsStore
 from klantreis.journey.counters import DayCounterReader, DynamoCounterStore
+from klantreis.reports.feedback import DynamoFeedbackReader
+from klantreis.reports.performance import DynamoPerformanceReader
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore
 from report.alerts import Alerts, AlertThresholds
@@ -56,6 +58,16 @@ def counter_store() -> DayCounterReader:
 @cache
 def report_store() -> ReportStore:
     return DynamoReportStore(dynamo.client(), get_settings().table_name)
+
+
+@cache
+def feedback_reader() -> DynamoFeedbackReader:
+    return DynamoFeedbackReader(dynamo.client(), get_settings().table_name)
+
+
+@cache
+def performance_reader() -> DynamoPerformanceReader:
+    return DynamoPerformanceReader(dynamo.client(), get_settings().table_name)
 
 
 @cache
@@ -121,5 +133,13 @@ def alerts() -> Alerts:
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     factories = (site_store, settings_store, counter_store, report_store, reports, report_files)
-    for factory in (*factories, alert_publisher, alert_webhook, nightly, alerts):
+    for factory in (
+        *factories,
+        alert_publisher,
+        alert_webhook,
+        nightly,
+        alerts,
+        feedback_reader,
+        performance_reader,
+    ):
         factory.cache_clear()

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from klantreis.observability import logger, metrics
-from report import live_routes, routes  # noqa: F401  (register the routes on the resolver)
+from report import feedback_routes, live_routes, routes  # noqa: F401  (register the routes on the resolver)
 from report.resolver import app
 
 

@@ -45,8 +45,14 @@ class DailyReport(BaseModel):
     start: str = Field(alias="from", description="The first local day (YYYY-MM-DD).")
     to: str = Field(description="The last local day (YYYY-MM-DD), included.")
     timezone: str = Field(description="The site's time zone: the days are its local days.")
+    currency: str = Field("EUR", description="The site's currency (ISO 4217) of every money figure.")
     rows: list[DailyRow]
     total: DailyRow = Field(description='The whole period as one row (`date` is "from..to").')
+
+
+def days_before(day: date, days: int) -> date:
+    """`days` before `day`, or the first day there is (a range may start in year 1)."""
+    return date.fromordinal(max(1, day.toordinal() - days))
 
 
 def check_range(start: date, end: date) -> None:
@@ -93,9 +99,27 @@ class Reports:
             start=first,
             to=last,
             timezone=site.timezone,
+            currency=site.currency,
             rows=[daily_row(day, by_day[day]) for day in days],
             total=period_total(first, last, by_day),
         )
+
+    def page(self, site: Site, start: date, end: date) -> str:
+        """The HTML report of the days from `start` to `end`, as the nightly job writes it for its
+        day (staffing over the 4 weeks up to `end`)."""
+        check_range(start, end)
+        staffing_start = min(start, days_before(end, 7 * STAFFING_WEEKS - 1))
+        by_day = self.counters(site, days_between(staffing_start.isoformat(), end.isoformat()))
+        return self.page_of(site, start.isoformat(), end.isoformat(), by_day)
+
+    def page_of(self, site: Site, first: str, last: str, by_day: CountersByDay) -> str:
+        """The page of `first`..`last` from counters read already (they cover the staffing weeks)."""
+        shown = days_between(first, last)
+        rows = [daily_row(day, by_day[day]) for day in shown]
+        total = period_total(first, last, {day: by_day[day] for day in shown})
+        weeks_start = days_before(date.fromisoformat(last), 7 * STAFFING_WEEKS - 1).isoformat()
+        staffed = self.staffing_of(site, {day: by_day[day] for day in days_between(weeks_start, last)})
+        return render_html(site.name, rows, total, staffed, currency=site.currency)
 
     def hours(self, site: Site) -> OpeningHours:
         stored = self._settings.get_hours(site.site_id)
@@ -154,13 +178,9 @@ class NightlyReports:
         staffing_start = last - timedelta(days=7 * STAFFING_WEEKS - 1)
         by_day = self._reports.counters(site, days_between(staffing_start.isoformat(), day))
         context_start = (last - timedelta(days=CONTEXT_DAYS - 1)).isoformat()
-        context = days_between(context_start, day)
-        rows = [daily_row(d, by_day[d]) for d in context]
-        total = period_total(context_start, day, {d: by_day[d] for d in context})
-        staffed = self._reports.staffing_of(site, by_day)
         csv_key, html_key = report_keys(site.site_id, day)
-        row = rows[-1]
+        row = daily_row(day, by_day[day])
         self._files.put(csv_key, rows_csv([row]), CSV_TYPE)
-        self._files.put(html_key, render_html(site.name, rows, total, staffed), HTML_TYPE)
+        self._files.put(html_key, self._reports.page_of(site, context_start, day, by_day), HTML_TYPE)
         stored = self._store.put_day(site.site_id, row, [csv_key, html_key], now)
         return "stored" if stored else "exists"

@@ -1,4 +1,4 @@
-"""Operator routes of the report function: the daily report (JSON and CSV) and staffing.
+"""Operator routes of the report function: the daily report (JSON, CSV and HTML) and staffing.
 
 The site is the token's (`site_id` claim): there is no site in the path, so an operator can only
 ever read their own site. The caller is checked first (401, agents 403); then Powertools
@@ -15,15 +15,17 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from pydantic import BaseModel
 
 from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.errors import NotFound
 from klantreis.observability import metrics
 from klantreis.reports.daily import rows_csv
+from klantreis.reports.performance import AgentCategoryPerformance
 from klantreis.reports.staffing import Staffing
 from klantreis.sites import Site
 from report import dependencies
-from report.reporting import CSV_TYPE, DailyReport
+from report.reporting import CSV_TYPE, HTML_TYPE, DailyReport
 from report.resolver import app
 
 TAGS = ["reports"]
@@ -84,6 +86,54 @@ def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
         content_type=CSV_TYPE,
         body=rows_csv(report.rows),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+class AgentPerformanceTable(BaseModel):
+    cells: list[AgentCategoryPerformance]
+    """One per agent and category the agent has served, by category then agent."""
+
+
+@app.get(
+    "/v1/reports/agents",
+    summary="Agent x category performance (operator)",
+    description="For every agent and category they served: chats, conversions, resolution, handle "
+    "time, CSAT, NPS and CES with their sample counts. Running totals, as predictive routing "
+    "weighs them (the daily report has the same figures per day, per agent and per category).",
+    tags=TAGS,
+)
+@OPERATOR
+def get_agent_performance() -> AgentPerformanceTable:
+    site = _operators_site()
+    return AgentPerformanceTable(cells=dependencies.performance_reader().all(site.site_id))
+
+
+HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+"""The page's own styles (inline, as the nightly file has them) and nothing else: no script, no
+outside resource, no framing."""
+
+
+@app.get(
+    "/v1/reports/daily.html",
+    summary="The daily report as an HTML page (operator)",
+    description="The page the nightly job writes for a day, for any range of at most 366 days: "
+    "key figures, the funnels, conversion per day, the uplift with its interval, satisfaction per "
+    "agent and category, and the staffing heatmap of the 4 weeks up to `to`.",
+    tags=TAGS,
+    responses={
+        200: {"description": "The report page.", "content": {"text/html": {"schema": {"type": "string"}}}}
+    },
+)
+@OPERATOR
+def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
+    site = _operators_site()
+    page = dependencies.reports().page(site, start, to)
+    metrics.add_metric(name="ReportPagesRead", unit="Count", value=1)
+    return Response(
+        status_code=HTTPStatus.OK,
+        content_type=HTML_TYPE,
+        body=page,
+        headers={"Content-Security-Policy": HTML_POLICY, "X-Frame-Options": "DENY"},
     )
 
 

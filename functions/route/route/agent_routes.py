@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from klantreis.agents import AgentProfile, AgentProfileInput, AgentStatus
 from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.auth import Principal
+from klantreis.conversations.models import Chat, ChatStatus
 from klantreis.errors import Forbidden, NotFound
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
@@ -64,6 +65,44 @@ class AgentView(AgentProfileInput):
 
 class AgentList(BaseModel):
     agents: list[AgentView]
+
+
+class InboxChat(BaseModel):
+    """A chat as the agent's inbox lists it."""
+
+    chat_id: str
+    visitor_id: str
+    status: ChatStatus
+    category: str | None = None
+    created_at: datetime
+    waiting_seconds: float
+    """Queued: since the chat was created; assigned: how long it waited for its agent."""
+    cart_value: float
+    purchase_intent: float | None = None
+    """The visitor's purchase intent when the chat was offered (None for a chat the visitor
+    started unprompted)."""
+
+    @classmethod
+    def of(cls, chat: Chat, now: datetime) -> InboxChat:
+        waited = chat.wait_seconds if chat.status != "queued" else (now - chat.created_at).total_seconds()
+        return cls(
+            chat_id=chat.chat_id,
+            visitor_id=chat.visitor_id,
+            status=chat.status,
+            category=chat.category,
+            created_at=chat.created_at,
+            waiting_seconds=max(0.0, round(waited or 0.0, 1)),
+            cart_value=chat.cart_value,
+            purchase_intent=chat.score,
+        )
+
+
+class Inbox(BaseModel):
+    agent_id: str
+    assigned: list[InboxChat]
+    """The agent's open chats, oldest first."""
+    queue: list[InboxChat]
+    """Queued chats of the agent's categories and skills, in the order they will be served."""
 
 
 class StatusBody(BaseModel):
@@ -138,6 +177,26 @@ def get_agent(agent_id: AgentPath) -> AgentView:
     if agent is None:
         raise NotFound("no such agent")
     return AgentView.of(agent)
+
+
+@app.get(
+    "/v1/agents/<agent_id>/chats",
+    summary="An agent's inbox: open chats and the queue they may serve (the agent, or an operator)",
+    description="The agent's assigned chats and the queued chats of their categories and skills "
+    "(the first 50 of the queue are looked at), each with its waiting time, category, cart value "
+    "and the visitor's purchase intent.",
+    tags=TAGS,
+)
+@SELF_OR_OPERATOR
+def get_inbox(agent_id: AgentPath) -> Inbox:
+    _, site = _self_or_operator(agent_id)
+    inbox = dependencies.chat_service().inbox(site, agent_id)
+    now = datetime.now(UTC)
+    return Inbox(
+        agent_id=agent_id,
+        assigned=[InboxChat.of(chat, now) for chat in inbox.assigned],
+        queue=[InboxChat.of(chat, now) for chat in inbox.queued],
+    )
 
 
 @app.put(

@@ -19,10 +19,14 @@ from pydantic import BaseModel, Field
 from klantreis.api import checked_first, request_principal, widget_first
 from klantreis.auth import Principal, authenticate_widget, header
 from klantreis.conversations.context import ChatContext, chat_context
-from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatus, Message
+from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatus, Message, RoutingRecord
 from klantreis.conversations.service import NewChat
 from klantreis.errors import Forbidden, NotFound, Unauthorized
 from klantreis.keys import ID_PATTERN
+from klantreis.knowledge.chat import MESSAGES_LOOKED_AT, chat_signals
+from klantreis.knowledge.suggest import DEFAULT_LIMIT as DEFAULT_SUGGESTIONS
+from klantreis.knowledge.suggest import MAX_LIMIT as MAX_SUGGESTIONS
+from klantreis.knowledge.suggest import Suggestion, suggest
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site
 from klantreis.strict import STRICT_INPUT, IsoTime
@@ -93,6 +97,16 @@ class EndAnswer(BaseModel):
     chat_id: str
     status: Literal["ended"]
     resolved: bool | None
+
+
+class RoutingHistory(BaseModel):
+    chat_id: str
+    records: list[RoutingRecord]
+
+
+class Suggestions(BaseModel):
+    chat_id: str
+    suggestions: list[Suggestion]
 
 
 @dataclass(frozen=True)
@@ -323,3 +337,43 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     ended = dependencies.chat_service().end(site, chat, body.resolved)
     metrics.add_metric(name="ChatsEnded", unit="Count", value=1)
     return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
+
+
+@app.get(
+    "/v1/chats/<chat_id>/routing",
+    summary="Why the chat went where it went (agent or operator)",
+    description="Every routing record of the chat, oldest first: assigned, queued or requeued, "
+    "the strategy, the reason, and every candidate agent with its scores (best first), so the "
+    "first candidate of an assignment is the one chosen and why it won.",
+    tags=TAGS,
+)
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
+def get_routing(chat_id: ChatPath) -> RoutingHistory:
+    _, site, chat = _agent_of(chat_id, "agent", "operator")
+    records = dependencies.chat_store().routing_records(site.site_id, chat.chat_id)
+    return RoutingHistory(chat_id=chat.chat_id, records=records)
+
+
+@app.get(
+    "/v1/chats/<chat_id>/suggestions",
+    summary="Answer suggestions from the knowledge base for the chat (agent or operator)",
+    description="The site's FAQ entries and canned replies ranked (BM25, Dutch and English) by the "
+    "visitor's latest messages, with the journey (category, products, stage) as weaker terms; "
+    "each with its score and the terms it matched. Empty when nothing matches.",
+    tags=TAGS,
+)
+@checked_first(lambda _path: _agent_claims("agent", "operator"))
+def get_suggestions(
+    chat_id: ChatPath,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_SUGGESTIONS, description="How many at most.")
+    ] = DEFAULT_SUGGESTIONS,
+) -> Suggestions:
+    _, site, chat = _agent_of(chat_id, "agent", "operator")
+    context = chat_context(
+        chat, dependencies.session_store(), dependencies.chat_store(), dependencies.decision_reader()
+    )
+    latest = dependencies.chat_store().latest_messages(site.site_id, chat.chat_id, MESSAGES_LOOKED_AT)
+    entries = dependencies.knowledge_store().entries(site.site_id)
+    found = suggest(entries, chat_signals(chat, latest, context), limit)
+    return Suggestions(chat_id=chat.chat_id, suggestions=found)

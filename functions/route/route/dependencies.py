@@ -12,6 +12,7 @@ from klantreis.conversations.service import ChatService
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.engagement.records import DynamoEngagementRecords
 from klantreis.journey.store import DynamoSessionStore
+from klantreis.knowledge.store import DynamoKnowledgeStore, KnowledgeStore
 from klantreis.scheduled import SiteLister
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings
@@ -63,6 +64,11 @@ def site_lister() -> SiteLister:
 
 
 @cache
+def knowledge_store() -> KnowledgeStore:
+    return DynamoKnowledgeStore(dynamo.client(), get_settings().table_name)
+
+
+@cache
 def decision_reader() -> DecisionReader:
     return DynamoDecisionReader(dynamo.client(), get_settings().table_name)
 
@@ -82,5 +88,5 @@ def bearer_verifier() -> BearerVerifier | None:
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     factories = (site_store, site_directory, agent_store, chat_store, session_store, chat_service)
-    for factory in (*factories, bearer_verifier, decision_reader, site_lister):
+    for factory in (*factories, bearer_verifier, decision_reader, site_lister, knowledge_store):
         factory.cache_clear()

@@ -7,7 +7,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from klantreis.observability import logger, metrics
-from route import agent_routes, chat_routes  # noqa: F401  (register the routes on the resolver)
+from route import agent_routes, chat_routes, knowledge_routes  # noqa: F401  (register the routes on the resolver)
 from route.resolver import app
 
 

@@ -28,8 +28,8 @@ ANSWERS = {"csat", "nps", "ces", "preferred_channel", "comment"}
         "Any subset of CSAT 1-5, NPS 0-10, CES 1-7, the preferred channel and a comment (at most "
         "2,000 characters), at least one. `token` is the chat's `survey_token` (valid 7 days): "
         "401 forged or expired (`invalid_token`, `token_expired`), 403 for another chat or site; "
-        "404 unknown chat; 409 when the chat has its survey already. The answers update the "
-        "chat's agent's performance in its category, which routing reads."
+        "404 unknown chat; 409 while the chat has not ended, or when it has its survey already. "
+        "The answers update the chat's agent's performance in its category, which routing reads."
     ),
     tags=TAGS,
     status_code=HTTPStatus.CREATED,

@@ -257,13 +257,16 @@ def keep_demo_agents_present(dynamodb: Any, table_name: str) -> None:
 
 def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
     """The contract's demo: site `demo` with key `demo-site-key`, its local origin, and the agents
-    mirjam and sven (the operator `ops` exists as a token subject only). Its opening hours are
+    mirjam and sven (the operator `ops` exists as a token subject only), and the shop's knowledge
+    base (sizes, delivery, returns, payment, discounts). Its opening hours are
     open all week, its holdout share is 10%, and its rules (the web-shop defaults) offer a chat to
     a visitor like Anna."""
     from klantreis.agents import AgentProfile, DynamoAgentStore
     from klantreis.engagement.config import EngagementConfig, OpeningHours
     from klantreis.engagement.store import DynamoEngagementSettingsStore
+    from klantreis.knowledge.store import DynamoKnowledgeStore
     from klantreis.sites import DynamoSiteStore, Site
+    from klantreis_local.demo_knowledge import DEMO_ENTRIES
 
     sites = DynamoSiteStore(dynamodb, table_name)
     sites.put(
@@ -297,3 +300,6 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
             discount_mandate_percent=10, last_seen_at=now, status_changed_at=now,
         )
     )  # fmt: skip
+    knowledge = DynamoKnowledgeStore(dynamodb, table_name)
+    for entry_id, entry in DEMO_ENTRIES.items():
+        knowledge.put(DEMO_SITE, entry_id, entry, now)

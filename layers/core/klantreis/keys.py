@@ -28,6 +28,8 @@ two different (site, id) pairs can map to the same key.
 | discount code        | SITE#{site}#DISCOUNT#{code}   | DISCOUNT (GSI1PK = visitor's PK) |
 | stored daily report  | SITE#{site}#REPORT            | DAY#{yyyy-mm-dd}                 |
 | report alert marker  | SITE#{site}#REPORT            | ALERT#{yyyy-mm-dd}#{condition}   |
+| knowledge entry      | SITE#{site}                   | KB#{entry}                       |
+| survey feedback      | SITE#{site}#FEEDBACK          | {iso time}#{chat} (GSI1PK = visitor's PK) |
 
 Everything about one visitor lives in the visitor's partition; items about a visitor that must
 live elsewhere carry GSI1PK = SITE#{site}#V#{visitor}, so erasure finds them through GSI1. A chat's
@@ -65,6 +67,9 @@ DISCOUNT = "DISCOUNT"
 SITES_INDEX_PK = "SITES"
 REPORT_DAY_PREFIX = "DAY#"
 REPORT_ALERT_PREFIX = "ALERT#"
+KNOWLEDGE_PREFIX = "KB#"
+FEEDBACK_INDEX_PREFIX = "FEEDBACK#"
+"""GSI1SK of a survey's feedback item (erasure finds it through the visitor's GSI1PK)."""
 UNCATEGORIZED = "*"
 """The performance and queue category of a chat without one."""
 
@@ -83,6 +88,10 @@ def hash_site_key(site_key: str) -> str:
 
 def agent_sk(agent_id: str) -> str:
     return f"{AGENT_PREFIX}{agent_id}"
+
+
+def knowledge_sk(entry_id: str) -> str:
+    return f"{KNOWLEDGE_PREFIX}{entry_id}"
 
 
 def visitor_pk(site_id: str, visitor_id: str) -> str:
@@ -134,6 +143,11 @@ def offer_pk(site_id: str, offer_id: str) -> str:
 def parse_offer_pk(partition_key: str) -> tuple[str, str]:
     """(site_id, offer_id) of an offer's partition key."""
     return _parse_site_pk(partition_key, "OFFER")
+
+
+def feedback_pk(site_id: str) -> str:
+    """The site's survey feedback, newest last: what operators and agents read as it arrives."""
+    return f"SITE#{site_id}#FEEDBACK"
 
 
 def chat_pk(site_id: str, chat_id: str) -> str:

@@ -15,7 +15,7 @@ has any, one of the visitor's chats (GSI1) and one page of the visitor's decisio
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from klantreis import dynamo, keys
 from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, SurveySummary
-from klantreis.engagement.records import Decision, Reason, WeighingFeature
+from klantreis.engagement.records import Decision, Reason, WeighingFeature, decision_from_item
 from klantreis.journey.session import (
     PAGE_DWELL_CAP,
     JourneyEntry,
@@ -335,10 +335,6 @@ def _decision_summary(decision: Decision) -> DecisionSummary:
 
 
 # ---------------------------------------------------------------------------------- adapter
-def decision_from_item(plain: Mapping[str, Any]) -> Decision:
-    site_id, visitor_id = keys.parse_visitor_pk(str(plain["PK"]))
-    fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "expires_at")}
-    return Decision.model_validate({**fields, "site_id": site_id, "visitor_id": visitor_id})
 
 
 class DynamoDecisionReader:

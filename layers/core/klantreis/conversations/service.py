@@ -129,6 +129,16 @@ class QueuePlace:
     expected_wait_seconds: int | None
 
 
+@dataclass(frozen=True)
+class Inbox:
+    assigned: list[Chat]
+    queued: list[Chat]
+
+
+def _created(chat: Chat) -> datetime:
+    return chat.created_at
+
+
 class ChatService:
     def __init__(
         self,
@@ -527,6 +537,21 @@ class ChatService:
         if chat is None:
             raise NotFound("no such chat")
         return chat
+
+    def inbox(self, site: Site, agent_id: str) -> Inbox:
+        """The agent's open chats (oldest first) and the queued chats the agent could serve, in
+        queue order. Raises NotFound for an agent the site does not have."""
+        agent = self._agents.get(site.site_id, agent_id)
+        if agent is None:
+            raise NotFound("no such agent")
+        assigned = [self._chats.chat(site.site_id, chat_id) for chat_id in agent.chat_ids]
+        servable = [e for e in self._chats.queue(site.site_id) if agent.serves(e.category, e.skills)]
+        queued = [self._chats.chat(site.site_id, e.chat_id) for e in servable]
+        return Inbox(
+            assigned=sorted((c for c in assigned if c is not None and c.status == "assigned"), key=_created),
+            # A chat taken or ended since the queue was read is left out, not shown twice.
+            queued=[c for c in queued if c is not None and c.status == "queued"],
+        )
 
     def post(self, chat: Chat, author: Author, text: str, agent_id: str | None = None) -> Message:
         _check_text(text)

@@ -84,6 +84,7 @@ class ChatStore(Protocol):
     ) -> list[Message]: ...
     def add_message(self, chat: Chat, message: Message) -> Message: ...
     def add_transcript(self, chat: Chat, messages: list[Message]) -> list[Message]: ...
+    def latest_messages(self, site_id: str, chat_id: str, limit: int) -> list[Message]: ...
     def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]: ...
     def add_discount(self, chat: Chat, discount: Discount) -> None: ...
     def release(self, site_id: str, agent_id: str, chat_id: str) -> bool: ...
@@ -121,6 +122,27 @@ def chat_from_item(plain: Mapping[str, Any]) -> Chat:
     skip = ("PK", "SK", "GSI1PK", "GSI1SK", "expires_at", "message_count")
     fields = {k: v for k, v in plain.items() if k not in skip}
     return Chat.model_validate({**fields, "site_id": site_id, "chat_id": chat_id})
+
+
+def feedback_item(chat: Chat, answers: SurveyAnswers, at: datetime) -> dict[str, Any]:
+    """A survey as the site's feedback stream lists it (written with the survey, erased with the
+    visitor through GSI1, expiring with the chat)."""
+    plain = answers.model_dump(mode="json", exclude_none=True)
+    plain.update(
+        PK=keys.feedback_pk(chat.site_id),
+        SK=f"{at.isoformat()}#{chat.chat_id}",
+        chat_id=chat.chat_id,
+        at=at.isoformat(),
+        GSI1PK=keys.visitor_pk(chat.site_id, chat.visitor_id),
+        GSI1SK=f"{keys.FEEDBACK_INDEX_PREFIX}{at.isoformat()}#{chat.chat_id}",
+        expires_at=_epoch(chat.created_at) + CHAT_TTL_SECONDS,
+    )
+    if chat.category is not None:
+        plain["category"] = chat.category
+    if chat.agent is not None:
+        plain["agent_id"] = chat.agent.agent_id
+        plain["agent_name"] = chat.agent.display_name
+    return plain
 
 
 MESSAGE_ID_DIGITS = 6
@@ -234,6 +256,26 @@ class DynamoChatStore:
             fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "expires_at")}
             messages.append(Message.model_validate({**fields, "message_id": message_id}))
         return messages[:limit]
+
+    def latest_messages(self, site_id: str, chat_id: str, limit: int) -> list[Message]:
+        answer = self._call(
+            self._db.query,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": dynamo.to_value(keys.chat_pk(site_id, chat_id)),
+                ":prefix": dynamo.to_value(keys.MESSAGE_PREFIX),
+            },
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        latest = []
+        for item in answer.get("Items", []):
+            plain = dynamo.from_item(item)
+            message_id = str(plain["SK"]).removeprefix(keys.MESSAGE_PREFIX)
+            fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "expires_at")}
+            latest.append(Message.model_validate({**fields, "message_id": message_id}))
+        return latest[::-1]
 
     def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]:
         items = dynamo.query_all(
@@ -559,6 +601,9 @@ class DynamoChatStore:
                 }
             },
         ]
+        actions.append(
+            {"Put": {"TableName": self._table, "Item": dynamo.to_item(feedback_item(chat, answers, at))}}
+        )
         counts = survey_counts(answers.csat, answers.nps, answers.ces)
         if chat.agent is not None and counts:
             actions.append(self._perf_add(chat.site_id, chat.category, chat.agent.agent_id, counts))

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Protocol
 from pydantic import ConfigDict, Field
 
 from klantreis.conversations.models import BLANKS, NOT_BLANK, Chat, SurveyAnswers, is_blank
-from klantreis.errors import NotFound, ValidationFailed
+from klantreis.errors import Conflict, NotFound, ValidationFailed
 from klantreis.keys import ID_PATTERN
 from klantreis.sites import Site
 from klantreis.tokens import Purpose
@@ -102,7 +102,8 @@ class SurveyService:
 
         Raises ValidationFailed for a survey without any answer; InvalidToken/TokenExpired (401)
         or Forbidden (403, another site's or chat's token) before anything is read; NotFound for
-        a chat that does not exist (or was erased); Conflict when the chat has its survey already.
+        a chat that does not exist (or was erased); Conflict while the chat has not ended, or when it
+        has its survey already.
         """
         answers = submission.answers()
         if answers.is_empty():
@@ -113,6 +114,10 @@ class SurveyService:
         chat = self._chats.chat(site.site_id, submission.chat_id)
         if chat is None:
             raise NotFound("no such chat")
+        if chat.status != "ended":
+            # Rating a chat still being served would rate half a conversation (and let a visitor
+            # rate before the agent could answer): the widget offers the survey at the end.
+            raise Conflict("the chat has not ended yet; its survey is accepted once it has")
         at = self._clock()
         # The chat's agent (if it had one) and category get the counters; a chat that ended in
         # the queue is surveyed all the same, it just rates no agent.

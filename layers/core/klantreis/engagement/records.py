@@ -11,7 +11,7 @@ decision, or a TransactWriteItems of decision, offer and state). See docs/decisi
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -147,6 +147,47 @@ class EngagementRecords(Protocol):
 
 def _epoch(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def decision_from_item(plain: Mapping[str, Any]) -> Decision:
+    site_id, visitor_id = keys.parse_visitor_pk(str(plain["PK"]))
+    fields = {k: v for k, v in plain.items() if k not in ("PK", "SK", "expires_at")}
+    return Decision.model_validate({**fields, "site_id": site_id, "visitor_id": visitor_id})
+
+
+class DynamoDecisionLog:
+    """The decision log of a visitor: the `decide` answers kept in the visitor's partition (for
+    the decision TTL), newest first."""
+
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    def decisions(self, site_id: str, visitor_id: str, session_id: str | None, limit: int) -> list[Decision]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
+                ":prefix": dynamo.to_value(keys.DECISION_PREFIX),
+            },
+            "ScanIndexForward": False,
+        }
+        if session_id is not None:
+            query["FilterExpression"] = "session_id = :session"
+            query["ExpressionAttributeValues"][":session"] = dynamo.to_value(session_id)
+        found: list[Decision] = []
+        try:
+            for item in dynamo.query_all(self._db, **query):
+                try:
+                    found.append(decision_from_item(dynamo.from_item(item)))
+                except (ValidationError, ValueError):
+                    continue  # a record the model no longer reads is left out, never a 5xx
+                if len(found) >= limit:
+                    break
+        except ClientError as exc:
+            raise dynamo.translate(exc) from exc
+        return found
 
 
 def decision_item(decision: Decision) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
+from klantreis.journey.counters import BLOCKING_REASONS
 from klantreis.reports import names, stats
 
 SERVICE_LEVEL_SECONDS = 30
@@ -106,6 +107,20 @@ class DailyRow(BaseModel):
     mean_handle_seconds: float | None = None
     agents: dict[str, Breakdown] = {}
     categories: dict[str, Breakdown] = {}
+    # The offer funnel of its own steps (added 2026-12-04): decisions -> qualified (a rule
+    # matched) -> offers -> answered; `chats` above also holds chats visitors started unprompted.
+    decisions: int = 0
+    qualified: int = 0
+    offers_rejected: int = 0
+    offers_ignored: int = 0
+    offer_acceptance_rate: float | None = None
+    """Accepted of the offers made (0..1)."""
+    blocked_no_consent: int = 0
+    blocked_bot: int = 0
+    blocked_not_qualified: int = 0
+    blocked_outside_hours: int = 0
+    blocked_no_agent: int = 0
+    blocked_capped: int = 0
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -219,6 +234,12 @@ def daily_row(day: str, counters: Mapping[str, float]) -> DailyRow:
         mean_handle_seconds=_ratio(get("handle_seconds_sum"), handled),
         agents=_breakdowns(counters, AGENT_PREFIX),
         categories=_breakdowns(counters, CATEGORY_PREFIX),
+        decisions=round(get("decisions")),
+        qualified=round(get("qualified")),
+        offers_rejected=round(get("offers_rejected")),
+        offers_ignored=round(get("offers_ignored")),
+        offer_acceptance_rate=_ratio(get("offers_accepted"), get("offers")),
+        **{f"blocked_{reason}": round(get(f"blocked_{reason}")) for reason in BLOCKING_REASONS},
     )
 
 

@@ -94,11 +94,11 @@ def _tile(value: str, label: str) -> str:
     return f'<div class="tile"><b>{_e(value)}</b><span>{_e(label)}</span></div>'
 
 
-def _tiles(total: DailyRow) -> str:
+def _tiles(total: DailyRow, currency: str) -> str:
     tiles = [
         (_int(total.sessions), "sessions"),
         (_pct(total.conversion_rate), "conversion"),
-        (f"{total.revenue:,.2f}", "revenue"),
+        (f"{currency} {total.revenue:,.2f}", "revenue"),
         (_pct(total.cart_abandonment_rate), "cart abandonment"),
         (_int(total.chats), "chats"),
         (_pct(total.csat / 100 if total.csat is not None else None, 0), "CSAT (answers 4-5)"),
@@ -138,6 +138,9 @@ def _funnel(steps: Sequence[tuple[str, int]], css: str, label: str) -> str:
     return _hbars(bars, css, label)
 
 
+BLOCKED_FIELDS = tuple(name for name in DailyRow.model_fields if name.startswith("blocked_"))
+
+
 def _funnels(total: DailyRow) -> str:
     shop = _funnel(
         [
@@ -149,20 +152,32 @@ def _funnels(total: DailyRow) -> str:
         "bar",
         "Shop funnel",
     )
-    chat = _funnel(
+    # The offers' own steps only: chats visitors started unprompted are no step of it (they
+    # are the chats tile and the chat conversions below).
+    offers = _funnel(
         [
-            ("offers", total.offers),
+            ("qualified", total.qualified),
+            ("offered", total.offers),
             ("accepted", total.offers_accepted),
-            ("chats", total.chats),
-            ("converted", total.chat_conversions),
         ],
         "bar2",
-        "Chat funnel",
+        "Offer funnel",
+    )
+    blocked = [
+        (reason.removeprefix("blocked_").replace("_", " "), getattr(total, reason))
+        for reason in BLOCKED_FIELDS
+        if getattr(total, reason)
+    ]
+    outcome = (
+        f"<p class='muted'>Rejected {_int(total.offers_rejected)}, ignored {_int(total.offers_ignored)}. "
+        "Not offered: "
+        + (", ".join(f"{_e(name)} {_int(count)}" for name, count in blocked) or "none blocked")
+        + f". All chats {_int(total.chats)}, of which converted {_int(total.chat_conversions)}.</p>"
     )
     return (
         "<h2>Funnel</h2>"
         f'<div class="pair"><div><p class="muted">Shop</p>{shop}</div>'
-        f'<div><p class="muted">Proactive chat</p>{chat}</div></div>'
+        f'<div><p class="muted">Proactive offers</p>{offers}{outcome}</div></div>'
     )
 
 
@@ -370,12 +385,14 @@ def _staffing(plan: Staffing) -> str:
     return f'<h2>Staffing</h2>{text}<div class="scroll">{chart}</div>'
 
 
-def render_html(site_name: str, rows: Sequence[DailyRow], total: DailyRow, staffing: Staffing | None) -> str:
+def render_html(
+    site_name: str, rows: Sequence[DailyRow], total: DailyRow, staffing: Staffing | None, *, currency: str
+) -> str:
     """The report page: key figures, the funnels, conversion per day, the uplift with its
     interval, CSAT and NPS per agent and per category, and the staffing heatmap if given."""
     period = total.date.replace("..", " to ")
     sections = [
-        _tiles(total),
+        _tiles(total, currency),
         _funnels(total),
         _conversion_per_day(rows),
         _uplift(rows, total),

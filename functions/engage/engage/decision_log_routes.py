@@ -1,0 +1,71 @@
+"""The operator's decision log: every `decide` answer for a visitor (or one of their sessions),
+with its reason, the rule that matched, the scores and the features that weighed most."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from pydantic import BaseModel
+
+from engage import dependencies
+from engage.resolver import app
+from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.engagement.records import Decision, Reason, WeighingFeature
+from klantreis.keys import ID_PATTERN
+
+TAGS = ["engagement"]
+DEFAULT_DECISIONS = 50
+MAX_DECISIONS = 200
+
+
+class LoggedDecision(BaseModel):
+    decision_id: str
+    session_id: str
+    at: datetime
+    reason: Reason
+    """Why an offer was made or not: `offer`, `holdout`, or the `blocked_*`/`no_*` gate."""
+    rule_id: str | None = None
+    score: float | None = None
+    """Purchase intent of the session."""
+    abandonment_risk: float | None = None
+    top_features: list[WeighingFeature]
+    """The features that moved the score most, with their values and effects."""
+    qualified: bool
+    """A rule matched, whatever a later gate decided."""
+    would_have_offered: bool
+    offer_id: str | None = None
+
+    @classmethod
+    def of(cls, decision: Decision) -> LoggedDecision:
+        return cls(**decision.model_dump(include=set(cls.model_fields)))
+
+
+class DecisionLog(BaseModel):
+    visitor_id: str
+    session_id: str | None = None
+    decisions: list[LoggedDecision]
+    """Newest first."""
+
+
+@app.get(
+    "/v1/visitors/<visitor_id>/decisions",
+    summary="The engagement decisions of a visitor or one session (operator)",
+    description="Every `decide` answer still held (decisions expire with the decision TTL), newest "
+    "first: reason, rule, scores and top features. `session_id` keeps one session's.",
+    tags=TAGS,
+)
+@checked_first(roles_first(app, "operator"))
+def get_decisions(
+    visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The visitor.")],
+    session_id: Annotated[
+        str | None, Query(pattern=ID_PATTERN, max_length=100, description="Only this session's.")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_DECISIONS, description="How many at most.")] = DEFAULT_DECISIONS,
+) -> DecisionLog:
+    principal = current_principal(app).require("operator")
+    found = dependencies.decision_log().decisions(principal.site_id, visitor_id, session_id, limit)
+    return DecisionLog(
+        visitor_id=visitor_id, session_id=session_id, decisions=[LoggedDecision.of(d) for d in found]
+    )

@@ -1,0 +1,68 @@
+"""Knowledge-base entries in the table: `SITE#{site}` / `KB#{entry}`, one query reads a site's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from klantreis import dynamo, keys
+from klantreis.knowledge.models import KnowledgeEntry, KnowledgeEntryInput
+
+
+class KnowledgeStore(Protocol):
+    def entries(self, site_id: str) -> list[KnowledgeEntry]: ...
+    def put(
+        self, site_id: str, entry_id: str, entry: KnowledgeEntryInput, at: datetime
+    ) -> KnowledgeEntry: ...
+    def delete(self, site_id: str, entry_id: str) -> bool: ...
+
+
+class DynamoKnowledgeStore:
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    def entries(self, site_id: str) -> list[KnowledgeEntry]:
+        items = dynamo.query_all(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": dynamo.to_value(keys.site_pk(site_id)),
+                ":prefix": dynamo.to_value(keys.KNOWLEDGE_PREFIX),
+            },
+        )
+        entries = []
+        for item in items:
+            try:
+                entries.append(KnowledgeEntry.model_validate(dynamo.from_item(item), strict=False))
+            except ValidationError:
+                continue  # an item of an older shape is skipped, never a 5xx
+        return entries
+
+    def put(self, site_id: str, entry_id: str, entry: KnowledgeEntryInput, at: datetime) -> KnowledgeEntry:
+        stored = KnowledgeEntry(**entry.model_dump(), entry_id=entry_id, updated_at=at)
+        item = {
+            "PK": keys.site_pk(site_id),
+            "SK": keys.knowledge_sk(entry_id),
+            **stored.model_dump(mode="json"),
+        }
+        try:
+            self._db.put_item(TableName=self._table, Item=dynamo.to_item(item))
+        except ClientError as exc:
+            raise dynamo.translate(exc) from exc
+        return stored
+
+    def delete(self, site_id: str, entry_id: str) -> bool:
+        try:
+            answer = self._db.delete_item(
+                TableName=self._table,
+                Key=dynamo.to_item({"PK": keys.site_pk(site_id), "SK": keys.knowledge_sk(entry_id)}),
+                ReturnValues="ALL_OLD",
+            )
+        except ClientError as exc:
+            raise dynamo.translate(exc) from exc
+        return bool(answer.get("Attributes"))
