@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -307,6 +308,17 @@ RIGHT_CALLERS: dict[tuple[str, str], tuple[str, int]] = {
     ("GET", "/v1/reports/daily.csv"): ("operator", 200),
     ("GET", "/v1/reports/staffing"): ("operator", 200),
     ("GET", "/v1/visitors/live"): ("agent", 200),
+    ("GET", "/v1/visitors/{visitor_id}/decisions"): ("operator", 200),
+    ("GET", "/v1/chats/{chat_id}/routing"): ("agent", 200),
+    ("GET", "/v1/chats/{chat_id}/suggestions"): ("agent", 200),
+    ("GET", "/v1/agents/{agent_id}/chats"): ("agent", 200),
+    ("GET", "/v1/agents/{agent_id}/feedback"): ("agent", 200),
+    ("GET", "/v1/feedback"): ("operator", 200),
+    ("GET", "/v1/reports/agents"): ("operator", 200),
+    ("GET", "/v1/reports/daily.html"): ("operator", 200),
+    ("GET", "/v1/knowledge/entries"): ("agent", 200),
+    ("PUT", "/v1/knowledge/entries/{entry_id}"): ("operator", 201),  # a new entry (below)
+    ("DELETE", "/v1/knowledge/entries/{entry_id}"): ("operator", 200),  # one just made (below)
 }
 """Who may make each route's valid request, and the success status it must get."""
 VALID_QUERIES: dict[tuple[str, str], str] = {
@@ -525,10 +537,35 @@ def test_a_valid_request_of_the_right_caller_succeeds(
     """Not answering 5xx is not enough: the battery's valid request gets its success status, so a
     route that refuses everything cannot pass the battery."""
     kind, status = RIGHT_CALLERS[(route.method, route.path)]
-    path = world.path(route) + _query(route)
-    world.call(
-        route.method, path, body=valid_body(world, route), headers=world.credentials[kind], expect=status
+    body = valid_body(world, route)
+    segments: dict[str, str] = {}
+    if route.path == "/v1/knowledge/entries/{entry_id}":
+        # An entry of this test's own, so the order of tests cannot make it exist or not.
+        segments["entry_id"] = f"battery-{uuid.uuid4().hex[:12]}"
+        if route.method == "DELETE":
+            put = _route("PUT", route.path)
+            made = world.path(put, **segments)
+            world.call("PUT", made, body=valid_body(world, put), headers=world.credentials[kind], expect=201)
+    if (route.method, route.path) == ("POST", "/v1/surveys"):
+        body = _survey_of_an_ended_chat(world)
+    path = world.path(route, **segments) + _query(route)
+    world.call(route.method, path, body=body, headers=world.credentials[kind], expect=status)
+
+
+def _survey_of_an_ended_chat(world: World) -> dict[str, Any]:
+    """A survey is taken once its chat has ended: a chat of its own, started and ended."""
+    visitor = f"v-survey-{uuid.uuid4().hex[:8]}"
+    started = world.call(
+        "POST",
+        "/v1/chats",
+        body={"visitor_id": visitor, "session_id": "s-1", "message": "Hallo"},
+        headers=WIDGET,
+        expect=201,
     )
+    chat_id = started.json["chat_id"]
+    ops = world.credentials["operator"]
+    world.call("POST", f"/v1/chats/{chat_id}/end", body={"resolved": True}, headers=ops, expect=200)
+    return {"chat_id": chat_id, "token": started.json["survey_token"], "csat": 5, "nps": 9, "comment": "top"}
 
 
 @pytest.mark.parametrize(("spec", "route"), ROUTES, ids=ROUTE_IDS)

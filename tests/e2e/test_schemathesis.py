@@ -125,8 +125,9 @@ def test_schemathesis_finds_no_server_error_undocumented_status_or_schema_violat
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(CONFIG), "run", str(DOCUMENT),
         "--url", stack,
         "--checks", "all",
-        # Response time is the benchmarks' to measure: on 2 busy cores it is a wall-clock assertion.
-        "--exclude-checks", "max_response_time",
+        # Response time is the benchmarks' to measure: its check stands only for "not hung" (the
+        # request timeout), since a tighter limit is a wall-clock assertion on 2 busy cores.
+        "--max-response-time", "30",
         "--phases", "examples,coverage,fuzzing,stateful",
         "--seed", str(SEED),
         "--max-examples", str(MAX_EXAMPLES),

@@ -24,6 +24,7 @@ OPERATOR_ONLY = {
     "/v1/sites/{site_id}/opening-hours",
     "/v1/sites/{site_id}/engagement-rules",
     "/v1/agents/{agent_id}",
+    "/v1/knowledge/entries/{entry_id}",
 }
 AGENT_ONLY = {"/v1/chats/{chat_id}/messages", "/v1/chats/{chat_id}/discounts"}
 BEARER_ANY = {"/v1/chats/{chat_id}/end", "/v1/agents/{agent_id}/status"}
@@ -31,7 +32,7 @@ HUGE_INTEGER = "9" * 5_000
 
 
 def concrete(path: str) -> str:
-    ids = {"chat_id": "c-1", "agent_id": "mirjam", "site_id": "demo", "offer_id": "o-1"}
+    ids = {"chat_id": "c-1", "agent_id": "mirjam", "site_id": "demo", "offer_id": "o-1", "entry_id": "e-1"}
     for name, value in ids.items():
         path = path.replace(f"{{{name}}}", value)
     return path

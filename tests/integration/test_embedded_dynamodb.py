@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -269,3 +270,27 @@ def test_a_shorter_retention_trims_records_older_than_it(
     embedded_dynamodb.trim_stream(shard, utcnow())
     # then only the recent record is kept
     assert [r.record["dynamodb"]["Keys"]["SK"] for r in shard.items] == [s("B")]
+
+
+def test_queries_from_many_threads_each_read_their_own_partition(dynamodb: Any, table_name: str) -> None:
+    # given eight partitions of three items each (a report reads several days at once)
+    for p in range(8):
+        for n in range(3):
+            dynamodb.put_item(TableName=table_name, Item={"PK": s(f"P#{p}"), "SK": s(f"{n}")})
+
+    def read(p: int) -> list[str]:
+        found = []
+        for _ in range(50):
+            answer = dynamodb.query(
+                TableName=table_name,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": s(f"P#{p}")},
+            )
+            found.append(",".join(sorted(item["PK"]["S"] for item in answer["Items"])))
+        return found
+
+    # when eight threads query their partitions at the same time
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(read, range(8)))
+    # then every answer holds exactly its own partition's items
+    assert results == [[",".join([f"P#{p}"] * 3)] * 50 for p in range(8)]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -250,6 +251,9 @@ def _expiring_iterators(method: Callable[..., Any]) -> Callable[..., Any]:
     return issuing
 
 
+_QUERY_LOCK = threading.Lock()
+
+
 def _partition_query(generic_query: Callable[..., Any]) -> Callable[..., Any]:
     """Wraps moto's Table.query so that a query of the table reads only the queried partition
     (moto's `all_items()` sorts the whole table on every query). Index queries are moto's."""
@@ -268,11 +272,14 @@ def _partition_query(generic_query: Callable[..., Any]) -> Callable[..., Any]:
             candidates = list(partition.values())
         else:
             candidates = [partition]
-        self.all_items = lambda: candidates
-        try:
-            return generic_query(self, *args, **kwargs)
-        finally:
-            del self.all_items
+        # The table's `all_items` is swapped for the call: one query at a time may do that (a
+        # handler's thread pool reads several days at once).
+        with _QUERY_LOCK:
+            self.all_items = lambda: candidates
+            try:
+                return generic_query(self, *args, **kwargs)
+            finally:
+                del self.all_items
 
     return query
 
