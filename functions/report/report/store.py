@@ -105,14 +105,11 @@ class DynamoReportStore:
 
     def alerted(self, site_id: str, day: str) -> set[str]:
         prefix = keys.report_alert_sk(day, "")
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.report_pk(site_id)),
-                ":prefix": dynamo.to_value(prefix),
-            },
+            self._table,
+            keys.report_pk(site_id),
+            prefix,
             ProjectionExpression="SK",
             ConsistentRead=True,
         )

@@ -205,14 +205,11 @@ class DynamoAgentStore:
         return agent_from_item(dynamo.from_item(item)) if item else None
 
     def list(self, site_id: str) -> list[AgentProfile]:
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.site_pk(site_id)),
-                ":prefix": dynamo.to_value(keys.AGENT_PREFIX),
-            },
+            self._table,
+            keys.site_pk(site_id),
+            keys.AGENT_PREFIX,
             ConsistentRead=True,
         )
         agents = []

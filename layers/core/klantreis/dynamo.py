@@ -180,6 +180,18 @@ def query_all(dynamodb: Any, **kwargs: Any) -> Iterator[Item]:
         kwargs["ExclusiveStartKey"] = last
 
 
+def query_prefix(dynamodb: Any, table: str, pk: str, sk_prefix: str, **kwargs: Any) -> Iterator[Item]:
+    """Every item of partition `pk` whose sort key starts with `sk_prefix` (more Query
+    parameters, such as ConsistentRead or a projection, go in `kwargs`)."""
+    return query_all(
+        dynamodb,
+        TableName=table,
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        ExpressionAttributeValues={":pk": to_value(pk), ":prefix": to_value(sk_prefix)},
+        **kwargs,
+    )
+
+
 def delete_keys(dynamodb: Any, table: str, keys: Iterable[Item], *, max_rounds: int = 8) -> int:
     """Deletes items by key in batches of 25, retrying unprocessed ones with backoff."""
     deleted = 0

@@ -214,14 +214,11 @@ class DynamoChatStore:
         return routing_stats_from_item(plain or {})
 
     def performance(self, site_id: str, category: str | None) -> dict[str, Performance]:
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.site_pk(site_id)),
-                ":prefix": dynamo.to_value(keys.perf_prefix(category)),
-            },
+            self._table,
+            keys.site_pk(site_id),
+            keys.perf_prefix(category),
             ConsistentRead=True,
         )
         found = {}
@@ -278,14 +275,11 @@ class DynamoChatStore:
         return latest[::-1]
 
     def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]:
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.chat_pk(site_id, chat_id)),
-                ":prefix": dynamo.to_value(keys.ROUTING_PREFIX),
-            },
+            self._table,
+            keys.chat_pk(site_id, chat_id),
+            keys.ROUTING_PREFIX,
         )
         skip = ("PK", "SK", "expires_at")
         return [

@@ -263,14 +263,11 @@ class DynamoEngagementRecords:
         cached = self._agent_ids.get(site_id)
         if cached and now - cached[0] < self._ttl:
             return cached[1]
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.site_pk(site_id)),
-                ":prefix": dynamo.to_value(keys.AGENT_PREFIX),
-            },
+            self._table,
+            keys.site_pk(site_id),
+            keys.AGENT_PREFIX,
             ProjectionExpression="SK",
         )
         ids = [item["SK"]["S"].removeprefix(keys.AGENT_PREFIX) for item in items][:MAX_AGENTS]

@@ -322,14 +322,11 @@ class DynamoCounterStore:
         }
 
     def _slot_items(self, site_id: str, day: str) -> list[dict[str, Any]]:
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.day_pk(site_id, day)),
-                ":prefix": dynamo.to_value(keys.COUNTER_PREFIX),
-            },
+            self._table,
+            keys.day_pk(site_id, day),
+            keys.COUNTER_PREFIX,
             ConsistentRead=True,
         )
         return [dynamo.from_item(item) for item in items]

@@ -187,14 +187,11 @@ class DynamoSessionStore:
         entries: list[JourneyEntry] = []
         if state.journey_chunks:
             committed = set(state.journey_chunks)
-            items = dynamo.query_all(
+            items = dynamo.query_prefix(
                 self._db,
-                TableName=self._table,
-                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-                ExpressionAttributeValues={
-                    ":pk": dynamo.to_value(keys.visitor_pk(state.site_id, state.visitor_id)),
-                    ":prefix": dynamo.to_value(keys.journey_prefix(state.session_id)),
-                },
+                self._table,
+                keys.visitor_pk(state.site_id, state.visitor_id),
+                keys.journey_prefix(state.session_id),
             )
             for item in items:
                 plain = dynamo.from_item(item)
@@ -205,13 +202,10 @@ class DynamoSessionStore:
         return sorted(entries, key=lambda entry: entry.at)
 
     def sessions(self, site_id: str, visitor_id: str) -> list[SessionState]:
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
-                ":prefix": dynamo.to_value(keys.SESSION_PREFIX),
-            },
+            self._table,
+            keys.visitor_pk(site_id, visitor_id),
+            keys.SESSION_PREFIX,
         )
         return [session_from_item(dynamo.from_item(item)) for item in items]

@@ -26,14 +26,11 @@ class DynamoKnowledgeStore:
         self._table = table
 
     def entries(self, site_id: str) -> list[KnowledgeEntry]:
-        items = dynamo.query_all(
+        items = dynamo.query_prefix(
             self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.site_pk(site_id)),
-                ":prefix": dynamo.to_value(keys.KNOWLEDGE_PREFIX),
-            },
+            self._table,
+            keys.site_pk(site_id),
+            keys.KNOWLEDGE_PREFIX,
         )
         entries = []
         for item in items:

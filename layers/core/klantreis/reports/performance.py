@@ -72,14 +72,11 @@ class DynamoPerformanceReader:
         """Every agent x category cell of the site, by category then agent."""
         try:
             items = list(
-                dynamo.query_all(
+                dynamo.query_prefix(
                     self._db,
-                    TableName=self._table,
-                    KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-                    ExpressionAttributeValues={
-                        ":pk": dynamo.to_value(keys.site_pk(site_id)),
-                        ":prefix": dynamo.to_value(keys.PERF_PREFIX),
-                    },
+                    self._table,
+                    keys.site_pk(site_id),
+                    keys.PERF_PREFIX,
                 )
             )
         except ClientError as exc:
