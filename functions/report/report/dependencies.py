@@ -5,20 +5,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 
-from klantreis import dynamo
+from klantreis import aws, dynamo
 from klantreis.engagement.store import DynamoEngagementSettingsStore, EngagementSettingsStore
-from klantreis.journey.counters import DayCounterReader, DynamoCounterStore
+from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.reports.alerts import Alerts, AlertThresholds
 from klantreis.reports.feedback import DynamoFeedbackReader
 from klantreis.reports.performance import DynamoPerformanceReader
-from klantreis.settings import get_settings
-from klantreis.sites import DynamoSiteStore
-from report.alerts import Alerts, AlertThresholds
-from report.reporting import NightlyReports, Reports, ServiceLevel
-from report.store import (
+from klantreis.reports.service import NightlyReports, Reports, ServiceLevel
+from klantreis.reports.store import (
     AlertPublisher,
     AlertWebhook,
+    DayCounterReader,
     DynamoReportStore,
     NoWebhook,
     ReportFiles,
@@ -30,6 +28,8 @@ from report.store import (
     SlackWebhook,
     SnsAlertPublisher,
 )
+from klantreis.settings import get_settings
+from klantreis.sites import DynamoSiteStore
 
 ALERT_MIN_ASSIGNED_CHATS = 10
 """Fewer assigned chats today than this never raise a service-level alert."""
@@ -80,26 +80,18 @@ def reports() -> Reports:
     )
 
 
-def _client(service: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=2, read_timeout=10)
-    return boto3.client(service, config=config)
-
-
 @cache
 def report_files() -> ReportFiles:
     """The reports bucket; without REPORTS_BUCKET (the local stack) files are skipped and logged."""
     bucket = get_settings().reports_bucket
-    return S3ReportFiles(_client("s3"), bucket) if bucket else SkippedReportFiles()
+    return S3ReportFiles(aws.client("s3"), bucket) if bucket else SkippedReportFiles()
 
 
 @cache
 def alert_publisher() -> AlertPublisher:
     """The alert topic; without ALERT_TOPIC_ARN (the local stack) alerts are only logged."""
     topic = get_settings().alert_topic_arn
-    return SnsAlertPublisher(_client("sns"), topic) if topic else SkippedAlertPublisher()
+    return SnsAlertPublisher(aws.client("sns"), topic) if topic else SkippedAlertPublisher()
 
 
 @cache

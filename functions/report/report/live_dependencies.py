@@ -1,6 +1,5 @@
-"""The services of the live view (its stream consumer and its route), built once per Lambda
-instance on first use. Kept apart from `report.dependencies` so the live view's consumer imports
-nothing of the reports it does not serve."""
+"""The live view's route's service, built once per Lambda instance on first use (the board's
+consumer is the stream function's, functions/aggregate)."""
 
 from __future__ import annotations
 
@@ -8,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from klantreis import dynamo
-from klantreis.reports.live import DynamoLiveBoardStore, LiveBoardStore, LiveBoardUpdater
+from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardStore
 from klantreis.settings import get_settings
 
 
@@ -23,16 +22,6 @@ def _board_store(client: Any, table: str) -> DynamoLiveBoardStore:
     return DynamoLiveBoardStore(client, table)
 
 
-def updater() -> LiveBoardUpdater:
-    return _updater(_board_store(dynamo.client(), get_settings().table_name))
-
-
-@cache
-def _updater(store: DynamoLiveBoardStore) -> LiveBoardUpdater:
-    return LiveBoardUpdater(store)
-
-
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     _board_store.cache_clear()
-    _updater.cache_clear()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from klantreis.api import current_principal
 from klantreis.observability import metrics
-from klantreis.reports.live import LiveVisitors, live_visitors
+from klantreis.projections.live_board import LiveVisitors, live_visitors
 from report import live_dependencies
 from report.resolver import app
 

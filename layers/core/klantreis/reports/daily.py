@@ -15,8 +15,8 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from klantreis.journey.counters import BLOCKING_REASONS
 from klantreis.reports import names, stats
+from klantreis.reports.names import BLOCKING_REASONS
 
 SERVICE_LEVEL_SECONDS = 30
 """The service level is the share of chats answered within this many seconds (an edge of the

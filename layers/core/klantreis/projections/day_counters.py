@@ -20,6 +20,9 @@ from botocore.exceptions import ClientError
 
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate
+from klantreis.projections.changes import ItemChange
+from klantreis.reports import names
+from klantreis.reports.names import BLOCKING_REASONS
 
 SESSION_COUNTERS = (
     "sessions",
@@ -31,7 +34,6 @@ SESSION_COUNTERS = (
     "purchases",
     "revenue",
 )
-BLOCKING_REASONS = ("no_consent", "bot", "not_qualified", "outside_hours", "no_agent", "capped")
 FUNNEL_COUNTERS = (
     "decisions",
     "qualified",
@@ -48,7 +50,7 @@ FUNNEL_COUNTERS = (
 )
 """The engagement funnel from decision, offer and chat items (see `funnel_deltas`): a chat counts
 in `chats_started` when it is created and in `chats_converted` when a purchase is attributed to it
-(klantreis.conversations.attribution), both on the chat's own day (the day it started)."""
+(klantreis.projections.attribution), both on the chat's own day (the day it started)."""
 COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
 MARKER_TTL_SECONDS = 3 * 24 * 3600
@@ -166,28 +168,23 @@ def merge(into: dict[DayKey, dict[str, float]], more: Mapping[DayKey, Mapping[st
             target[name] = target[name] + value
 
 
-def deltas_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[DayKey, dict[str, float]]:
-    """Sums the deltas of a batch of DynamoDB stream records (Lambda event format): session
-    items, and the engagement funnel's decision, offer and chat items."""
+def deltas(changes: Iterable[ItemChange]) -> dict[DayKey, dict[str, float]]:
+    """Sums the deltas of a batch's changes: session items, and the engagement funnel's decision,
+    offer and chat items."""
     total: dict[DayKey, dict[str, float]] = {}
-    for record in records:
-        if record.get("eventName") not in ("INSERT", "MODIFY"):
+    for change in changes:
+        if change.event_name not in ("INSERT", "MODIFY"):
             continue
-        change = record.get("dynamodb", {})
-        item_keys = change.get("Keys", {})
-        sort_key: str = item_keys.get("SK", {}).get("S", "")
-        is_session = sort_key.startswith(keys.SESSION_PREFIX)
-        if not (is_session or _is_funnel_item(sort_key)):
+        if not (change.is_session or _is_funnel_item(change.sort_key)):
             continue
-        old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
-        new = dynamo.from_item(change["NewImage"]) if change.get("NewImage") else None
-        if is_session:
-            site_id, _ = keys.parse_visitor_pk(item_keys["PK"]["S"])
+        old, new = change.old, change.new
+        if change.is_session:
+            site_id, _ = keys.parse_visitor_pk(change.partition_key)
             merge(total, session_deltas(site_id, old, new))
             continue
-        funnel = funnel_deltas(sort_key, old, new)
+        funnel = funnel_deltas(change.sort_key, old, new)
         if funnel and new and new.get("day"):
-            merge(total, {(_funnel_site(item_keys["PK"]["S"], sort_key), str(new["day"])): funnel})
+            merge(total, {(_funnel_site(change.partition_key, change.sort_key), str(new["day"])): funnel})
     return total
 
 
@@ -267,12 +264,6 @@ class CounterStore(Protocol):
     def day_totals(self, site_id: str, day: str) -> dict[str, float]: ...
 
 
-class DayCounterReader(Protocol):
-    def day_counters(self, site_id: str, day: str) -> dict[str, float]:
-        """Every counter of the day (`DynamoCounterStore.day_counters`)."""
-        ...
-
-
 class DynamoCounterStore:
     def __init__(self, dynamodb: Any, table: str, *, slots: int = COUNTER_SLOTS) -> None:
         self._db = dynamodb
@@ -343,9 +334,8 @@ class DynamoCounterStore:
     def day_counters(self, site_id: str, day: str) -> dict[str, float]:
         """Every counter of the day summed over its slots: the fixed ones of this module and of
         klantreis.reports.names (0 when nothing counted them) and whatever per-agent,
-        per-category and hourly counters the day has. Sums are rounded to 3 decimals (money to 2)."""
-        from klantreis.reports import names
-
+        per-category and hourly counters the day has. Sums are rounded to 3 decimals (money to 2).
+        It is the report's `klantreis.reports.store.DayCounterReader`."""
         fixed = (*COUNTERS, *names.CHAT_COUNTERS, *names.SURVEY_COUNTERS, *names.UPLIFT_COUNTERS)
         totals = dict.fromkeys((*fixed, *names.WAIT_BUCKETS), 0.0)
         for plain in self._slot_items(site_id, day):
