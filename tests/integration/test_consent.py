@@ -9,15 +9,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aggregate import dependencies as stream_dependencies
 from aggregate import live as live_stream
+from aggregate import live_dependencies
 
 from engage.handler import lambda_handler as engage
 from klantreis.engagement.decide import in_holdout
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
-from report import live_dependencies
+from report import dependencies as report_dependencies
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
 from survey.handler import lambda_handler as survey_handler
@@ -32,11 +32,11 @@ MIRJAM = {"sub": "mirjam", "site_id": DEMO_SITE, "role": "agent"}
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
+    report_dependencies.reset()
     live_dependencies.reset()
-    stream_dependencies.reset()
     yield
+    report_dependencies.reset()
     live_dependencies.reset()
-    stream_dependencies.reset()
 
 
 def anna() -> str:

@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from aggregate import dependencies as stream_dependencies
 from aggregate import live as live_stream
+from aggregate import live_dependencies
 
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
@@ -22,7 +22,7 @@ from klantreis.projections.changes import decode
 from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardUpdater
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
-from report import live_dependencies
+from report import dependencies as report_dependencies
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
@@ -35,11 +35,11 @@ OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
+    report_dependencies.reset()
     live_dependencies.reset()
-    stream_dependencies.reset()
     yield
+    report_dependencies.reset()
     live_dependencies.reset()
-    stream_dependencies.reset()
 
 
 @pytest.fixture

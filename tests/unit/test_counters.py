@@ -11,12 +11,12 @@ from klantreis.dynamo import to_item
 from klantreis.projections.changes import decode
 from klantreis.projections.day_counters import (
     SESSION_COUNTERS,
-    batch_marker,
     day_indicators,
     deltas,
     merge,
     session_deltas,
 )
+from klantreis.projections.exactly_once import batch_marker
 
 
 def image(days: dict[str, dict[str, Any]], returning: bool = False) -> dict[str, Any]:

@@ -12,10 +12,9 @@ from klantreis.dynamo import to_item
 from klantreis.projections.changes import decode
 from klantreis.projections.day_counters import (
     MAX_NAMES_PER_UPDATE,
-    MAX_TRANSACTION_ITEMS,
     DynamoCounterStore,
-    transaction_parts,
 )
+from klantreis.projections.exactly_once import MAX_TRANSACTION_ITEMS, transaction_parts
 from klantreis.projections.report_counters import (
     ArmDecision,
     FirstPurchase,

@@ -1,16 +1,15 @@
-"""The services of the stream functions, built once per Lambda instance on first use (no client is
-created and no environment read at import time)."""
+"""The services of the aggregate λ (handler.py), built once per Lambda instance on first use (no
+client is created and no environment read at import time). The live λ has its own
+(live_dependencies.py), so neither imports what only the other uses."""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import Any
 
 from klantreis import dynamo
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.projections.attribution import AttributionStore
 from klantreis.projections.day_counters import CounterStore, DynamoCounterStore
-from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardUpdater
 from klantreis.projections.pages import DynamoChunkReader, DynamoPageStatsWriter
 from klantreis.projections.report_counters import DecisionLookup, DynamoDecisionLookup
 from klantreis.settings import get_settings
@@ -41,18 +40,6 @@ def chat_store() -> AttributionStore:
     return DynamoChatStore(dynamo.client(), get_settings().table_name)
 
 
-def live_updater() -> LiveBoardUpdater:
-    return _live_updater(dynamo.client(), get_settings().table_name)
-
-
-@cache
-def _live_updater(client: Any, table: str) -> LiveBoardUpdater:
-    # Keyed on the client: a test or the local stack that swaps the client (and resets only the
-    # caches it knows of) never reaches a stale one through this module.
-    return LiveBoardUpdater(DynamoLiveBoardStore(client, table))
-
-
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     counter_store.cache_clear()
-    _live_updater.cache_clear()

@@ -38,7 +38,8 @@ from klantreis.observability import logger, metrics
 from klantreis.projections import attribution, day_counters, pages, report_counters
 from klantreis.projections.attribution import Purchase
 from klantreis.projections.changes import ItemChange
-from klantreis.projections.day_counters import DayKey, batch_marker, merge
+from klantreis.projections.day_counters import DayKey, merge
+from klantreis.projections.exactly_once import batch_marker
 from klantreis.projections.report_counters import FirstPurchase
 
 

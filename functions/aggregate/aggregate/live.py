@@ -12,7 +12,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from aggregate import dependencies
+from aggregate import live_dependencies
 from klantreis.observability import logger, metrics
 from klantreis.projections import changes
 
@@ -21,7 +21,7 @@ from klantreis.projections import changes
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     records = event.get("Records", [])
-    update = dependencies.live_updater().apply(changes.decode(records))
+    update = live_dependencies.live_updater().apply(changes.decode(records))
     metrics.add_metric(name="LiveBoardWrites", unit="Count", value=update.writes)
     if update.conflicts:
         metrics.add_metric(name="LiveBoardConflicts", unit="Count", value=update.conflicts)

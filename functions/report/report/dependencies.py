@@ -9,6 +9,7 @@ from functools import cache
 from klantreis import aws, dynamo
 from klantreis.engagement.store import DynamoEngagementSettingsStore, EngagementSettingsStore
 from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardStore
 from klantreis.reports.alerts import Alerts, AlertThresholds
 from klantreis.reports.feedback import DynamoFeedbackReader
 from klantreis.reports.performance import DynamoPerformanceReader
@@ -122,6 +123,12 @@ def alerts() -> Alerts:
     return Alerts(counter_store(), report_store(), alert_publisher(), alert_webhook(), thresholds)
 
 
+@cache
+def board_store() -> LiveBoardStore:
+    """The live board the stream function keeps (functions/aggregate), for the live view's route."""
+    return DynamoLiveBoardStore(dynamo.client(), get_settings().table_name)
+
+
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     factories = (site_store, settings_store, counter_store, report_store, reports, report_files)
@@ -133,5 +140,6 @@ def reset() -> None:
         alerts,
         feedback_reader,
         performance_reader,
+        board_store,
     ):
         factory.cache_clear()

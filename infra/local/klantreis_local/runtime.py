@@ -53,8 +53,8 @@ def reset_caches() -> None:
         "route.dependencies",
         "survey.dependencies",
         "report.dependencies",
-        "report.live_dependencies",
         "aggregate.dependencies",
+        "aggregate.live_dependencies",
     ):
         import importlib
 

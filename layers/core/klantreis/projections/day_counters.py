@@ -11,16 +11,13 @@ transaction, together with a marker of that batch, so a retried batch is not cou
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from klantreis import dynamo, keys
-from klantreis.errors import ConcurrentUpdate
 from klantreis.projections.changes import ItemChange
+from klantreis.projections.exactly_once import apply_once
 from klantreis.reports import names
 from klantreis.reports.names import BLOCKING_REASONS
 
@@ -53,8 +50,6 @@ in `chats_started` when it is created and in `chats_converted` when a purchase i
 (klantreis.projections.attribution), both on the chat's own day (the day it started)."""
 COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
-MARKER_TTL_SECONDS = 3 * 24 * 3600
-MAX_TRANSACTION_ITEMS = 100
 MAX_NAMES_PER_UPDATE = 100
 """Counters one update of a slot item adds. A day of a busy batch can change a few hundred
 (per-agent, per-category and hourly report counters, klantreis.reports.names); an update
@@ -186,74 +181,6 @@ def deltas(changes: Iterable[ItemChange]) -> dict[DayKey, dict[str, float]]:
         if funnel and new and new.get("day"):
             merge(total, {(_funnel_site(change.partition_key, change.sort_key), str(new["day"])): funnel})
     return total
-
-
-def batch_marker(records: Iterable[Mapping[str, Any]]) -> str:
-    digest = hashlib.sha256()
-    for record in records:
-        digest.update(str(record.get("eventID", "")).encode())
-        digest.update(str(record.get("dynamodb", {}).get("SequenceNumber", "")).encode())
-    return digest.hexdigest()
-
-
-def marker_put(table: str, marker: str, now: int) -> dict[str, Any]:
-    """The transaction action that records a stream batch (part) as applied."""
-    return {
-        "Put": {
-            "TableName": table,
-            "Item": dynamo.to_item(
-                {"PK": f"STREAMBATCH#{marker}", "SK": "MARKER", "expires_at": now + MARKER_TTL_SECONDS}
-            ),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }
-    }
-
-
-def _item_of(action: Mapping[str, Any]) -> str:
-    [(kind, body)] = action.items()
-    key = body["Item"] if kind == "Put" else body["Key"]
-    return json.dumps([body["TableName"], key.get("PK"), key.get("SK")], sort_keys=True)
-
-
-def transaction_parts(actions: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
-    """`actions` in their order, cut into transactions of at most 99 (the 100th action is the
-    part's marker) and where an item would be written a second time, which one transaction
-    cannot do."""
-    parts: list[list[Mapping[str, Any]]] = []
-    current: list[Mapping[str, Any]] = []
-    items: set[str] = set()
-    for action in actions:
-        item = _item_of(action)
-        if len(current) >= MAX_TRANSACTION_ITEMS - 1 or item in items:
-            parts.append(current)
-            current, items = [], set()
-        current.append(action)
-        items.add(item)
-    if current:
-        parts.append(current)
-    return parts
-
-
-def apply_once(
-    dynamodb: Any, table: str, marker: str, actions: Sequence[Mapping[str, Any]], now: int
-) -> bool:
-    """Writes `actions` exactly once per `marker`: in transactions (`transaction_parts`), each with
-    the marker item of its part (`{marker}#{part}`, condition `attribute_not_exists`). A part whose
-    marker exists was applied by an earlier attempt of the same batch and is skipped; a failed
-    transaction applied nothing. The actions must be built in the same order, on the same items,
-    on every attempt. True if any part was applied now."""
-    applied_any = False
-    for part, chunk in enumerate(transaction_parts(actions)):
-        transaction = [marker_put(table, f"{marker}#{part}", now), *chunk]
-        try:
-            dynamodb.transact_write_items(TransactItems=transaction)
-            applied_any = True
-        except ClientError as exc:
-            translated = dynamo.translate(exc)
-            if isinstance(translated, ConcurrentUpdate):
-                continue  # this part was applied by an earlier attempt of the same batch
-            raise translated from exc
-    return applied_any
 
 
 class CounterStore(Protocol):

@@ -11,7 +11,7 @@ Storage (partition ``SITE#{site}#PAGES``), written only by the stream consumer:
 
 - ``DELTA#{ms}#{marker}``: one item per stream batch and site, zlib-compressed JSON of the batch's
   per-page changes, written in one transaction with a marker of the batch (exactly once; see
-  klantreis.projections.day_counters.apply_once). Cost: the compressed size, doubled.
+  klantreis.projections.exactly_once). Cost: the compressed size, doubled.
 - ``SNAPSHOT``: every delta up to ``watermark`` folded, capped to the most viewed pages (site
   totals keep everything), versioned. A consumer folds the deltas older than
   ``FOLD_MARGIN_SECONDS`` once they weigh as much as the snapshot (or wait an hour), so the write
@@ -53,7 +53,7 @@ from klantreis.journey.page_stats import (
     totals_of,
 )
 from klantreis.projections.changes import ItemChange
-from klantreis.projections.day_counters import apply_once
+from klantreis.projections.exactly_once import apply_once
 
 PageDeltas = dict[str, SitePages]
 """site → page key → counter changes."""
