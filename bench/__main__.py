@@ -232,6 +232,27 @@ def routing() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (h)
+def offers() -> dict[str, Any]:
+    from bench import offer_sim
+
+    _progress("offers: scarce agents, offers by rules, by score and by expected gain")
+    measured = offer_sim.run()
+    measured["short_history"] = offer_sim.short_history()
+    heading(
+        f"(h) Offers under scarce agents: {measured['replicates']} x {measured['eval_days']} simulated days, "
+        "rules vs score vs expected gain"
+    )
+    print(table(offer_sim.HEADERS, offer_sim.rows(measured)))
+    print("\n".join(offer_sim.notes(measured)))
+    short = measured["short_history"]
+    print(f"\nThe same with a model learned from only {short['history_days']} days of history:")
+    print(table(offer_sim.HEADERS, offer_sim.rows(short)))
+    print("\n".join(offer_sim.notes(short)[:4]))
+    print("Scenario and meaning of the figures: docs/model.md (Offers by expected gain).")
+    return measured
+
+
 # --------------------------------------------------------------------------- (g)
 def knowledge() -> dict[str, Any]:
     from bench import knowledge as measure_knowledge
@@ -304,6 +325,22 @@ def soak() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- summary
+def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
+    if not offered:
+        return []
+    policies = offered["policies"]
+    versus = offered["gain_minus"]["score: risk x cart"]["incremental_revenue"]
+    return [
+        f"- Offers under scarce agents ({offered['replicates']} replicates): incremental revenue "
+        + ", ".join(
+            f"{name} {policies[name]['incremental_revenue']['mean']:.0f} EUR"
+            for name in ("rules only", "score: risk x cart", "gain ranked")
+        )
+        + f"; gain ranked minus risk x cart {versus['mean']:+.0f} EUR "
+        f"(95% {versus['low']:+.0f}..{versus['high']:+.0f})."
+    ]
+
+
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
     changed = (
@@ -398,6 +435,7 @@ def summary(results: dict[str, Any]) -> str:
             f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
             f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
         )
+    lines.extend(_offers_summary(results.get("offers")))
     widget_figures = results.get("widget")
     if widget_figures:
         sizes = widget_figures["sizes"]
@@ -512,7 +550,9 @@ def widget() -> dict[str, Any]:
     return figures
 
 
-EVERY_PART = ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "soak"]
+EVERY_PART = [
+    "cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "offers", "soak",
+]  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -581,6 +621,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["soak"] = soak()
     if "knowledge" in parts:
         results["knowledge"] = knowledge()
+    if "offers" in parts:
+        results["offers"] = offers()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

@@ -114,7 +114,7 @@ def synthetic(count: int, seed: int = 7) -> list[UpliftExample]:
 
 def test_the_t_learner_finds_who_a_chat_moves() -> None:
     # given randomised holdout outcomes where only hesitant visitors are moved by a chat
-    model = fit_uplift(synthetic(4000), trained_on=date(2026, 12, 4))
+    model = fit_uplift(synthetic(8000), trained_on=date(2026, 12, 4))
     # then the estimated uplift is about +0.33 for the hesitant and about 0 for sure buyers
     hesitant = model.uplift(UpliftInputs(0.4, 0.75, 200.0, "checkout", 60))
     sure = model.uplift(UpliftInputs(0.85, 0.2, 200.0, "checkout", 60))
