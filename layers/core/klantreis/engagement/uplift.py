@@ -20,7 +20,6 @@ UPLIFT_MODEL); `infra/scripts/site_uplift.py` trains and stores it. See docs/mod
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import math
@@ -30,11 +29,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Literal, Protocol, Self
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from klantreis import dynamo, keys
+from klantreis import keys
 from klantreis.cache import TtlCache
+from klantreis.engagement.documents import DocumentTooBig, SiteDocuments
 
 UPLIFT_FORMAT = "klantreis.uplift"
 INPUTS: tuple[str, ...] = (
@@ -367,9 +366,6 @@ def fit_uplift(
 
 
 # ------------------------------------------------------------------------------- storage
-MAX_STORED_BYTES = 350_000
-
-
 class UpliftSource(Protocol):
     def for_site(self, site_id: str) -> UpliftModel | None: ...
 
@@ -383,48 +379,23 @@ class UpliftModelStore(Protocol):
 
 
 class DynamoUpliftModelStore:
-    """SITE#{site}/UPLIFT_MODEL: the model as gzipped JSON."""
+    """SITE#{site}/UPLIFT_MODEL: the model as gzipped JSON, its version beside it."""
 
     def __init__(self, dynamodb: Any, table: str) -> None:
-        self._db = dynamodb
-        self._table = table
-
-    def _key(self, site_id: str) -> dict[str, Any]:
-        return dynamo.to_item({"PK": keys.site_pk(site_id), "SK": keys.SITE_UPLIFT_MODEL})
+        self._documents = SiteDocuments(dynamodb, table, keys.SITE_UPLIFT_MODEL)
 
     def get(self, site_id: str) -> UpliftModel | None:
-        try:
-            item = self._db.get_item(TableName=self._table, Key=self._key(site_id)).get("Item")
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
-        if not item:
-            return None
-        packed = dynamo.from_item(item)["model"]
-        return parse_uplift_model(gzip.decompress(packed), source=f"uplift model of site {site_id}")
+        text = self._documents.get(site_id)
+        return None if text is None else parse_uplift_model(text, source=f"uplift model of site {site_id}")
 
     def put(self, site_id: str, model: UpliftModel) -> None:
-        packed = gzip.compress(model.model_dump_json().encode(), mtime=0)
-        if len(packed) > MAX_STORED_BYTES:
-            raise UpliftError(f"the uplift model is {len(packed)} bytes gzipped; at most {MAX_STORED_BYTES}")
         try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=dynamo.to_item(
-                    {
-                        "PK": keys.site_pk(site_id),
-                        "SK": keys.SITE_UPLIFT_MODEL,
-                        "model": packed,
-                        "model_version": model.model_version,
-                        "stored_at": datetime.now(UTC).isoformat(),
-                    }
-                ),
-            )
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
+            self._documents.put(site_id, model.model_dump_json().encode(), model_version=model.model_version)
+        except DocumentTooBig as exc:
+            raise UpliftError(f"the uplift model is {exc}") from None
 
     def delete(self, site_id: str) -> bool:
-        answer = self._db.delete_item(TableName=self._table, Key=self._key(site_id), ReturnValues="ALL_OLD")
-        return bool(answer.get("Attributes"))
+        return self._documents.delete(site_id)
 
 
 class SiteUpliftModels:
