@@ -248,7 +248,7 @@ def offers() -> dict[str, Any]:
     short = measured["short_history"]
     print(f"\nThe same with a model learned from only {short['history_days']} days of history:")
     print(table(offer_sim.HEADERS, offer_sim.rows(short)))
-    print("\n".join(offer_sim.notes(short)[:4]))
+    print("\n".join(offer_sim.notes(short)[:5]))
     print("Scenario and meaning of the figures: docs/model.md (Offers by expected gain).")
     return measured
 
@@ -329,7 +329,7 @@ def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
     if not offered:
         return []
     policies = offered["policies"]
-    versus = offered["gain_minus"]["score: risk x cart"]["incremental_revenue"]
+    versus = offered["differences"]["gain ranked - score: risk x cart"]["incremental_revenue"]
     return [
         f"- Offers under scarce agents ({offered['replicates']} replicates): incremental revenue "
         + ", ".join(

@@ -288,6 +288,19 @@ FIGURES: dict[str, Callable[[Tally], float]] = {
 }
 
 
+def _paired(runs: Sequence[dict[str, Any]], policy: str, baseline: str) -> dict[str, Any]:
+    """Policy minus baseline per replicate (the same visitors), with 95% intervals."""
+    found: dict[str, Any] = {
+        name: _interval([figure(r["tallies"][policy]) - figure(r["tallies"][baseline]) for r in runs])
+        for name, figure in FIGURES.items()
+        if name != "offers"
+    }
+    found["replicates_better"] = sum(
+        r["tallies"][policy].incremental_revenue > r["tallies"][baseline].incremental_revenue for r in runs
+    )
+    return found
+
+
 def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY_DAYS) -> dict[str, Any]:
     started = time.perf_counter()
     runs = [replicate(seed * 1_000_003 + r * 7_919, history_days) for r in range(replicates)]
@@ -303,23 +316,11 @@ def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY
             **{name: _interval([figure(t) for t in tallies]) for name, figure in FIGURES.items()},
             "offered_kinds": {kind: round(count / total, 3) for kind, count in sorted(kinds.items())},
         }
-    paired = {}
-    for baseline in ("score: risk x cart", "score: intent x cart", "rules only"):
-        paired[baseline] = {
-            name: _interval(
-                [figure(r["tallies"]["gain ranked"]) - figure(r["tallies"][baseline]) for r in runs]
-            )
-            for name, figure in FIGURES.items()
-            if name != "offers"
-        }
-        paired[baseline]["replicates_better"] = {
-            "mean": sum(
-                r["tallies"]["gain ranked"].incremental_revenue > r["tallies"][baseline].incremental_revenue
-                for r in runs
-            ),
-            "low": 0.0,
-            "high": float(replicates),
-        }
+    comparisons = [
+        ("gain ranked", baseline) for baseline in ("score: risk x cart", "score: intent x cart", "rules only")
+    ]
+    comparisons.append(("gain bar (online)", "rules only"))
+    paired = {f"{policy} - {baseline}": _paired(runs, policy, baseline) for policy, baseline in comparisons}
     trained = [r["model"].training for r in runs]
     return {
         "replicates": replicates,
@@ -332,7 +333,7 @@ def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY
         "training_offered_sessions": round(statistics.fmean(t.offered_sessions for t in trained)),
         "training_holdout_sessions": round(statistics.fmean(t.holdout_sessions for t in trained)),
         "policies": policies,
-        "gain_minus": paired,
+        "differences": paired,
         "seconds": round(time.perf_counter() - started, 1),
     }
 
@@ -375,12 +376,12 @@ def notes(results: dict[str, Any]) -> list[str]:
         f"sessions; {results['model_enough']}/{results['replicates']} enough for the product to switch); "
         f"{results['seconds']} s."
     ]
-    for baseline, d in results["gain_minus"].items():
+    for comparison, d in results["differences"].items():
         revenue, per_hour = d["incremental_revenue"], d["revenue_per_agent_hour"]
         lines.append(
-            f"gain ranked minus {baseline}: incremental revenue {revenue['mean']:+.0f} EUR "
+            f"{comparison.replace(' - ', ' minus ')}: incremental revenue {revenue['mean']:+.0f} EUR "
             f"(95% {revenue['low']:+.0f}..{revenue['high']:+.0f}, more on "
-            f"{d['replicates_better']['mean']:.0f}/{results['replicates']} replicates), per agent-hour "
+            f"{d['replicates_better']}/{results['replicates']} replicates), per agent-hour "
             f"{per_hour['mean']:+.0f} (95% {per_hour['low']:+.0f}..{per_hour['high']:+.0f}), agent-hours "
             f"{d['agent_hours']['mean']:+.1f}"
         )
