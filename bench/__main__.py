@@ -224,10 +224,14 @@ def routing() -> dict[str, Any]:
     _progress("routing: simulated shop days under three routing strategies")
     measured = routing_sim.run()
     measured["sensitivity"] = routing_sim.sensitivity()
-    heading(f"(e) Routing: {measured['days']} simulated shop days, longest idle vs skills only vs predictive")
+    heading(
+        f"(e) Routing: {measured['days']} simulated shop days, predictive vs longest idle in the category "
+        "(the product without it), skills only, longest idle of any category"
+    )
     print(table(routing_sim.HEADERS, routing_sim.rows(measured)))
     print("\n".join(routing_sim.notes(measured)))
     print(table(routing_sim.SENSITIVITY_HEADERS, routing_sim.sensitivity_rows(measured["sensitivity"])))
+    print("\n".join(routing_sim.sensitivity_notes(measured["sensitivity"])))
     print("Scenario and meaning of the figures: docs/routing.md.")
     return measured
 
@@ -378,10 +382,14 @@ def summary(results: dict[str, Any]) -> str:
     routed = results.get("routing")
     if routed:
         best, base = routed["strategies"]["predictive"], routed["strategies"]["longest_idle"]
+        head = routed["predictive_minus_longest_idle"]
         lines.append(
             f"- Routing ({routed['days']} simulated days): predictive CSAT {best['csat']:.1%}, conversion "
-            f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle "
-            f"{base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%}."
+            f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle in "
+            f"the category {base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%} (CSAT "
+            f"{100 * head['csat']['mean']:+.1f} pts, 95% {100 * head['csat']['low']:+.1f}.."
+            f"{100 * head['csat']['high']:+.1f}; within 30 s {100 * head['within_30s']['mean']:+.1f} pts, "
+            f"95% {100 * head['within_30s']['low']:+.1f}..{100 * head['within_30s']['high']:+.1f})."
         )
     reads = results.get("report_cost")
     if reads:
