@@ -236,6 +236,18 @@ def routing() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (e2)
+def scores() -> dict[str, Any]:
+    from bench import scores as day_one
+
+    _progress("scores: the REES46 sample scored as on a new site's first day")
+    measured = day_one.measure()
+    heading("(e2) Purchase intent on a new site: REES46 replay against the training file's scores")
+    print("\n".join(day_one.lines(measured)))
+    print('Method and meaning: docs/model.md, "A site\'s first day".')
+    return measured
+
+
 # --------------------------------------------------------------------------- (g)
 def knowledge() -> dict[str, Any]:
     from bench import knowledge as measure_knowledge
@@ -520,7 +532,9 @@ def widget() -> dict[str, Any]:
     return figures
 
 
-EVERY_PART = ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "soak"]
+EVERY_PART = [
+    "cold", "capacity", "throughput", "decide", "routing", "scores", "report", "widget", "knowledge", "soak",
+]  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -581,6 +595,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["decide"] = decide()
     if "routing" in parts:
         results["routing"] = routing()
+    if "scores" in parts:
+        results["scores"] = scores()
     if "report" in parts:
         results["report_cost"] = report_cost()
     if "widget" in parts:
