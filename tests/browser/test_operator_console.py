@@ -116,7 +116,7 @@ class Desk:
     def rated_chats(self, agent_id: str, **answers: Any) -> None:
         for _ in range(SURVEYS_EACH):
             chat = self.boots_chat()
-            assert chat["status"] == "assigned" and chat["agent"]["agent_id"] == agent_id, chat
+            assert (chat["status"], chat["agent"]["agent_id"]) == ("assigned", agent_id), chat
             self.end(chat)
             self.survey(chat, **answers)
 
