@@ -12,25 +12,37 @@ import { saveText } from "./download";
 
 const STYLED = "data-kr-style";
 
+/** The page's stylesheets and style attributes taken out of its text before it is parsed (a
+ * parsed `<style>` or `style=""` counts against the console's CSP even in an inert document):
+ * the text without them, the CSS, and the attributes' values by the index left in their place. */
+export function withoutInlineStyles(html: string): { html: string; css: string; styles: string[] } {
+  const sheets: string[] = [];
+  const styles: string[] = [];
+  const bare = html
+    .replace(/<style[^>]*>([\s\S]*?)<\/style>/gi, (_, css: string) => {
+      sheets.push(css);
+      return "";
+    })
+    .replace(/\sstyle="([^"]*)"/gi, (_, value: string) => {
+      styles.push(value);
+      return ` ${STYLED}="${styles.length - 1}"`;
+    });
+  return { html: bare, css: sheets.join("\n"), styles };
+}
+
 /** Puts the report page `html` into `host`'s shadow root (replacing what was there). */
 export function showPage(host: HTMLElement, html: string): void {
-  const page = new DOMParser().parseFromString(html, "text/html");
+  const parts = withoutInlineStyles(html);
+  const page = new DOMParser().parseFromString(parts.html, "text/html");
   const sheet = new CSSStyleSheet();
-  const css = [...page.querySelectorAll("style")].map((style) => style.textContent ?? "").join("\n");
-  sheet.replaceSync(css.replaceAll(":root", ":host"));
-  const styles: string[] = [];
-  for (const element of page.querySelectorAll("[style]")) {
-    element.setAttribute(STYLED, String(styles.length));
-    styles.push(element.getAttribute("style") ?? "");
-    element.removeAttribute("style");
-  }
+  sheet.replaceSync(parts.css.replaceAll(":root", ":host"));
   for (const script of page.querySelectorAll("script")) script.remove();
   const root = host.shadowRoot ?? host.attachShadow({ mode: "open" });
   root.adoptedStyleSheets = [sheet];
   const content = page.querySelector("main") ?? page.body;
   root.replaceChildren(document.importNode(content, true));
   for (const element of root.querySelectorAll<HTMLElement | SVGElement>(`[${STYLED}]`)) {
-    element.style.cssText = styles[Number(element.getAttribute(STYLED))] ?? "";
+    element.style.cssText = parts.styles[Number(element.getAttribute(STYLED))] ?? "";
     element.removeAttribute(STYLED);
   }
 }
