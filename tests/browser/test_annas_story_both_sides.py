@@ -32,8 +32,9 @@ CONTEXT_REFRESH = 11_000
 
 def the_operator_sees_the_outcome(browser: Browser, stack: RunningStack) -> None:
     """The story's last step, the operator's: the day's report holds Anna's purchase attributed to
-    the chat, and her survey. (The operator's report page in the console takes this step over
-    once it exists: it then drives that page in its own browser context.)"""
+    the chat, and her survey; the operator's report page in the console shows the conversion, the
+    revenue the chat brought, the survey and the uplift (offered sessions that bought; no holdout
+    session yet, so no interval yet)."""
     base = stack.base_url
     ops = token(base, "ops", "operator")
     day = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
@@ -41,6 +42,24 @@ def the_operator_sees_the_outcome(browser: Browser, stack: RunningStack) -> None
     assert (row["purchases"], row["revenue"]) == (1, 296.96), row
     assert (row["offers"], row["offers_accepted"], row["chats"], row["chat_conversions"]) == (1, 1, 1, 1), row
     assert (row["surveys"], row["csat"], row["nps"]) == (1, 100.0, 100.0), row
+    assert (row["chat_revenue"], row["uplift_interval"]["offered_conversions"]) == (296.96, 1), row
+    with console_tab(browser, stack, "ops") as operator:
+        operator.page.goto(f"{base}/console/#/report/{day}/{day}")
+        expect(hook(operator, "report-body")).to_have_attribute("data-from", day, timeout=CONSOLE_WAIT_MS)
+        expect(hook(operator, "tile-conversion")).to_contain_text(
+            f"{row['purchase_sessions']} of {row['sessions']} sessions bought"
+        )
+        expect(hook(operator, "chat-revenue")).to_contain_text("296,96")
+        expect(hook(operator, "tile-surveys")).to_contain_text("1")
+        expect(hook(operator, "tile-csat")).to_contain_text("100%")
+        expect(hook(operator, "offer-funnel").locator("[data-step='Accepted']")).to_contain_text("1")
+        uplift = hook(operator, "uplift")
+        expect(uplift).to_contain_text("Offered: 1 of 1 sessions bought")
+        expect(hook(operator, "uplift-needed")).to_be_visible()
+        cell = hook(operator, "service-agent-categories").locator("tbody tr").filter(has_text="mirjam")
+        expect(cell).to_contain_text("100% (n=1)")
+        operator.screenshot("anna-operator-report")
+        assert operator.axe("#console") == []
 
 
 def mirjam_sees_anna_beside_her_question(mirjam: Shopper, chat_id: str) -> None:

@@ -4,6 +4,7 @@
  * channels, the CSV download and the nightly HTML page of a day. */
 import "./operator.css";
 import { useEffect, useMemo, useState } from "preact/hooks";
+import uPlot from "uplot";
 import { Chart, type ChartOptions } from "../chart";
 import { ErrorBanner, Table, Tile, money, type Column } from "../components";
 import { useLoaded } from "../hooks";
@@ -33,6 +34,8 @@ import {
   type Step,
   type Uplift,
 } from "./report-data";
+
+const DAY_SECONDS = 86_400;
 
 export function ReportPage(props: { context: PageContext }) {
   const { context } = props;
@@ -124,7 +127,7 @@ function Tiles(props: { total: DailyRow; currency: string }) {
   return (
     <div class="tiles" data-kr="report-tiles">
       <Tile label="Sessions" value={total.sessions.toLocaleString("en")} />
-      <Tile label="Conversion" value={pct(total.conversion_rate)} hint={`${total.purchase_sessions} sessions bought`} hook="tile-conversion" />
+      <Tile label="Conversion" value={pct(total.conversion_rate)} hint={`${total.purchase_sessions} of ${total.sessions} sessions bought`} hook="tile-conversion" />
       <Tile label="Revenue" value={money(total.revenue, currency)} />
       <Tile label="Chats" value={total.chats} hint={`${total.chat_conversions} converted (${pct(total.chat_conversion_rate, 0)})`} />
       <Tile label="Revenue attributed to chats" value={money(total.chat_revenue, currency)} hook="chat-revenue" />
@@ -189,10 +192,21 @@ function OfferFunnel(props: { total: DailyRow }) {
 
 function ConversionChart(props: { rows: DailyRow[] }) {
   const data = useMemo(() => conversionSeries(props.rows), [props.rows]);
+  const days = data[0];
+  const first = days[0] ?? 0;
+  const last = days[days.length - 1] ?? first;
   const options = useMemo<ChartOptions>(
     () => ({
       height: 220,
-      scales: { x: { time: true } },
+      // The days are the site's, placed at UTC midnight: read them back in UTC, whatever the
+      // browser's zone.
+      tzDate: (seconds: number) => uPlot.tzDate(new Date(seconds * 1000), "Etc/UTC"),
+      // Half a day either side of the range, and 0% at the bottom: a single day is no range to
+      // scale to (uPlot would stretch it over years).
+      scales: {
+        x: { time: true, auto: false, range: [first - DAY_SECONDS / 2, last + DAY_SECONDS / 2] },
+        y: { range: (_plot, _min, max) => [0, Math.max(1, (max ?? 0) * 1.15)] },
+      },
       axes: [{}, { label: "conversion %", size: 60 }],
       series: [
         {},
@@ -201,7 +215,7 @@ function ConversionChart(props: { rows: DailyRow[] }) {
         { label: "holdout", stroke: "#8a4b00", width: 2, dash: [6, 4], spanGaps: true },
       ],
     }),
-    [],
+    [first, last],
   );
   return (
     <div class="panel" data-kr="conversion-chart">
