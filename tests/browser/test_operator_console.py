@@ -21,8 +21,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
+from klantreis_local.runtime import DEMO_SITE_KEY
 from tests.browser.conftest import Shopper
+from tests.browser.test_annas_story import http, token
 
 BOOTS = "dameslaarzen"
 SURVEYS_EACH = 8
@@ -39,26 +40,19 @@ WIDGET = {
 whom the live view leaves out)."""
 
 
-def http(
-    base: str, method: str, path: str, *, bearer: str | None = None, body: Any = None, widget: bool = False
-) -> tuple[int, Any]:
-    headers = {"Content-Type": "application/json", **(WIDGET if widget else {})}
-    if bearer:
-        headers["Authorization"] = f"Bearer {bearer}"
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{base}{path}", data=data, headers=headers, method=method)
+def shopper_http(base: str, method: str, path: str, body: Any) -> tuple[int, Any]:
+    """A call of the widget's (site key, a browser's user agent)."""
+    request = urllib.request.Request(
+        f"{base}{path}",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **WIDGET},
+        method=method,
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as answer:
-            text = answer.read()
-            return answer.status, json.loads(text) if text else None
+            return answer.status, json.loads(answer.read() or b"null")
     except urllib.error.HTTPError as refused:
         return refused.code, json.loads(refused.read() or b"null")
-
-
-def token(base: str, sub: str, role: str) -> str:
-    status, answer = http(base, "GET", f"/dev/token?site_id={DEMO_SITE}&sub={sub}&role={role}")
-    assert status == 200, answer
-    return str(answer["token"])
 
 
 def today() -> str:
@@ -82,18 +76,16 @@ class Desk:
             "max_chats": 2,
             "discount_mandate_percent": mandate,
         }
-        status, answer = http(self.base, "PUT", f"/v1/agents/{agent_id}", bearer=self.ops, body=profile)
-        assert status == 200, answer
+        self.call(self.ops, "PUT", f"/v1/agents/{agent_id}", profile)
+
+    def call(self, bearer: str, method: str, path: str, body: Any = None) -> Any:
+        """An agent's or the operator's call, which must succeed; its answer."""
+        status, answer = http(self.base, method, path, bearer, body)
+        assert 200 <= status < 300, (path, status, answer)
+        return answer
 
     def status(self, agent_id: str, status: str) -> None:
-        code, answer = http(
-            self.base,
-            "PUT",
-            f"/v1/agents/{agent_id}/status",
-            bearer=self.agents[agent_id],
-            body={"status": status},
-        )
-        assert code == 200, answer
+        self.call(self.agents[agent_id], "PUT", f"/v1/agents/{agent_id}/status", {"status": status})
 
     def boots_chat(self) -> dict[str, Any]:
         """A new visitor puts Anna's boots in the cart and asks about them; the chat as created."""
@@ -105,30 +97,23 @@ class Desk:
             "url": f"{self.base}/demo/products/b-39", "category": BOOTS, "value": 329.95, "currency": "EUR",
         }  # fmt: skip
         events = {"visitor_id": visitor, "session_id": "s-1", "sent_at": now, "events": [boots]}
-        status, answer = http(self.base, "POST", "/v1/events", body=events, widget=True)
+        status, answer = shopper_http(self.base, "POST", "/v1/events", events)
         assert (status, answer["accepted"]) == (200, 1), answer
         body = {
             "visitor_id": visitor, "session_id": "s-1", "category": BOOTS,
             "message": "Vallen deze laarzen normaal op maat?",
         }  # fmt: skip
-        status, chat = http(self.base, "POST", "/v1/chats", body=body, widget=True)
+        status, chat = shopper_http(self.base, "POST", "/v1/chats", body)
         assert status == 201, chat
         return {**chat, "visitor_id": body["visitor_id"]}
 
     def end(self, chat: dict[str, Any]) -> None:
         agent = chat["agent"]["agent_id"]
-        status, answer = http(
-            self.base,
-            "POST",
-            f"/v1/chats/{chat['chat_id']}/end",
-            bearer=self.agents[agent],
-            body={"resolved": True},
-        )
-        assert status == 200, answer
+        self.call(self.agents[agent], "POST", f"/v1/chats/{chat['chat_id']}/end", {"resolved": True})
 
     def survey(self, chat: dict[str, Any], **answers: Any) -> None:
         body = {"chat_id": chat["chat_id"], "token": chat["survey_token"], **answers}
-        status, answer = http(self.base, "POST", "/v1/surveys", body=body, widget=True)
+        status, answer = shopper_http(self.base, "POST", "/v1/surveys", body)
         assert status == 201, answer
 
     def rated_chats(self, agent_id: str, **answers: Any) -> None:
@@ -139,9 +124,7 @@ class Desk:
             self.survey(chat, **answers)
 
     def report(self, day: str) -> dict[str, Any]:
-        status, report = http(self.base, "GET", f"/v1/reports/daily?from={day}&to={day}", bearer=self.ops)
-        assert status == 200, report
-        return dict(report)
+        return dict(self.call(self.ops, "GET", f"/v1/reports/daily?from={day}&to={day}"))
 
     def wait_for_cells(self, day: str, answers: int) -> dict[str, Any]:
         """Today's total once the stream has carried `answers` surveys of each agent on boots."""
@@ -219,8 +202,7 @@ def test_the_feedback_loop_as_the_operator_sees_it(shopper: Shopper) -> None:
     for _ in range(2):
         chat = desk.boots_chat()
         assert chat["agent"]["agent_id"] == "mirjam", chat
-        status, routing = http(shopper.base, "GET", f"/v1/chats/{chat['chat_id']}/routing", bearer=desk.ops)
-        assert status == 200, routing
+        routing = desk.call(desk.ops, "GET", f"/v1/chats/{chat['chat_id']}/routing")
         record = routing["records"][-1]
         assert (record["outcome"], record["agent_id"], record["strategy"]) == (
             "assigned",
@@ -309,8 +291,7 @@ def test_the_staffing_heatmap_says_something_after_a_first_day_of_traffic(shoppe
     weekday, hour = local.weekday(), local.hour
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
-        status, plan = http(shopper.base, "GET", "/v1/reports/staffing?weeks=4", bearer=desk.ops)
-        assert status == 200, plan
+        plan = desk.call(desk.ops, "GET", "/v1/reports/staffing?weeks=4")
         if plan["hours"][weekday * 24 + hour]["arrivals_per_hour"] > 0 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
