@@ -18,11 +18,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from botocore.exceptions import ClientError
+
+# The widget's publisher is this script's sibling (scripts are not a package): its stack and
+# CloudFront helpers serve both.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from publish_widget import invalidate, stack_outputs
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist" / "console"
@@ -48,13 +52,7 @@ class Target(NamedTuple):
 
 
 def target_of_stack(cloudformation: Any, stack: str) -> Target:
-    outputs = {
-        o["OutputKey"]: o["OutputValue"]
-        for o in cloudformation.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
-    }
-    missing = set(OUTPUTS) - set(outputs)
-    if missing:
-        raise ValueError(f"stack {stack!r} has no outputs {sorted(missing)}: deploy the current template")
+    outputs = stack_outputs(cloudformation, stack, OUTPUTS)
     return Target(
         bucket=outputs["WidgetBucketName"],
         distribution_id=outputs["WidgetDistributionId"],
@@ -101,13 +99,7 @@ def publish(s3: Any, cloudfront: Any, target: Target, dist: Path = DIST) -> dict
         ContentType="application/json",
         CacheControl="no-cache",
     )
-    invalidation = cloudfront.create_invalidation(
-        DistributionId=target.distribution_id,
-        InvalidationBatch={
-            "Paths": {"Quantity": 1, "Items": ["/console/*"]},
-            "CallerReference": f"publish-console-{time.time_ns()}",
-        },
-    )["Invalidation"]["Id"]
+    invalidation = invalidate(cloudfront, target.distribution_id, "/console/*", "publish-console")
     return {"files": [f"console/{name}" for name in (*FILES, CONFIG)], "invalidation_id": invalidation}
 
 

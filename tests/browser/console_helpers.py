@@ -17,6 +17,8 @@ from tests.browser.conftest import Shopper, watched_tab
 from tests.browser.test_annas_story import http, token
 
 CONSOLE_VIEWPORT = (1400, 900)
+SYNC_WAIT_MS = 15_000
+"""Long enough for the console's polls (2 s) to pick a change up, with room for a busy machine."""
 SPIES = """
 window.__krChimes = 0;
 window.__krNotified = [];
@@ -63,6 +65,22 @@ def console_tab(browser: Browser, stack: RunningStack, user: str | None = "mirja
         else:
             sign_in(tab, user)
         yield tab
+
+
+def give_a_discount_after_one_above_the_mandate(
+    tab: Shopper, *, mandate: int, refused: int, given: int
+) -> str:
+    """With the chat open: the mandate shown, `refused`% refused above it (the API's 403, shown as
+    such), then `given`% given; the code as the chat shows it."""
+    tab.tolerated = (*tab.tolerated, "status of 403")
+    expect(hook(tab, "discount-mandate")).to_contain_text(f"{mandate}%")
+    hook(tab, "discount-percent").fill(str(refused))
+    hook(tab, "discount-give").click()
+    expect(hook(tab, "discount-error")).to_contain_text(f"above your mandate of {mandate}%")
+    hook(tab, "discount-percent").fill(str(given))
+    hook(tab, "discount-give").click()
+    expect(hook(tab, "chat-discount-code")).to_contain_text(f"{given}% off", timeout=SYNC_WAIT_MS)
+    return hook(tab, "discount-given-code").inner_text().strip()
 
 
 def widget_headers(base: str, chat_token: str | None = None) -> dict[str, str]:
