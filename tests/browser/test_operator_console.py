@@ -148,8 +148,15 @@ def sign_in_operator(shopper: Shopper) -> Page:
     return page
 
 
+def open_console(page: Page, base: str, route: str) -> None:
+    """The signed-in console at `#/<route>`, loaded afresh: a hash changed right after sign-in
+    could come before the console listens for it."""
+    page.goto(f"{base}/console/#/{route}")
+    page.reload()
+
+
 def open_report(page: Page, base: str, day: str) -> None:
-    page.goto(f"{base}/console/#/report/{day}/{day}")
+    open_console(page, base, f"report/{day}/{day}")
     expect(page.locator(f"[data-kr='report-body'][data-from='{day}']")).to_be_visible(timeout=UI_WAIT_MS)
 
 
@@ -219,7 +226,7 @@ def test_the_feedback_loop_as_the_operator_sees_it(shopper: Shopper) -> None:
 @pytest.mark.parametrize("page_id", ["report", "live", "staffing"])
 def test_operator_pages_pass_axe_and_load_cleanly(shopper: Shopper, page_id: str) -> None:
     page = sign_in_operator(shopper)
-    page.goto(f"{shopper.base}/console/#/{page_id}")
+    open_console(page, shopper.base, page_id)
     hook = {"report": "report-body", "live": "live-visitors", "staffing": "staffing-heatmap"}[page_id]
     expect(page.locator(f"[data-kr='{hook}']")).to_be_visible(timeout=UI_WAIT_MS)
     no_serious_violations(shopper, page_id)
@@ -231,7 +238,7 @@ def test_feedback_arrives_on_the_live_view_within_seconds(shopper: Shopper) -> N
     desk = Desk(shopper.base)
     desk.status("mirjam", "available")
     page = sign_in_operator(shopper)
-    page.goto(f"{shopper.base}/console/#/live")
+    open_console(page, shopper.base, "live")
     expect(page.locator("[data-kr='feedback-feed']")).to_be_visible(timeout=UI_WAIT_MS)
     # when a chat about boots ends and its survey arrives
     chat = desk.boots_chat()
@@ -297,7 +304,7 @@ def test_the_staffing_heatmap_says_something_after_a_first_day_of_traffic(shoppe
         time.sleep(0.2)
     # when the operator opens the staffing page
     page = sign_in_operator(shopper)
-    page.goto(f"{shopper.base}/console/#/staffing")
+    open_console(page, shopper.base, "staffing")
     # then today's hour shows the chats and the agents they need, and the other weekdays' same
     # hour is estimated from it
     cell = page.locator(f"[data-kr='staffing-cell'][data-weekday='{weekday}'][data-hour='{hour}']")
