@@ -234,6 +234,27 @@ def routing() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (h)
+def offers() -> dict[str, Any]:
+    from bench import offer_sim
+
+    _progress("offers: scarce agents, offers by rules, by score and by expected gain")
+    measured = offer_sim.run()
+    measured["short_history"] = offer_sim.short_history()
+    heading(
+        f"(h) Offers under scarce agents: {measured['replicates']} x {measured['eval_days']} simulated days, "
+        "rules vs score vs expected gain"
+    )
+    print(table(offer_sim.HEADERS, offer_sim.rows(measured)))
+    print("\n".join(offer_sim.notes(measured)))
+    short = measured["short_history"]
+    print(f"\nThe same with a model learned from only {short['history_days']} days of history:")
+    print(table(offer_sim.HEADERS, offer_sim.rows(short)))
+    print("\n".join(offer_sim.notes(short)[:5]))
+    print("Scenario and meaning of the figures: docs/model.md (Offers by expected gain).")
+    return measured
+
+
 # --------------------------------------------------------------------------- (g)
 def knowledge() -> dict[str, Any]:
     from bench import knowledge as measure_knowledge
@@ -314,6 +335,32 @@ def soak() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- summary
+def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
+    if not offered:
+        return []
+    policies = offered["policies"]
+    versus = offered["differences"]["gain ranked - score: risk x cart"]["incremental_revenue"]
+    return [
+        f"- Offers under scarce agents ({offered['replicates']} replicates): incremental revenue "
+        + ", ".join(
+            f"{name} {policies[name]['incremental_revenue']['mean']:.0f} EUR"
+            for name in ("rules only", "score: risk x cart", "gain ranked")
+        )
+        + f"; gain ranked minus risk x cart {versus['mean']:+.0f} EUR "
+        f"(95% {versus['low']:+.0f}..{versus['high']:+.0f})."
+    ]
+
+
+def _knowledge_summary(suggestions: dict[str, Any] | None) -> list[str]:
+    if not suggestions:
+        return []
+    overall = suggestions["by_language"]["all"]
+    return [
+        f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
+        f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
+    ]
+
+
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
     changed = (
@@ -401,13 +448,8 @@ def summary(results: dict[str, Any]) -> str:
             f"{first['events']:,} events, {last['items']} after {last['events']:,} "
             f"({'constant' if reads['constant'] else 'GROWS'})."
         )
-    suggestions = results.get("knowledge")
-    if suggestions:
-        overall = suggestions["by_language"]["all"]
-        lines.append(
-            f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
-            f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
-        )
+    lines.extend(_knowledge_summary(results.get("knowledge")))
+    lines.extend(_offers_summary(results.get("offers")))
     widget_figures = results.get("widget")
     if widget_figures:
         sizes = widget_figures["sizes"]
@@ -532,6 +574,7 @@ EVERY_PART = [
     "report",
     "widget",
     "knowledge",
+    "offers",
     "console",
     "soak",
 ]
@@ -603,6 +646,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["soak"] = soak()
     if "knowledge" in parts:
         results["knowledge"] = knowledge()
+    if "offers" in parts:
+        results["offers"] = offers()
     if "console" in parts:
         results["console"] = console()
     if args.only and RESULTS.exists():
