@@ -270,10 +270,10 @@ def knowledge() -> dict[str, Any]:
     return measured
 
 
-# --------------------------------------------------------------------------- (h)
+# --------------------------------------------------------------------------- (i)
 def console() -> dict[str, Any]:
     figures = console_bench.sizes()
-    heading("(h) The console: its built files (Preact, uPlot and the pages in one bundle)")
+    heading("(i) The console: its built files (Preact, uPlot and the pages in one bundle)")
     print(table(console_bench.HEADERS, console_bench.rows(figures)))
     return figures
 
@@ -348,16 +348,6 @@ def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
         )
         + f"; gain ranked minus risk x cart {versus['mean']:+.0f} EUR "
         f"(95% {versus['low']:+.0f}..{versus['high']:+.0f})."
-    ]
-
-
-def _knowledge_summary(suggestions: dict[str, Any] | None) -> list[str]:
-    if not suggestions:
-        return []
-    overall = suggestions["by_language"]["all"]
-    return [
-        f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
-        f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
     ]
 
 
@@ -448,7 +438,13 @@ def summary(results: dict[str, Any]) -> str:
             f"{first['events']:,} events, {last['items']} after {last['events']:,} "
             f"({'constant' if reads['constant'] else 'GROWS'})."
         )
-    lines.extend(_knowledge_summary(results.get("knowledge")))
+    suggestions = results.get("knowledge")
+    if suggestions:
+        overall = suggestions["by_language"]["all"]
+        lines.append(
+            f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
+            f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
+        )
     lines.extend(_offers_summary(results.get("offers")))
     widget_figures = results.get("widget")
     if widget_figures:
@@ -463,7 +459,6 @@ def summary(results: dict[str, Any]) -> str:
             f"${us['total']} per million tracked events (us-east-1; API Gateway ${us['api_gateway']}), "
             f"goal <= ${cost['goal_usd']:.2f}: {'met' if us['total'] <= cost['goal_usd'] else 'missed'}."
         )
-    lines.extend(console_bench.summary_lines(results))
     soaked = results.get("soak")
     if soaked:
         first, last = soaked["windows"][0], soaked["windows"][-1]
@@ -476,7 +471,7 @@ def summary(results: dict[str, Any]) -> str:
             f"{soaked['rss_goal_mb']}); {soaked['server_errors']} server errors; report counted "
             f"{soaked['report_sessions']:,} of {soaked['tracked_sessions']:,} sessions."
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, *console_bench.summary_lines(results)])
 
 
 def source_tree() -> dict[str, Any]:
@@ -566,18 +561,9 @@ def widget() -> dict[str, Any]:
 
 
 EVERY_PART = [
-    "cold",
-    "capacity",
-    "throughput",
-    "decide",
-    "routing",
-    "report",
-    "widget",
-    "knowledge",
-    "offers",
-    "console",
-    "soak",
-]
+    "cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "offers",
+    "console", "soak",
+]  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -60,6 +60,7 @@ function useHash(): string {
   useEffect(() => {
     const changed = () => setHash(location.hash);
     addEventListener("hashchange", changed);
+    changed(); // a hash set between the first render and now is not lost
     return () => removeEventListener("hashchange", changed);
   }, []);
   return hash;
