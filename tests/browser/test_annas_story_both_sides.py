@@ -46,7 +46,7 @@ def the_operator_sees_the_outcome(browser: Browser, stack: RunningStack) -> None
     day = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
     with console_tab(browser, stack, "ops") as operator:
         operator.page.goto(f"{base}/console/#/report/{day}/{day}")
-        operator.page.reload()  # afresh: the hash may change before the console listens for it
+        operator.page.reload()  # afresh, as a bookmark opens it
         expect(hook(operator, "report-body")).to_have_attribute("data-from", day, timeout=CONSOLE_WAIT_MS)
         expect(hook(operator, "tile-conversion")).to_contain_text(re.compile(r"1 of \d+ sessions bought"))
         expect(hook(operator, "chat-revenue")).to_contain_text("296,96")

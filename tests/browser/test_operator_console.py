@@ -149,8 +149,8 @@ def sign_in_operator(shopper: Shopper) -> Page:
 
 
 def open_console(page: Page, base: str, route: str) -> None:
-    """The signed-in console at `#/<route>`, loaded afresh: a hash changed right after sign-in
-    could come before the console listens for it."""
+    """The signed-in console at `#/<route>`, loaded afresh as a bookmark opens it (the session
+    is the tab's, so it stays signed in)."""
     page.goto(f"{base}/console/#/{route}")
     page.reload()
 
