@@ -12,6 +12,7 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -151,6 +152,14 @@ class DailyRow(BaseModel):
     """Surveys per preferred channel named (chat, phone, email, whatsapp, social, self_service)."""
     preferred_channels_by_category: dict[str, dict[str, int]] = {}
     """The same per category of the surveyed chat (`*` for chats without one)."""
+    # Offers by expected gain (added 2026-12-04, klantreis.engagement.uplift).
+    offer_policy: Literal["rules", "gain", "mixed"] | None = None
+    """Who chose the offers: `rules` (rules and scores), `gain` (the site's uplift model), `mixed`
+    (both, e.g. the day a site switched); None without offers."""
+    gain_ranked_offers: int = 0
+    gain_mean_estimated_uplift: float | None = None
+    """The mean estimated uplift behind the gain policy's offers (each offer's own is in the
+    decision log); compare it with the measured `uplift`."""
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -323,7 +332,18 @@ def daily_row(day: str, counters: Mapping[str, float]) -> DailyRow:
         preferred_channel_answers=round(get("preferred_channel_answers")),
         preferred_channels=_channels(counters),
         preferred_channels_by_category=_channels_by_category(counters),
+        offer_policy=_offer_policy(get("offers"), get("gain_offers")),
+        gain_ranked_offers=round(get("gain_offers")),
+        gain_mean_estimated_uplift=_ratio(get("gain_estimated_uplift"), get("gain_offers")),
     )
+
+
+def _offer_policy(offers: float, gain_offers: float) -> Literal["rules", "gain", "mixed"] | None:
+    if offers <= 0:
+        return None
+    if gain_offers <= 0:
+        return "rules"
+    return "gain" if gain_offers >= offers else "mixed"
 
 
 def days_between(start: str, end: str) -> list[str]:

@@ -222,6 +222,19 @@ def _conversion_per_day(rows: Sequence[DailyRow]) -> str:
     return f"<h2>Conversion per day</h2><p>{caption}</p>" + _svg(height, "".join(parts), "Conversion per day")
 
 
+def _policy_caption(total: DailyRow) -> str:
+    """Which policy chose the offers, and the uplift the gain policy expected of its own."""
+    if total.offer_policy is None:
+        return ""
+    if total.offer_policy == "rules":
+        return "Offers chosen by the rules. "
+    who = "Offers chosen by expected gain" if total.offer_policy == "gain" else "Offers partly by gain"
+    return (
+        f"{who} ({_int(total.gain_ranked_offers)}; estimated uplift "
+        f"{_pp(total.gain_mean_estimated_uplift or 0.0)} on average). "
+    )
+
+
 def _uplift_caption(total: DailyRow) -> str:
     detail = total.uplift_interval
     if detail.estimate is None or detail.low is None or detail.high is None:
@@ -242,7 +255,7 @@ def _uplift_caption(total: DailyRow) -> str:
 def _uplift(rows: Sequence[DailyRow], total: DailyRow) -> str:
     shown = [total, *[row for row in rows if row.uplift_interval.estimate is not None][-MAX_UPLIFT_DAYS:]]
     shown = [row for row in shown if row.uplift_interval.low is not None]
-    caption = f"<h2>Uplift of proactive chat</h2><p>{_e(_uplift_caption(total))}</p>"
+    caption = f"<h2>Uplift of proactive chat</h2><p>{_e(_policy_caption(total) + _uplift_caption(total))}</p>"
     if not shown:
         return caption
     reach = max(
