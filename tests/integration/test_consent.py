@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 from aggregate import live as live_stream
-from aggregate import live_dependencies
 
 from engage.handler import lambda_handler as engage
 from klantreis.engagement.decide import in_holdout
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import DynamoSiteStore, Site
+from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
-from report import dependencies as report_dependencies
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
 from survey.handler import lambda_handler as survey_handler
@@ -32,11 +31,10 @@ MIRJAM = {"sub": "mirjam", "site_id": DEMO_SITE, "role": "agent"}
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    report_dependencies.reset()
-    live_dependencies.reset()
+    # the report's and the live λ's services, built anew for this test's table
+    runtime.reset_caches()
     yield
-    report_dependencies.reset()
-    live_dependencies.reset()
+    runtime.reset_caches()
 
 
 def anna() -> str:

@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 from aggregate import live as live_stream
-from aggregate import live_dependencies
 
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
@@ -21,8 +20,8 @@ from klantreis.engagement.decide import in_holdout
 from klantreis.projections.changes import decode
 from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardUpdater
 from klantreis.sites import Site
+from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
-from report import dependencies as report_dependencies
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
@@ -35,11 +34,10 @@ OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    report_dependencies.reset()
-    live_dependencies.reset()
+    # the report's and the live λ's services, built anew for this test's table
+    runtime.reset_caches()
     yield
-    report_dependencies.reset()
-    live_dependencies.reset()
+    runtime.reset_caches()
 
 
 @pytest.fixture
