@@ -113,9 +113,7 @@ def publish(s3: Any, cloudfront: Any, outputs: dict[str, str], dist: Path = DIST
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="publish_console.py", description=(__doc__ or "").split("\n\n")[0])
-    root.add_argument(
-        "--stack", required=True, help="the stack whose outputs name bucket, API, sign-in"
-    )
+    root.add_argument("--stack", required=True, help="the stack whose outputs name bucket, API, sign-in")
     root.add_argument("--dist", type=Path, default=DIST, help="the built console (default: web/dist/console)")
     return root
 
