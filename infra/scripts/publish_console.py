@@ -9,10 +9,10 @@ the stack's `ConsoleUrl` output (`https://<distribution>/console/`, Cognito's ca
 file is uploaded with `Cache-Control: no-cache` (browsers revalidate on each load, so a release shows
 at once), then `/console/*` is invalidated on CloudFront.
 
-`config.json` is written from the stack's outputs: `api_url` (ApiUrl), `cognito_domain`
-(CognitoDomain, the hosted UI), `client_id` (UserPoolClientId), `redirect_uri` (ConsoleUrl). Without
-it, or without `cognito_domain`, the console offers the local dev sign-in instead. Credentials and
-region from the usual AWS configuration.
+`config.json` is written from the stack's outputs, in the shape the console's shell reads
+(web/console/src/config.ts): `{"api": ApiUrl, "auth": {"kind": "cognito", "domain": "https://" +
+CognitoDomain, "client_id": UserPoolClientId, "redirect_uri": ConsoleUrl}}`; the site is each
+user's own (the token's `site_id`). Credentials and region from the usual AWS configuration.
 """
 
 from __future__ import annotations
@@ -55,14 +55,17 @@ def outputs_of_stack(cloudformation: Any, stack: str) -> dict[str, str]:
     return {key: found[output] for key, output in OUTPUTS.items()}
 
 
-def console_config(outputs: dict[str, str]) -> dict[str, str]:
+def console_config(outputs: dict[str, str]) -> dict[str, Any]:
     """The console's config.json: the API, and Cognito's hosted UI as an https origin."""
     domain = outputs["cognito_domain"]
     return {
-        "api_url": outputs["api_url"].rstrip("/"),
-        "cognito_domain": domain if domain.startswith("https://") else f"https://{domain}",
-        "client_id": outputs["client_id"],
-        "redirect_uri": outputs["redirect_uri"],
+        "api": outputs["api_url"].rstrip("/"),
+        "auth": {
+            "kind": "cognito",
+            "domain": domain if domain.startswith("https://") else f"https://{domain}",
+            "client_id": outputs["client_id"],
+            "redirect_uri": outputs["redirect_uri"],
+        },
     }
 
 

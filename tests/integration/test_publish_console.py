@@ -104,10 +104,13 @@ def test_the_console_and_its_config_from_the_stack_outputs_are_published(
     # and config.json is the stack's (not the stale one in the build), naming the hosted UI as an origin
     config = json.loads(s3.get_object(Bucket=BUCKET, Key="console/config.json")["Body"].read())
     assert config == {
-        "api_url": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
-        "cognito_domain": "https://klantreis-prod-123456789012.auth.eu-west-1.amazoncognito.com",
-        "client_id": "4example0client0id",
-        "redirect_uri": "https://d111111abcdef8.cloudfront.net/console/",
+        "api": "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
+        "auth": {
+            "kind": "cognito",
+            "domain": "https://klantreis-prod-123456789012.auth.eu-west-1.amazoncognito.com",
+            "client_id": "4example0client0id",
+            "redirect_uri": "https://d111111abcdef8.cloudfront.net/console/",
+        },
     }
     # and /console/* is invalidated
     [invalidation] = clients["cloudfront"].list_invalidations(DistributionId=clients["distribution_id"])[

@@ -4,25 +4,24 @@ import { test } from "node:test";
 import {
   beginSignIn,
   challengeOf,
-  claimsOf,
   completeSignIn,
   currentTokens,
   isCallback,
-  isDeployedConfig,
+  isCognitoAuth,
   loadTokens,
   signOut,
   signOutUrl,
   SignInError,
   withoutCallbackParameters,
-  type DeployedConfig,
+  type CognitoAuth,
   type KeyValueStore,
   type PkceDeps,
 } from "../src/auth/pkce";
 
 const crypto = webcrypto as unknown as Crypto;
-const CONFIG: DeployedConfig = {
-  api_url: "https://abc123.execute-api.eu-west-1.amazonaws.com/prod",
-  cognito_domain: "https://klantreis-prod-1.auth.eu-west-1.amazoncognito.com",
+const CONFIG: CognitoAuth = {
+  kind: "cognito",
+  domain: "https://klantreis-prod-1.auth.eu-west-1.amazoncognito.com",
   client_id: "client-1",
   redirect_uri: "https://d111.cloudfront.net/console/",
 };
@@ -38,6 +37,10 @@ class MemoryStore implements KeyValueStore {
   removeItem(key: string): void {
     this.items.delete(key);
   }
+}
+
+function claimsOf(token: string): unknown {
+  return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString());
 }
 
 function jwt(claims: Record<string, unknown>): string {
@@ -59,7 +62,7 @@ class FakeCognito {
   /** The browser at the authorize URL: signs the user in and answers the callback URL. */
   authorize(url: string): string {
     const query = new URL(url).searchParams;
-    assert.equal(new URL(url).origin + new URL(url).pathname, `${CONFIG.cognito_domain}/oauth2/authorize`);
+    assert.equal(new URL(url).origin + new URL(url).pathname, `${CONFIG.domain}/oauth2/authorize`);
     assert.equal(query.get("code_challenge_method"), "S256");
     const code = `code-${this.codes.size + 1}`;
     this.codes.set(code, { challenge: query.get("code_challenge") ?? "", redirect: query.get("redirect_uri") ?? "" });
@@ -80,7 +83,7 @@ class FakeCognito {
       this.revoked.push(form.get("token") ?? "");
       return new Response("", { status: 200 });
     }
-    assert.equal(url, `${CONFIG.cognito_domain}/oauth2/token`);
+    assert.equal(url, `${CONFIG.domain}/oauth2/token`);
     assert.equal(form.get("client_id"), CONFIG.client_id);
     if (form.get("grant_type") === "authorization_code") {
       const pending = this.codes.get(form.get("code") ?? "");
@@ -130,7 +133,7 @@ test("the authorize URL asks the hosted UI for a code with an S256 challenge of 
   const { deps } = setup();
   const first = new URL(await beginSignIn(CONFIG, deps));
   const second = new URL(await beginSignIn(CONFIG, deps));
-  assert.equal(`${first.origin}${first.pathname}`, `${CONFIG.cognito_domain}/oauth2/authorize`);
+  assert.equal(`${first.origin}${first.pathname}`, `${CONFIG.domain}/oauth2/authorize`);
   const query = first.searchParams;
   assert.equal(query.get("response_type"), "code");
   assert.equal(query.get("client_id"), "client-1");
@@ -217,7 +220,7 @@ test("sign-out forgets the tokens, revokes the refresh token and goes to the hos
   const { cognito, deps } = setup();
   await completeSignIn(CONFIG, cognito.authorize(await beginSignIn(CONFIG, deps)), deps);
   const url = new URL(await signOut(CONFIG, deps));
-  assert.equal(`${url.origin}${url.pathname}`, `${CONFIG.cognito_domain}/logout`);
+  assert.equal(`${url.origin}${url.pathname}`, `${CONFIG.domain}/logout`);
   assert.equal(url.searchParams.get("client_id"), "client-1");
   assert.equal(url.searchParams.get("logout_uri"), CONFIG.redirect_uri);
   assert.deepEqual(cognito.revoked, ["refresh-1"]);
@@ -226,15 +229,10 @@ test("sign-out forgets the tokens, revokes the refresh token and goes to the hos
   assert.equal(signOutUrl(CONFIG), url.toString());
 });
 
-test("only a config naming an https sign-in domain and a client is the deployed mode", () => {
-  assert.ok(isDeployedConfig(CONFIG));
-  assert.ok(!isDeployedConfig({ api_url: "" }));
-  assert.ok(!isDeployedConfig({ ...CONFIG, cognito_domain: "http://plain" }));
-  assert.ok(!isDeployedConfig({ ...CONFIG, client_id: "" }));
-  assert.ok(!isDeployedConfig(null));
-});
-
-test("a malformed token has no claims", () => {
-  assert.deepEqual(claimsOf("not-a-jwt"), {});
-  assert.deepEqual(claimsOf("a.!!!.c"), {});
+test("only an auth naming an https sign-in domain and a client is Cognito's", () => {
+  assert.ok(isCognitoAuth(CONFIG));
+  assert.ok(!isCognitoAuth({ kind: "dev", users: [] }));
+  assert.ok(!isCognitoAuth({ ...CONFIG, domain: "http://plain" }));
+  assert.ok(!isCognitoAuth({ ...CONFIG, client_id: "" }));
+  assert.ok(!isCognitoAuth(null));
 });

@@ -3,11 +3,12 @@
 // Pure: WebCrypto, fetch, storage and the clock come in as dependencies, so node's test runner
 // drives it the way a browser does.
 
-/** The console's config.json as infra/scripts/publish_console.py writes it from the stack outputs. */
-export interface DeployedConfig {
-  api_url: string;
+/** config.json's `auth` for the deployed console, as infra/scripts/publish_console.py writes it
+ * from the stack outputs. */
+export interface CognitoAuth {
+  kind: "cognito";
   /** The hosted UI's origin, e.g. https://klantreis-prod-123.auth.eu-west-1.amazoncognito.com */
-  cognito_domain: string;
+  domain: string;
   client_id: string;
   /** The console's own URL: the app client's callback and sign-out URL. */
   redirect_uri: string;
@@ -53,16 +54,16 @@ export class SignInError extends Error {
   }
 }
 
-export function isDeployedConfig(value: unknown): value is DeployedConfig {
+export function isCognitoAuth(value: unknown): value is CognitoAuth {
   if (typeof value !== "object" || value === null) return false;
-  const record = value as Record<string, unknown>;
+  const auth = value as Record<string, unknown>;
   return (
-    typeof record.cognito_domain === "string" &&
-    record.cognito_domain.startsWith("https://") &&
-    typeof record.client_id === "string" &&
-    record.client_id !== "" &&
-    typeof record.redirect_uri === "string" &&
-    typeof record.api_url === "string"
+    auth.kind === "cognito" &&
+    typeof auth.domain === "string" &&
+    auth.domain.startsWith("https://") &&
+    typeof auth.client_id === "string" &&
+    auth.client_id !== "" &&
+    typeof auth.redirect_uri === "string"
   );
 }
 
@@ -90,7 +91,7 @@ interface Pending {
 
 /** Starts a sign-in: keeps a fresh verifier and state for the callback, returns the hosted UI's
  * authorize URL to navigate to. */
-export async function beginSignIn(config: DeployedConfig, deps: PkceDeps): Promise<string> {
+export async function beginSignIn(config: CognitoAuth, deps: PkceDeps): Promise<string> {
   const pending: Pending = { state: randomToken(deps.crypto), verifier: randomToken(deps.crypto, 48) };
   deps.storage.setItem(PENDING_KEY, JSON.stringify(pending));
   const query = new URLSearchParams({
@@ -102,7 +103,7 @@ export async function beginSignIn(config: DeployedConfig, deps: PkceDeps): Promi
     code_challenge: await challengeOf(deps.crypto, pending.verifier),
     code_challenge_method: "S256",
   });
-  return `${config.cognito_domain}/oauth2/authorize?${query}`;
+  return `${config.domain}/oauth2/authorize?${query}`;
 }
 
 /** Whether a URL is the hosted UI's redirect back (a code or an error, with a state). */
@@ -120,7 +121,7 @@ export function withoutCallbackParameters(url: string): string {
 
 /** Finishes a sign-in from the callback URL: the state must be the one this tab sent (once),
  * then the code is exchanged at /oauth2/token with the verifier. */
-export async function completeSignIn(config: DeployedConfig, callbackUrl: string, deps: PkceDeps): Promise<Tokens> {
+export async function completeSignIn(config: CognitoAuth, callbackUrl: string, deps: PkceDeps): Promise<Tokens> {
   const query = new URL(callbackUrl).searchParams;
   const raw = deps.storage.getItem(PENDING_KEY);
   deps.storage.removeItem(PENDING_KEY);
@@ -150,7 +151,7 @@ export async function completeSignIn(config: DeployedConfig, callbackUrl: string
 }
 
 /** New ID and access tokens from the refresh token (Cognito keeps the refresh token itself). */
-export async function refresh(config: DeployedConfig, refreshToken: string, deps: PkceDeps): Promise<Tokens> {
+export async function refresh(config: CognitoAuth, refreshToken: string, deps: PkceDeps): Promise<Tokens> {
   const tokens = await tokenRequest(
     config,
     { grant_type: "refresh_token", client_id: config.client_id, refresh_token: refreshToken },
@@ -163,7 +164,7 @@ export async function refresh(config: DeployedConfig, refreshToken: string, deps
 
 /** The stored tokens, refreshed when they are about to expire; null when signed out or the
  * refresh is refused (then a new sign-in is needed). */
-export async function currentTokens(config: DeployedConfig, deps: PkceDeps): Promise<Tokens | null> {
+export async function currentTokens(config: CognitoAuth, deps: PkceDeps): Promise<Tokens | null> {
   const tokens = loadTokens(deps.storage);
   if (tokens === null) return null;
   if (tokens.expiresAt - deps.now() > REFRESH_MARGIN_MS) return tokens;
@@ -184,12 +185,12 @@ export async function currentTokens(config: DeployedConfig, deps: PkceDeps): Pro
 
 /** Signs out: forgets the tokens, revokes the refresh token (best effort: the hosted UI's session
  * ends at /logout anyway) and returns the /logout URL to navigate to. */
-export async function signOut(config: DeployedConfig, deps: PkceDeps): Promise<string> {
+export async function signOut(config: CognitoAuth, deps: PkceDeps): Promise<string> {
   const tokens = loadTokens(deps.storage);
   clearTokens(deps.storage);
   if (tokens?.refreshToken) {
     try {
-      await deps.fetch(`${config.cognito_domain}/oauth2/revoke`, {
+      await deps.fetch(`${config.domain}/oauth2/revoke`, {
         method: "POST",
         headers: { "Content-Type": "application/x-www-form-urlencoded" },
         body: new URLSearchParams({ token: tokens.refreshToken, client_id: config.client_id }).toString(),
@@ -201,24 +202,9 @@ export async function signOut(config: DeployedConfig, deps: PkceDeps): Promise<s
   return signOutUrl(config);
 }
 
-export function signOutUrl(config: DeployedConfig): string {
+export function signOutUrl(config: CognitoAuth): string {
   const query = new URLSearchParams({ client_id: config.client_id, logout_uri: config.redirect_uri });
-  return `${config.cognito_domain}/logout?${query}`;
-}
-
-/** The claims of a JWT's payload, unverified: for display and the caller's own id only (the API
- * verifies every token itself). */
-export function claimsOf(jwt: string): Record<string, unknown> {
-  const payload = jwt.split(".")[1];
-  if (!payload) return {};
-  try {
-    const binary = atob(payload.replace(/-/g, "+").replace(/_/g, "/"));
-    const bytes = Uint8Array.from(binary, (c) => c.charCodeAt(0));
-    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    return typeof claims === "object" && claims !== null ? (claims as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
+  return `${config.domain}/logout?${query}`;
 }
 
 export function loadTokens(storage: KeyValueStore): Tokens | null {
@@ -251,12 +237,12 @@ export function clearTokens(storage: KeyValueStore): void {
 }
 
 async function tokenRequest(
-  config: DeployedConfig,
+  config: CognitoAuth,
   form: Record<string, string>,
   keptRefreshToken: string | null,
   deps: PkceDeps,
 ): Promise<Tokens> {
-  const response = await deps.fetch(`${config.cognito_domain}/oauth2/token`, {
+  const response = await deps.fetch(`${config.domain}/oauth2/token`, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(form).toString(),
