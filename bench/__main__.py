@@ -18,6 +18,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from bench import console as console_bench
+
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 WCU_GOAL = 0.5
 
@@ -247,6 +249,14 @@ def knowledge() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (h)
+def console() -> dict[str, Any]:
+    figures = console_bench.sizes()
+    heading("(h) The console: its built files (Preact, uPlot and the pages in one bundle)")
+    print(table(console_bench.HEADERS, console_bench.rows(figures)))
+    return figures
+
+
 # --------------------------------------------------------------------------- (f)
 def report_cost() -> dict[str, Any]:
     from bench import report_cost as measure_report
@@ -411,6 +421,7 @@ def summary(results: dict[str, Any]) -> str:
             f"${us['total']} per million tracked events (us-east-1; API Gateway ${us['api_gateway']}), "
             f"goal <= ${cost['goal_usd']:.2f}: {'met' if us['total'] <= cost['goal_usd'] else 'missed'}."
         )
+    lines.extend(console_bench.summary_lines(results))
     soaked = results.get("soak")
     if soaked:
         first, last = soaked["windows"][0], soaked["windows"][-1]
@@ -512,7 +523,18 @@ def widget() -> dict[str, Any]:
     return figures
 
 
-EVERY_PART = ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "soak"]
+EVERY_PART = [
+    "cold",
+    "capacity",
+    "throughput",
+    "decide",
+    "routing",
+    "report",
+    "widget",
+    "knowledge",
+    "console",
+    "soak",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -581,6 +603,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["soak"] = soak()
     if "knowledge" in parts:
         results["knowledge"] = knowledge()
+    if "console" in parts:
+        results["console"] = console()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

@@ -1,0 +1,15 @@
+/** The agents' pages, one entry each in the order of the navigation; the agent's frame keeps
+ * presence (availability, heartbeat) and the inbox alive on every page. */
+import type { Area, ConsolePage } from "../pages";
+import { AgentFrame, AgentHeaderItems, goOffline } from "./frame";
+import { chatsPage } from "./workspace";
+
+export const agentPages: ConsolePage[] = [chatsPage];
+
+export const agentArea: Area = {
+  role: "agent",
+  pages: agentPages,
+  Frame: AgentFrame,
+  HeaderItems: AgentHeaderItems,
+  beforeSignOut: goOffline,
+};

@@ -1,0 +1,12 @@
+/** The operators' pages (report, live view, staffing, settings, decision log): one entry each,
+ * in the order of the navigation. Each page lives in its own file of src/operator/. */
+import type { Area, ConsolePage } from "../pages";
+import { decisionLogPage } from "./decisions";
+import { settingsPage } from "./settings";
+
+export const operatorPages: ConsolePage[] = [settingsPage, decisionLogPage];
+
+export const operatorArea: Area = {
+  role: "operator",
+  pages: operatorPages,
+};
