@@ -116,14 +116,14 @@ function Features({ features }: { features: Feature[] }) {
       rows={features}
       rowKey={(f) => f.feature}
       columns={[
-        { title: "Feature", cell: (f) => <>{FEATURES[f.feature] ?? humanKey(f.feature)} <span class="muted">({f.feature})</span></> },
+        { title: "Feature", cell: (f) => <>{FEATURES[f.feature.toLowerCase()] ?? humanKey(f.feature)} <span class="muted">({f.feature})</span></> },
         { title: "Value", numeric: true, cell: (f) => f.value.toLocaleString("nl-NL", { maximumFractionDigits: 2 }) },
         {
           title: "Effect on the score",
           cell: (f) => (
             <>
               <span class={`effect ${f.effect >= 0 ? "up" : "down"}`} style={{ width: `${Math.round((Math.abs(f.effect) / largest) * 5)}rem` }} aria-hidden="true" />
-              {f.effect >= 0 ? "raises" : "lowers"} by {Math.abs(f.effect).toLocaleString("nl-NL", { maximumFractionDigits: 3 })}
+              {f.effect >= 0 ? "raises" : "lowers"} by {Math.abs(f.effect).toLocaleString("nl-NL", { maximumSignificantDigits: 2 })}
             </>
           ),
         },
