@@ -3,10 +3,13 @@ stack: each settings form refuses bad input at the field it is about (the API's 
 input, nothing stored) and a good save persists; knowledge-base entries are created, edited and
 deleted; the decision log shows a visitor's real decisions and a chat's routing record with the
 winner and why; axe-core finds nothing serious or critical on any of these pages, and no page logs
-a console error."""
+a console error. The deployed sign-in runs against a fake Cognito hosted UI (playwright routes):
+code flow with PKCE, a forged callback refused, sign-out revoking the refresh token."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import urllib.request
 from collections.abc import Iterator
@@ -14,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.error import HTTPError
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
@@ -456,3 +460,146 @@ def test_the_decision_log_shows_a_chats_routing_record_with_the_winner_and_why(
     expect(why).to_contain_text(runner_up)
     no_serious_violations(operator, "decision log, chat")
     operator.screenshot("console-decision-log-routing")
+
+
+# ---------------------------------------------------------------- deployed sign-in
+HOSTED_UI = "https://klantreis-test-123456789012.auth.eu-west-1.amazoncognito.com"
+
+
+@dataclass
+class FakeHostedUi:
+    """Cognito's hosted UI and token endpoint as the deployed console meets them, served by
+    playwright's routing: the authorize page signs `ops` in at once and sends the browser back
+    with a code; the token endpoint exchanges that code once, only for the verifier whose S256
+    hash is the challenge the authorize request carried (what Cognito does for a public client).
+    The ID token it hands out is a real local token, so the local API accepts it."""
+
+    redirect_uri: str
+    id_token: str
+    challenges: dict[str, str] = field(default_factory=dict)
+    exchanges: list[dict[str, list[str]]] = field(default_factory=list)
+    revoked: list[str] = field(default_factory=list)
+    logged_out: list[str] = field(default_factory=list)
+
+    def authorize(self, route: Any) -> None:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
+        assert (query["response_type"], query["code_challenge_method"]) == ("code", "S256")
+        assert query["redirect_uri"] == self.redirect_uri
+        code = f"code-{len(self.challenges) + 1}"
+        self.challenges[code] = query["code_challenge"]
+        target = f"{self.redirect_uri}?code={code}&state={query['state']}"
+        route.fulfill(status=302, headers={"Location": target})
+
+    def token(self, route: Any) -> None:
+        form = parse_qs(route.request.post_data or "")
+        self.exchanges.append(form)
+        cors = {"Access-Control-Allow-Origin": "*"}
+        challenge = self.challenges.pop(form.get("code", [""])[0], None)
+        verifier = form.get("code_verifier", [""])[0].encode()
+        hashed = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
+        if challenge is None or hashed != challenge:
+            route.fulfill(status=400, headers=cors, json={"error": "invalid_grant"})
+            return
+        tokens = {
+            "id_token": self.id_token,
+            "access_token": "access",
+            "refresh_token": "refresh-1",
+            "expires_in": 3600,
+        }
+        route.fulfill(status=200, headers=cors, json=tokens)
+
+    def revoke(self, route: Any) -> None:
+        self.revoked.append(parse_qs(route.request.post_data or "").get("token", [""])[0])
+        route.fulfill(status=200, headers={"Access-Control-Allow-Origin": "*"}, body="")
+
+    def logout(self, route: Any) -> None:
+        self.logged_out.append(route.request.url)
+        route.fulfill(status=302, headers={"Location": self.redirect_uri})
+
+
+def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce(
+    browser: Browser, stack: RunningStack, http: Http
+) -> None:
+    # given the console configured as publish_console.py writes it, and Cognito's hosted UI
+    # (the local page's CSP names only its own origin; the deployed one names the sign-in domain,
+    # checked in tests/integration/test_template_console.py)
+    console_url = f"{stack.base_url}/console/"
+    hosted = FakeHostedUi(redirect_uri=console_url, id_token=http.token("ops", "operator"))
+    config = {
+        "api": "",
+        "auth": {
+            "kind": "cognito",
+            "domain": HOSTED_UI,
+            "client_id": "client-1",
+            "redirect_uri": console_url,
+        },
+    }
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    problems: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    page.route("**/console/config.json", lambda route: route.fulfill(json=config))
+    page.route(f"{HOSTED_UI}/oauth2/authorize*", hosted.authorize)
+    page.route(f"{HOSTED_UI}/oauth2/token", hosted.token)
+    page.route(f"{HOSTED_UI}/oauth2/revoke", hosted.revoke)
+    page.route(f"{HOSTED_UI}/logout*", hosted.logout)
+    try:
+        # when the operator opens the console and signs in
+        page.goto(console_url)
+        page.locator("[data-kr='cognito-login'] [data-kr='sign-in']").click()
+        # then they are back in the console, signed in as the token's user, and the API answers
+        expect(page.locator("[data-kr='user']")).to_contain_text("operator")
+        expect(page.locator("[data-kr='settings']")).to_be_visible()
+        page.goto(f"{console_url}#/settings/knowledge")
+        expect(page.locator("[data-kr='knowledge-table'] tbody tr").first).to_be_visible()
+        # and the code was exchanged once, with the verifier of the challenge, and left the URL
+        [exchange] = hosted.exchanges
+        assert exchange["grant_type"] == ["authorization_code"]
+        assert exchange["redirect_uri"] == [console_url]
+        assert "code=" not in page.url
+        # when the operator signs out, the refresh token is revoked and the hosted UI's session ends
+        with page.expect_request(f"{HOSTED_UI}/logout*"):
+            page.locator("[data-kr='sign-out']").click()
+        page.wait_for_url(console_url)
+        expect(page.locator("[data-kr='cognito-login']")).to_be_visible()
+        assert hosted.revoked == ["refresh-1"]
+        [logout] = hosted.logged_out
+        assert "client_id=client-1" in logout
+        assert page.evaluate("() => sessionStorage.getItem('kr_console_tokens')") is None
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_a_sign_in_answer_this_tab_did_not_ask_for_is_refused(browser: Browser, stack: RunningStack) -> None:
+    # given a callback URL with a code and a state no sign-in of this tab started (a forged link)
+    console_url = f"{stack.base_url}/console/"
+    config = {
+        "api": "",
+        "auth": {
+            "kind": "cognito",
+            "domain": HOSTED_UI,
+            "client_id": "client-1",
+            "redirect_uri": console_url,
+        },
+    }
+    context = browser.new_context(bypass_csp=True)
+    page = context.new_page()
+    asked: list[str] = []
+    page.route("**/console/config.json", lambda route: route.fulfill(json=config))
+
+    def refuse(route: Any) -> None:
+        asked.append(route.request.url)
+        route.abort()
+
+    page.route(f"{HOSTED_UI}/**", refuse)
+    try:
+        page.goto(f"{console_url}?code=stolen&state=forged")
+        # then the console stays signed out, says why, asks the token endpoint nothing
+        expect(page.locator("[data-kr='cognito-login']")).to_be_visible()
+        expect(page.locator("[role='alert']").first).to_contain_text("sign-in")
+        assert asked == []
+        assert "code=" not in page.url
+    finally:
+        context.close()
