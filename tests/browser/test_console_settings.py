@@ -494,6 +494,13 @@ class FakeHostedUi:
         form = parse_qs(route.request.post_data or "")
         self.exchanges.append(form)
         cors = {"Access-Control-Allow-Origin": "*"}
+        if form.get("grant_type") == ["refresh_token"] and form.get("refresh_token") == ["refresh-1"]:
+            route.fulfill(
+                status=200,
+                headers=cors,
+                json={"id_token": self.id_token, "access_token": "access-2", "expires_in": 3600},
+            )
+            return
         challenge = self.challenges.pop(form.get("code", [""])[0], None)
         verifier = form.get("code_verifier", [""])[0].encode()
         hashed = base64.urlsafe_b64encode(hashlib.sha256(verifier).digest()).rstrip(b"=").decode()
@@ -517,7 +524,7 @@ class FakeHostedUi:
         route.fulfill(status=302, headers={"Location": self.redirect_uri})
 
 
-def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce(
+def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce_and_refreshes(
     browser: Browser, stack: RunningStack, http: Http
 ) -> None:
     # given the console configured as publish_console.py writes it, and Cognito's hosted UI
@@ -535,6 +542,7 @@ def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce(
         },
     }
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
+    context.clock.install(time=datetime.now(UTC))
     problems: list[str] = []
     page = context.new_page()
     page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
@@ -558,6 +566,16 @@ def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce(
         assert exchange["grant_type"] == ["authorization_code"]
         assert exchange["redirect_uri"] == [console_url]
         assert "code=" not in page.url
+        # when the hour of the ID token is nearly over, the console refreshes it and stays signed in
+        expires = page.evaluate("() => JSON.parse(sessionStorage.getItem('kr_console_tokens')).expiresAt")
+        page.clock.fast_forward("59:30")
+        page.wait_for_function(
+            "(before) => JSON.parse(sessionStorage.getItem('kr_console_tokens')).expiresAt > before",
+            arg=expires,
+        )
+        assert [e["grant_type"] for e in hosted.exchanges] == [["authorization_code"], ["refresh_token"]]
+        page.locator("[data-kr='settings-agents-link']").click()
+        expect(page.locator("[data-kr='agents-table']")).to_contain_text("Mirjam")
         # when the operator signs out, the refresh token is revoked and the hosted UI's session ends
         with page.expect_request(f"{HOSTED_UI}/logout*"):
             page.locator("[data-kr='sign-out']").click()
