@@ -149,6 +149,14 @@ def no_serious_violations(operator: Operator, page_name: str) -> None:
     assert violations == [], f"{page_name}: {violations}"
 
 
+def open_checked(operator: Operator, hash_path: str, hook: str, screenshot: str) -> None:
+    """Opens a page, waits for its hook, checks it with axe and takes its screenshot."""
+    operator.go(hash_path)
+    expect(operator.hook(hook)).to_be_visible()
+    no_serious_violations(operator, hash_path)
+    operator.screenshot(screenshot)
+
+
 # ---------------------------------------------------------------- settings
 def test_opening_hours_refuse_bad_input_at_the_field_and_keep_a_good_save(
     operator: Operator, http: Http
@@ -156,10 +164,7 @@ def test_opening_hours_refuse_bad_input_at_the_field_and_keep_a_good_save(
     operator.tolerated = (REFUSED,)
     hours_path = f"/v1/sites/{DEMO_SITE}/opening-hours"
     before = http.get(hours_path)
-    operator.go("#/settings/hours")
-    expect(operator.hook("settings-hours")).to_be_visible()
-    no_serious_violations(operator, "opening hours")
-    operator.screenshot("console-settings-hours")
+    open_checked(operator, "#/settings/hours", "settings-hours", "console-settings-hours")
     # when Tuesday has a time past midnight and the zone is unknown
     operator.fill("weekly.tue", "08:00-25:00")
     operator.fill("timezone", "Mars/Olympus")
@@ -213,10 +218,8 @@ def test_engagement_rules_refuse_bad_input_at_the_field_and_keep_a_good_save(
     rules_path = f"/v1/sites/{DEMO_SITE}/engagement-rules"
     before = http.get(rules_path)
     operator.go("#/settings/rules")
-    expect(operator.hook("settings-rules")).to_be_visible()
     expect(operator.hook("rule")).to_have_count(len(before["rules"]))
-    no_serious_violations(operator, "engagement rules")
-    operator.screenshot("console-settings-rules")
+    open_checked(operator, "#/settings/rules", "settings-rules", "console-settings-rules")
     # when the holdout is above half, a risk above 1, a page path without its slash and a cap "veel"
     operator.fill("holdout_share", "0.9")
     operator.fill("rules.0.triggers.min_abandonment_risk", "1.5")
@@ -310,8 +313,7 @@ def test_knowledge_entries_are_created_edited_and_deleted(operator: Operator, ht
     count = len(http.get("/v1/knowledge/entries")["entries"])
     operator.go("#/settings/knowledge")
     expect(operator.hook("knowledge-table").locator("tbody tr")).to_have_count(count)
-    no_serious_violations(operator, "knowledge base")
-    operator.screenshot("console-settings-knowledge")
+    open_checked(operator, "#/settings/knowledge", "knowledge-table", "console-settings-knowledge")
     # when an entry without text is saved, the text field says so and nothing is stored
     operator.hook("knowledge-new").click()
     operator.fill("title", "Cadeaubon inwisselen")
@@ -466,6 +468,12 @@ def test_the_decision_log_shows_a_chats_routing_record_with_the_winner_and_why(
 HOSTED_UI = "https://klantreis-test-123456789012.auth.eu-west-1.amazoncognito.com"
 
 
+def deployed_config(console_url: str) -> dict[str, Any]:
+    """The console's config.json as publish_console.py writes it, the API on the console's origin."""
+    auth = {"kind": "cognito", "domain": HOSTED_UI, "client_id": "client-1", "redirect_uri": console_url}
+    return {"api": "", "auth": auth}
+
+
 @dataclass
 class FakeHostedUi:
     """Cognito's hosted UI and token endpoint as the deployed console meets them, served by
@@ -532,15 +540,7 @@ def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce_and_refre
     # checked in tests/integration/test_template_console.py)
     console_url = f"{stack.base_url}/console/"
     hosted = FakeHostedUi(redirect_uri=console_url, id_token=http.token("ops", "operator"))
-    config = {
-        "api": "",
-        "auth": {
-            "kind": "cognito",
-            "domain": HOSTED_UI,
-            "client_id": "client-1",
-            "redirect_uri": console_url,
-        },
-    }
+    config = deployed_config(console_url)
     context = browser.new_context(viewport={"width": 1280, "height": 900}, bypass_csp=True)
     context.clock.install(time=datetime.now(UTC))
     problems: list[str] = []
@@ -593,15 +593,7 @@ def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce_and_refre
 def test_a_sign_in_answer_this_tab_did_not_ask_for_is_refused(browser: Browser, stack: RunningStack) -> None:
     # given a callback URL with a code and a state no sign-in of this tab started (a forged link)
     console_url = f"{stack.base_url}/console/"
-    config = {
-        "api": "",
-        "auth": {
-            "kind": "cognito",
-            "domain": HOSTED_UI,
-            "client_id": "client-1",
-            "redirect_uri": console_url,
-        },
-    }
+    config = deployed_config(console_url)
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
     asked: list[str] = []

@@ -14,9 +14,9 @@ import {
   SignInError,
   withoutCallbackParameters,
   type CognitoAuth,
-  type KeyValueStore,
   type PkceDeps,
 } from "../src/auth/pkce";
+import { MemoryStore } from "../../widget/test/fakes";
 
 const crypto = webcrypto as unknown as Crypto;
 const CONFIG: CognitoAuth = {
@@ -25,19 +25,6 @@ const CONFIG: CognitoAuth = {
   client_id: "client-1",
   redirect_uri: "https://d111.cloudfront.net/console/",
 };
-
-class MemoryStore implements KeyValueStore {
-  readonly items = new Map<string, string>();
-  getItem(key: string): string | null {
-    return this.items.get(key) ?? null;
-  }
-  setItem(key: string, value: string): void {
-    this.items.set(key, value);
-  }
-  removeItem(key: string): void {
-    this.items.delete(key);
-  }
-}
 
 function claimsOf(token: string): unknown {
   return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString());

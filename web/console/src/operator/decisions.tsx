@@ -285,6 +285,15 @@ function LivePicks({ context }: { context: PageContext }) {
   );
 }
 
+function LookupField(props: { id: string; label: string; hook: string; value: string; onValue(value: string): void }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <input id={props.id} data-kr={props.hook} value={props.value} onInput={(e) => props.onValue((e.currentTarget as HTMLInputElement).value)} />
+    </div>
+  );
+}
+
 function DecisionLog({ context }: { context: PageContext }) {
   const [kind, first = "", second = ""] = context.params;
   const [visitor, setVisitor] = useState(kind === "visitor" ? first : "");
@@ -306,14 +315,8 @@ function DecisionLog({ context }: { context: PageContext }) {
             if (visitor.trim()) context.navigate("decisions", "visitor", visitor.trim(), ...(session.trim() ? [session.trim()] : []));
           }}
         >
-          <div class="field">
-            <label for="lookup-visitor">Visitor id</label>
-            <input id="lookup-visitor" data-kr="decision-visitor" value={visitor} onInput={(e) => setVisitor((e.currentTarget as HTMLInputElement).value)} />
-          </div>
-          <div class="field">
-            <label for="lookup-session">Session id (optional)</label>
-            <input id="lookup-session" data-kr="decision-session" value={session} onInput={(e) => setSession((e.currentTarget as HTMLInputElement).value)} />
-          </div>
+          <LookupField id="lookup-visitor" label="Visitor id" hook="decision-visitor" value={visitor} onValue={setVisitor} />
+          <LookupField id="lookup-session" label="Session id (optional)" hook="decision-session" value={session} onValue={setSession} />
           <button type="submit" data-kr="decision-show">
             Show decisions
           </button>
@@ -326,10 +329,7 @@ function DecisionLog({ context }: { context: PageContext }) {
             if (chat.trim()) context.navigate("decisions", "chat", chat.trim());
           }}
         >
-          <div class="field">
-            <label for="lookup-chat">Chat id</label>
-            <input id="lookup-chat" data-kr="routing-chat" value={chat} onInput={(e) => setChat((e.currentTarget as HTMLInputElement).value)} />
-          </div>
+          <LookupField id="lookup-chat" label="Chat id" hook="routing-chat" value={chat} onValue={setChat} />
           <button type="submit" data-kr="routing-show">
             Show routing
           </button>

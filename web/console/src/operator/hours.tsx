@@ -1,13 +1,11 @@
 /** Settings: the site's opening hours (GET/PUT /v1/sites/{site}/opening-hours) as a form: the time
  * zone, each weekday's hours as ranges, dated exceptions. The API validates; its 422s show at the
  * day or exception they are about, and nothing is stored. */
-import { useEffect, useState } from "preact/hooks";
 import { ErrorBanner } from "../components";
-import { useLoaded } from "../hooks";
 import type { PageContext } from "../pages";
 import { TextField, SaveState } from "./fields";
 import { intervalsOf, intervalsText } from "./form";
-import { useSave } from "./save";
+import { useEditedSetting } from "./save";
 
 export const DAYS = [
   ["mon", "Monday"],
@@ -51,20 +49,11 @@ function bodyOf(draft: Draft): OpeningHours {
 
 export function OpeningHoursForm({ context }: { context: PageContext }) {
   const path = `/v1/sites/${encodeURIComponent(context.session.site_id)}/opening-hours`;
-  const loaded = useLoaded(() => context.api.get<OpeningHours>(path), [path]);
-  const [draft, setDraft] = useState<Draft | null>(null);
-  const save = useSave();
-  useEffect(() => {
-    if (loaded.data) setDraft(draftOf(loaded.data));
-  }, [loaded.data]);
+  const { loaded, draft, setDraft, edit, save } = useEditedSetting(() => context.api.get<OpeningHours>(path), path, draftOf);
 
   if (loaded.error) return <ErrorBanner error={loaded.error} onRetry={loaded.refresh} />;
   if (!draft) return <p class="boot">Loading the opening hours…</p>;
 
-  const edit = (next: Draft) => {
-    setDraft(next);
-    if (save.saved) save.reset();
-  };
   const keys = [
     "timezone",
     "weekly",

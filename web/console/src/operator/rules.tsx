@@ -1,13 +1,11 @@
 /** Settings: the site's engagement rules (GET/PUT /v1/sites/{site}/engagement-rules): the holdout
  * share, the frequency caps and each proactive-chat rule with its triggers. Fields the form does
  * not show (a rule's or the setting's newer ones) are kept as they were. */
-import { useEffect, useState } from "preact/hooks";
 import { ErrorBanner } from "../components";
-import { useLoaded } from "../hooks";
 import type { PageContext } from "../pages";
 import { CheckField, ChoiceField, SaveState, TextField } from "./fields";
 import { listOf, numberOrText, textOf } from "./form";
-import { useSave } from "./save";
+import { useEditedSetting } from "./save";
 
 type Json = Record<string, unknown>;
 
@@ -135,21 +133,12 @@ const NEW_RULE: Json = { rule_id: "", name: "", message: "", enabled: true, prio
 
 export function EngagementRulesForm({ context }: { context: PageContext }) {
   const path = `/v1/sites/${encodeURIComponent(context.session.site_id)}/engagement-rules`;
-  const loaded = useLoaded(() => context.api.get<EngagementRules>(path), [path]);
-  const [draft, setDraft] = useState<Draft | null>(null);
-  const save = useSave();
-  useEffect(() => {
-    if (loaded.data) setDraft(draftOf(loaded.data));
-  }, [loaded.data]);
+  const { loaded, draft, setDraft, edit, save } = useEditedSetting(() => context.api.get<EngagementRules>(path), path, draftOf);
 
   if (loaded.error) return <ErrorBanner error={loaded.error} onRetry={loaded.refresh} />;
   if (!draft || !loaded.data) return <p class="boot">Loading the engagement rules…</p>;
   const setting = loaded.data;
 
-  const edit = (next: Draft) => {
-    setDraft(next);
-    if (save.saved) save.reset();
-  };
   const editRule = (index: number, change: Partial<RuleDraft>) =>
     edit({ ...draft, rules: draft.rules.map((rule, i) => (i === index ? { ...rule, ...change } : rule)) });
   const keys = ["holdout_share", "caps", ...CAPS.map(([key]) => `caps.${key}`), "rules", ...draft.rules.flatMap((_, i) => ruleKeys(i))];

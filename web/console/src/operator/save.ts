@@ -1,7 +1,8 @@
 /** A settings form's save: while it runs, the 422's problems placed at the inputs, any other
  * failure, and whether it succeeded. */
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { ApiError, describeError } from "../api";
+import { useLoaded, type Polled } from "../hooks";
 import { placeProblems } from "./form";
 
 export interface Save {
@@ -50,6 +51,37 @@ export function useSave(): Save {
       setSaved(false);
       setProblems({});
       setFailure(null);
+    },
+  };
+}
+
+export interface EditedSetting<T, D> {
+  loaded: Polled<T>;
+  /** The form's values; null until the setting has loaded. */
+  draft: D | null;
+  setDraft(draft: D | null): void;
+  /** Changes the draft (and clears a "Saved" from before). */
+  edit(draft: D): void;
+  save: Save;
+}
+
+/** A setting loaded from the API into a draft the form edits; a reload (after a save) replaces
+ * the draft with what the API now holds. */
+export function useEditedSetting<T, D>(load: () => Promise<T>, key: string, draftOf: (value: T) => D): EditedSetting<T, D> {
+  const loaded = useLoaded(load, [key]);
+  const [draft, setDraft] = useState<D | null>(null);
+  const save = useSave();
+  useEffect(() => {
+    if (loaded.data) setDraft(draftOf(loaded.data));
+  }, [loaded.data]);
+  return {
+    loaded,
+    draft,
+    setDraft,
+    save,
+    edit(next) {
+      setDraft(next);
+      if (save.saved) save.reset();
     },
   };
 }
