@@ -28,7 +28,7 @@ endef
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
 	@echo "make test     lint, type-check, template checks (checkov too) and every test"
-	@echo "make web      install the pinned npm packages (npm ci) and build the widget into web/dist"
+	@echo "make web      install the pinned npm packages (npm ci); build the widget, demo shop and console (web/dist)"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput, soak of the local stack"

@@ -6,7 +6,7 @@ import { build } from "esbuild";
 import { copyFileSync, mkdirSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { browser } from "../esbuild-browser.mjs";
+import { browser, nodeTests } from "../esbuild-browser.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = dirname(here);
@@ -29,12 +29,6 @@ if (process.argv.includes("--tests")) {
     ...jsx,
     entryPoints: tests.map((name) => join(here, "test", name)),
     outdir: join(web, ".test-build", "console"),
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    logLevel: "warning",
+    ...nodeTests,
   });
 }

@@ -111,6 +111,17 @@ export interface EarlierChat {
   survey: SurveySummary | null;
 }
 
+export interface JourneyStep {
+  at: string;
+  type: string;
+  url?: string | null;
+  page_type?: string | null;
+  category?: string | null;
+  product_id?: string | null;
+  value?: number | null;
+  step?: number | null;
+}
+
 export interface ChatContext {
   chat_id: string;
   visitor_id: string;
@@ -137,6 +148,7 @@ export interface ChatContext {
     abandonment_risk: number | null;
     top_features: WeighingFeature[];
   } | null;
+  recent_steps: JourneyStep[];
   earlier_chats: EarlierChat[];
   other_sessions: number;
   returning_visitor: boolean;
