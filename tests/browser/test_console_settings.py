@@ -20,12 +20,13 @@ from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from klantreis.engagement.decide import in_holdout
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
 from klantreis_local.stack import RunningStack
-from tests.browser.conftest import ARTIFACTS, AXE, HOLDOUT_SHARE, WATCH_PAGE
+from tests.browser.conftest import ARTIFACTS, HOLDOUT_SHARE, Shopper
+from tests.browser.console_helpers import console_tab
 from tests.factories import anna_journey, batch, event
 
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -70,16 +71,25 @@ class Http:
 
 @dataclass
 class Operator:
-    """An operator's console tab, and what it reported (console errors, CSP violations)."""
+    """An operator's console tab (a watched tab: console errors and CSP violations fail the test)
+    and the settings forms' inputs by their field path (`data-field`)."""
 
-    page: Page
-    context: BrowserContext
-    stack: RunningStack
-    problems: list[str] = field(default_factory=list)
-    tolerated: tuple[str, ...] = ()
+    tab: Shopper
+
+    @property
+    def page(self) -> Page:
+        return self.tab.page
+
+    @property
+    def tolerated(self) -> tuple[str, ...]:
+        return self.tab.tolerated
+
+    @tolerated.setter
+    def tolerated(self, texts: tuple[str, ...]) -> None:
+        self.tab.tolerated = texts
 
     def go(self, hash_path: str) -> None:
-        self.page.goto(f"{self.stack.base_url}/console/{hash_path}")
+        self.page.goto(f"{self.tab.base}/console/{hash_path}")
         self.page.wait_for_load_state("load")
 
     def hook(self, name: str) -> Locator:
@@ -101,21 +111,6 @@ class Operator:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-    def axe(self, include: str = "body") -> list[dict[str, Any]]:
-        if not self.page.evaluate("() => typeof window.axe === 'object'"):
-            self.page.evaluate(AXE.read_text(encoding="utf-8"))
-        found = self.page.evaluate(
-            """async (include) => {
-                const result = await axe.run({ include: [include] }, { resultTypes: ["violations"] });
-                return result.violations
-                  .filter((v) => v.impact === "serious" || v.impact === "critical")
-                  .map((v) => ({ id: v.id, impact: v.impact,
-                                 nodes: v.nodes.map((n) => n.target.join(" ")) }));
-            }""",
-            include,
-        )
-        return list(found)
-
 
 @pytest.fixture
 def http(stack: RunningStack) -> Http:
@@ -124,28 +119,12 @@ def http(stack: RunningStack) -> Http:
 
 @pytest.fixture
 def operator(browser: Browser, stack: RunningStack) -> Iterator[Operator]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
-    page = context.new_page()
-    operator = Operator(page=page, context=context, stack=stack)
-    context.expose_binding("__krViolation", lambda _source, text: operator.problems.append(f"CSP: {text}"))
-    context.add_init_script(WATCH_PAGE)
-
-    def console(message: Any) -> None:
-        if message.type == "error" and not any(text in message.text for text in operator.tolerated):
-            operator.problems.append(f"console: {message.text}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda error: operator.problems.append(f"page error: {error}"))
-    operator.go("")
-    operator.page.locator("[data-kr='dev-login'] [data-user='ops']").click()
-    expect(operator.hook("user")).to_contain_text("ops", ignore_case=True)
-    yield operator
-    context.close()
-    assert operator.problems == [], "the console reported problems"
+    with console_tab(browser, stack, "ops") as tab:
+        yield Operator(tab)
 
 
 def no_serious_violations(operator: Operator, page_name: str) -> None:
-    violations = operator.axe()
+    violations = operator.tab.axe("body")
     assert violations == [], f"{page_name}: {violations}"
 
 
