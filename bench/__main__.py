@@ -234,6 +234,27 @@ def routing() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (h)
+def offers() -> dict[str, Any]:
+    from bench import offer_sim
+
+    _progress("offers: scarce agents, offers by rules, by score and by expected gain")
+    measured = offer_sim.run()
+    measured["short_history"] = offer_sim.short_history()
+    heading(
+        f"(h) Offers under scarce agents: {measured['replicates']} x {measured['eval_days']} simulated days, "
+        "rules vs score vs expected gain"
+    )
+    print(table(offer_sim.HEADERS, offer_sim.rows(measured)))
+    print("\n".join(offer_sim.notes(measured)))
+    short = measured["short_history"]
+    print(f"\nThe same with a model learned from only {short['history_days']} days of history:")
+    print(table(offer_sim.HEADERS, offer_sim.rows(short)))
+    print("\n".join(offer_sim.notes(short)[:5]))
+    print("Scenario and meaning of the figures: docs/model.md (Offers by expected gain).")
+    return measured
+
+
 # --------------------------------------------------------------------------- (g)
 def knowledge() -> dict[str, Any]:
     from bench import knowledge as measure_knowledge
@@ -249,10 +270,10 @@ def knowledge() -> dict[str, Any]:
     return measured
 
 
-# --------------------------------------------------------------------------- (h)
+# --------------------------------------------------------------------------- (i)
 def console() -> dict[str, Any]:
     figures = console_bench.sizes()
-    heading("(h) The console: its built files (Preact, uPlot and the pages in one bundle)")
+    heading("(i) The console: its built files (Preact, uPlot and the pages in one bundle)")
     print(table(console_bench.HEADERS, console_bench.rows(figures)))
     return figures
 
@@ -314,6 +335,22 @@ def soak() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- summary
+def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
+    if not offered:
+        return []
+    policies = offered["policies"]
+    versus = offered["differences"]["gain ranked - score: risk x cart"]["incremental_revenue"]
+    return [
+        f"- Offers under scarce agents ({offered['replicates']} replicates): incremental revenue "
+        + ", ".join(
+            f"{name} {policies[name]['incremental_revenue']['mean']:.0f} EUR"
+            for name in ("rules only", "score: risk x cart", "gain ranked")
+        )
+        + f"; gain ranked minus risk x cart {versus['mean']:+.0f} EUR "
+        f"(95% {versus['low']:+.0f}..{versus['high']:+.0f})."
+    ]
+
+
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
     changed = (
@@ -408,6 +445,7 @@ def summary(results: dict[str, Any]) -> str:
             f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
             f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
         )
+    lines.extend(_offers_summary(results.get("offers")))
     widget_figures = results.get("widget")
     if widget_figures:
         sizes = widget_figures["sizes"]
@@ -421,7 +459,6 @@ def summary(results: dict[str, Any]) -> str:
             f"${us['total']} per million tracked events (us-east-1; API Gateway ${us['api_gateway']}), "
             f"goal <= ${cost['goal_usd']:.2f}: {'met' if us['total'] <= cost['goal_usd'] else 'missed'}."
         )
-    lines.extend(console_bench.summary_lines(results))
     soaked = results.get("soak")
     if soaked:
         first, last = soaked["windows"][0], soaked["windows"][-1]
@@ -434,7 +471,7 @@ def summary(results: dict[str, Any]) -> str:
             f"{soaked['rss_goal_mb']}); {soaked['server_errors']} server errors; report counted "
             f"{soaked['report_sessions']:,} of {soaked['tracked_sessions']:,} sessions."
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, *console_bench.summary_lines(results)])
 
 
 def source_tree() -> dict[str, Any]:
@@ -524,17 +561,9 @@ def widget() -> dict[str, Any]:
 
 
 EVERY_PART = [
-    "cold",
-    "capacity",
-    "throughput",
-    "decide",
-    "routing",
-    "report",
-    "widget",
-    "knowledge",
-    "console",
-    "soak",
-]
+    "cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "offers",
+    "console", "soak",
+]  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -603,6 +632,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["soak"] = soak()
     if "knowledge" in parts:
         results["knowledge"] = knowledge()
+    if "offers" in parts:
+        results["offers"] = offers()
     if "console" in parts:
         results["console"] = console()
     if args.only and RESULTS.exists():
