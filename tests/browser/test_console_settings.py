@@ -89,7 +89,10 @@ class Operator:
         self.tab.tolerated = texts
 
     def go(self, hash_path: str) -> None:
+        """Opens a console page afresh: a hash change alone could come before the console listens
+        for it (right after sign-in); a load reads the hash at start (the sign-in is kept)."""
         self.page.goto(f"{self.tab.base}/console/{hash_path}")
+        self.page.reload()
         self.page.wait_for_load_state("load")
 
     def hook(self, name: str) -> Locator:
@@ -538,7 +541,10 @@ def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce_and_refre
         # then they are back in the console, signed in as the token's user, and the API answers
         expect(page.locator("[data-kr='user']")).to_contain_text("operator")
         expect(page.locator("[data-kr='settings']")).to_be_visible()
+        # (a page load, not a hash change: the sign-in is kept in the tab, and the hash is read
+        # at start rather than raced against the listener's first render)
         page.goto(f"{console_url}#/settings/knowledge")
+        page.reload()
         expect(page.locator("[data-kr='knowledge-table'] tbody tr").first).to_be_visible()
         # and the code was exchanged once, with the verifier of the challenge, and left the URL
         [exchange] = hosted.exchanges

@@ -83,6 +83,8 @@ function useHash(): string {
   useEffect(() => {
     const changed = () => setHash(location.hash);
     addEventListener("hashchange", changed);
+    // A hash changed between the first render and now (a link followed at once) is not lost.
+    changed();
     return () => removeEventListener("hashchange", changed);
   }, []);
   return hash;
