@@ -83,8 +83,7 @@ function useHash(): string {
   useEffect(() => {
     const changed = () => setHash(location.hash);
     addEventListener("hashchange", changed);
-    // A hash changed between the first render and now (a link followed at once) is not lost.
-    changed();
+    changed(); // a hash set between the first render and now is not lost
     return () => removeEventListener("hashchange", changed);
   }, []);
   return hash;
