@@ -69,6 +69,8 @@ function CognitoSignIn({ config }: SignInProps) {
   );
 }
 
+let renewing: Promise<Session | null> | null = null;
+
 export const cognitoProvider: AuthProvider = {
   async restore(config) {
     const settings = settingsOf(config);
@@ -87,9 +89,14 @@ export const cognitoProvider: AuthProvider = {
     if (session === null) throw new Error("Your account has no Klantreis site or role: ask an operator to set them.");
     return session;
   },
-  async renew(config) {
-    const tokens = await currentTokens(settingsOf(config), browserDeps());
-    return tokens === null ? null : sessionOf(tokens);
+  renew(config) {
+    // Checks that come due while a refresh is on its way share it (one refresh, one new token).
+    renewing ??= currentTokens(settingsOf(config), browserDeps())
+      .then((tokens) => (tokens === null ? null : sessionOf(tokens)))
+      .finally(() => {
+        renewing = null;
+      });
+    return renewing;
   },
   SignIn: CognitoSignIn,
   async signOut(config) {
