@@ -109,8 +109,23 @@ class FoldResult:
     rule_f1: float
 
 
-def learner(candidate: int) -> Any:
-    return GradientBoostingClassifier(subsample=SUBSAMPLE, random_state=MODEL_SEED, **CANDIDATES[candidate])
+def bag_size(candidate: int) -> int:
+    return int(CANDIDATES[candidate].get("bag", 1))
+
+
+def learner(candidate: int, seed: int) -> Any:
+    params = {k: v for k, v in CANDIDATES[candidate].items() if k != "bag"}
+    return GradientBoostingClassifier(subsample=SUBSAMPLE, random_state=MODEL_SEED + seed, **params)
+
+
+def sigmoid(log_odds: Any) -> Any:
+    return 1.0 / (1.0 + np.exp(-log_odds))
+
+
+def bag_scores(models: Sequence[Any], x: Any) -> Any:
+    """A bag's score: the logistic function of its members' mean log-odds (what the exported
+    JSON computes, as its leaves are divided by the bag's size)."""
+    return sigmoid(np.mean([m.decision_function(x) for m in models], axis=0))
 
 
 def best_f1_threshold(y: Any, scores: Any) -> tuple[float, float]:
@@ -128,12 +143,29 @@ def f1_at(y: Any, predicted: Any) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
 
 
-def _fit_predict(candidate: int, x: Any, y: Any, train: Any, test: Any) -> Any:
-    return learner(candidate).fit(x[train], y[train]).predict_proba(x[test])[:, 1]
+def _fit_predict(member: tuple[int, int], x: Any, y: Any, train: Any, test: Any) -> Any:
+    candidate, seed = member
+    return learner(candidate, seed).fit(x[train], y[train]).decision_function(x[test])
 
 
-def _fit(candidate: int, x: Any, y: Any, rows: Any) -> Any:
-    return learner(candidate).fit(x[rows], y[rows])
+def _fit(candidate: int, seed: int, x: Any, y: Any, rows: Any) -> Any:
+    return learner(candidate, seed).fit(x[rows], y[rows])
+
+
+def fit_bags(
+    selections: Sequence[Selection], parts: Sequence[Any], x: Any, y: Any, jobs: int
+) -> list[list[Any]]:
+    """Each selection's candidate (every member of its bag) fitted on its rows, in one pool."""
+    plan = [
+        (index, s.candidate, seed, rows)
+        for index, (s, rows) in enumerate(zip(selections, parts, strict=True))
+        for seed in range(bag_size(s.candidate))
+    ]
+    fitted = Parallel(n_jobs=jobs)(delayed(_fit)(c, seed, x, y, rows) for _, c, seed, rows in plan)
+    bags: list[list[Any]] = [[] for _ in parts]
+    for (index, _, _, _), model in zip(plan, fitted, strict=True):
+        bags[index].append(model)
+    return bags
 
 
 def select_all(x: Any, y: Any, parts: Sequence[Any], jobs: int) -> list[Selection]:
@@ -144,13 +176,16 @@ def select_all(x: Any, y: Any, parts: Sequence[Any], jobs: int) -> list[Selectio
         inner = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=INNER_SEED)
         for train, test in inner.split(rows, y[rows]):
             for candidate in range(len(CANDIDATES)):
-                plan.append((part, candidate, rows[train], rows[test]))
+                for seed in range(bag_size(candidate)):
+                    plan.append((part, candidate, seed, rows[train], rows[test]))
     predictions = Parallel(n_jobs=jobs)(
-        delayed(_fit_predict)(candidate, x, y, train, test) for _, candidate, train, test in plan
+        delayed(_fit_predict)((candidate, seed), x, y, train, test)
+        for _, candidate, seed, train, test in plan
     )
-    oof = [{c: np.zeros(len(y)) for c in range(len(CANDIDATES))} for _ in parts]
-    for (part, candidate, _, test), predicted in zip(plan, predictions, strict=True):
-        oof[part][candidate][test] = predicted
+    log_odds = [{c: np.zeros(len(y)) for c in range(len(CANDIDATES))} for _ in parts]
+    for (part, candidate, _, _, test), predicted in zip(plan, predictions, strict=True):
+        log_odds[part][candidate][test] += predicted / bag_size(candidate)
+    oof = [{c: sigmoid(v) for c, v in part.items()} for part in log_odds]
     selections = []
     for part, rows in enumerate(parts):
         aps = [float(average_precision_score(y[rows], oof[part][c][rows])) for c in range(len(CANDIDATES))]
@@ -177,14 +212,15 @@ def short_threshold(values: Any, threshold: float) -> float:
     return float(threshold)
 
 
-def export_trees(model: Any, x: Any) -> dict[str, list[Any]]:
-    """All trees in flat arrays, each tree in pre-order (children after their parent); leaf values
-    include the learning rate."""
+def export_trees(models: Sequence[Any], x: Any) -> dict[str, list[Any]]:
+    """All trees of all members of the bag in flat arrays, each tree in pre-order (children after
+    their parent); leaf values include the learning rate and are divided by the bag's size, so
+    the sum over all trees is the members' mean log-odds."""
     uniques = [np.unique(x[:, column].astype(np.float64)) for column in range(x.shape[1])]
     arrays: dict[str, list[Any]] = {
         k: [] for k in ("roots", "feature", "threshold", "left", "right", "value")
     }
-    for estimator in model.estimators_[:, 0]:
+    for model, estimator in ((m, e) for m in models for e in m.estimators_[:, 0]):
         tree = estimator.tree_
         order: list[int] = []
         stack = [0]
@@ -198,7 +234,7 @@ def export_trees(model: Any, x: Any) -> dict[str, list[Any]]:
         arrays["roots"].append(offset)
         for node in order:
             if tree.children_left[node] == -1:
-                leaf = float(model.learning_rate) * float(tree.value[node, 0, 0])
+                leaf = float(model.learning_rate) * float(tree.value[node, 0, 0]) / len(models)
                 arrays["feature"].append(-1)
                 arrays["threshold"].append(0)
                 arrays["left"].append(-1)
@@ -214,12 +250,16 @@ def export_trees(model: Any, x: Any) -> dict[str, list[Any]]:
     return arrays
 
 
-def base_score(model: Any, x: Any) -> float:
-    """The raw score before any tree: the decision function minus every tree's contribution."""
+def base_score(models: Sequence[Any], x: Any) -> float:
+    """The raw score before any tree: the decision function minus every tree's contribution,
+    averaged over the bag (every member starts from the same log-odds of the base rate)."""
     row = x[:1]
-    rate = float(model.learning_rate)
-    trees = sum(rate * float(e.predict(row)[0]) for e in model.estimators_[:, 0])
-    return float(model.decision_function(row)[0]) - trees
+    starts = []
+    for model in models:
+        rate = float(model.learning_rate)
+        trees = sum(rate * float(e.predict(row)[0]) for e in model.estimators_[:, 0])
+        starts.append(float(model.decision_function(row)[0]) - trees)
+    return statistics.mean(starts)
 
 
 def render(document: dict[str, Any]) -> str:
@@ -277,7 +317,7 @@ def report_folds(
     results = []
     folds = zip(outer, selections, fits, strict=True)
     for fold, ((_, test), selection, fitted) in enumerate(folds, start=1):
-        scores = fitted.predict_proba(x[test])[:, 1]
+        scores = bag_scores(fitted, x[test])
         rule = page_values[test] > 0 if page_values is not None else np.zeros(len(test), dtype=bool)
         result = FoldResult(
             selection=selection,
@@ -341,11 +381,9 @@ def main(argv: list[str]) -> int:
 
     outer = list(StratifiedKFold(OUTER_FOLDS, shuffle=True, random_state=OUTER_SEED).split(x, y))
     everything = np.arange(len(y))
-    selections = select_all(x, y, [train for train, _ in outer] + [everything], args.jobs)
-    fits = Parallel(n_jobs=args.jobs)(
-        delayed(_fit)(s.candidate, x, y, rows)
-        for s, rows in zip(selections, [train for train, _ in outer] + [everything], strict=True)
-    )
+    parts = [train for train, _ in outer] + [everything]
+    selections = select_all(x, y, parts, args.jobs)
+    fits = fit_bags(selections, parts, x, y, args.jobs)
 
     page_values = x[:, features.index("PageValues")] if "PageValues" in features else None
     figures = report_folds(
@@ -360,7 +398,7 @@ def main(argv: list[str]) -> int:
         **figures,
     }
 
-    final, model = selections[-1], fits[-1]
+    final, models = selections[-1], fits[-1]
     params = {
         **CANDIDATES[final.candidate],
         "subsample": SUBSAMPLE,
@@ -375,7 +413,7 @@ def main(argv: list[str]) -> int:
         "version": MODEL_VERSION,
         "features": features,
         "encodings": encodings,
-        "base_score": base_score(model, x),
+        "base_score": base_score(models, x),
         "threshold": round(final.threshold, 6),
         "training": {
             "rows": len(y),
@@ -387,14 +425,14 @@ def main(argv: list[str]) -> int:
             "params": params,
             "cv": cv,
         },
-        "trees": export_trees(model, x),
+        "trees": export_trees(models, x),
     }
     text = render(document)
 
     # The JSON as the function will read it must reproduce scikit-learn on every training row.
     exported = parse_model(text, source="the exported model")
     ours = np.array([exported.score(s) for s in sessions])
-    theirs = model.predict_proba(x)[:, 1]
+    theirs = bag_scores(models, x)
     drift = float(np.max(np.abs(ours - theirs)))
     if not math.isfinite(drift) or drift > PARITY_TOLERANCE:
         print(f"the exported model differs from scikit-learn by up to {drift:.2e}", file=sys.stderr)
