@@ -84,11 +84,20 @@ INNER_SEED = 1
 MODEL_SEED = 0
 SUBSAMPLE = 0.8
 CANDIDATES: list[dict[str, Any]] = [
+    {"max_depth": 5, "n_estimators": 150, "learning_rate": 0.03, "min_samples_leaf": 40},
+    {"max_depth": 5, "n_estimators": 450, "learning_rate": 0.01, "min_samples_leaf": 40},
+]
+"""The 2026-11-22 winner and the same at a third of the learning rate with three times the trees
+(docs/model.md, "What we tried"). A candidate may carry "bag": n, n members with seeds 0..n-1
+whose mean log-odds is the score; none does now, as it cost five times the time for +0.0007."""
+PRIOR_CANDIDATES: list[dict[str, Any]] = [
     {"max_depth": 3, "n_estimators": 300, "learning_rate": 0.05, "min_samples_leaf": 20},
     {"max_depth": 4, "n_estimators": 150, "learning_rate": 0.05, "min_samples_leaf": 20},
     {"max_depth": 4, "n_estimators": 250, "learning_rate": 0.03, "min_samples_leaf": 40},
     {"max_depth": 5, "n_estimators": 150, "learning_rate": 0.03, "min_samples_leaf": 40},
 ]
+"""The prior model's (`--features prior`): the grid it was chosen from on 2026-11-22, kept so
+`make train-prior` reproduces the shipped prior_model.json."""
 PARITY_TOLERANCE = 1e-5
 LEAF_DIGITS = 7
 
@@ -109,12 +118,12 @@ class FoldResult:
     rule_f1: float
 
 
-def bag_size(candidate: int) -> int:
-    return int(CANDIDATES[candidate].get("bag", 1))
+def bag_size(candidate: dict[str, Any]) -> int:
+    return int(candidate.get("bag", 1))
 
 
-def learner(candidate: int, seed: int) -> Any:
-    params = {k: v for k, v in CANDIDATES[candidate].items() if k != "bag"}
+def learner(candidate: dict[str, Any], seed: int) -> Any:
+    params = {k: v for k, v in candidate.items() if k != "bag"}
     return GradientBoostingClassifier(subsample=SUBSAMPLE, random_state=MODEL_SEED + seed, **params)
 
 
@@ -143,52 +152,62 @@ def f1_at(y: Any, predicted: Any) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
 
 
-def _fit_predict(member: tuple[int, int], x: Any, y: Any, train: Any, test: Any) -> Any:
+def _fit_predict(member: tuple[dict[str, Any], int], x: Any, y: Any, train: Any, test: Any) -> Any:
     candidate, seed = member
     return learner(candidate, seed).fit(x[train], y[train]).decision_function(x[test])
 
 
-def _fit(candidate: int, seed: int, x: Any, y: Any, rows: Any) -> Any:
+def _fit(candidate: dict[str, Any], seed: int, x: Any, y: Any, rows: Any) -> Any:
     return learner(candidate, seed).fit(x[rows], y[rows])
 
 
 def fit_bags(
-    selections: Sequence[Selection], parts: Sequence[Any], x: Any, y: Any, jobs: int
+    selections: Sequence[Selection],
+    parts: Sequence[Any],
+    x: Any,
+    y: Any,
+    *,
+    candidates: Sequence[dict[str, Any]],
+    jobs: int,
 ) -> list[list[Any]]:
     """Each selection's candidate (every member of its bag) fitted on its rows, in one pool."""
     plan = [
         (index, s.candidate, seed, rows)
         for index, (s, rows) in enumerate(zip(selections, parts, strict=True))
-        for seed in range(bag_size(s.candidate))
+        for seed in range(bag_size(candidates[s.candidate]))
     ]
-    fitted = Parallel(n_jobs=jobs)(delayed(_fit)(c, seed, x, y, rows) for _, c, seed, rows in plan)
+    fitted = Parallel(n_jobs=jobs)(
+        delayed(_fit)(candidates[c], seed, x, y, rows) for _, c, seed, rows in plan
+    )
     bags: list[list[Any]] = [[] for _ in parts]
     for (index, _, _, _), model in zip(plan, fitted, strict=True):
         bags[index].append(model)
     return bags
 
 
-def select_all(x: Any, y: Any, parts: Sequence[Any], jobs: int) -> list[Selection]:
+def select_all(
+    x: Any, y: Any, parts: Sequence[Any], *, candidates: Sequence[dict[str, Any]], jobs: int
+) -> list[Selection]:
     """For each set of training rows: the candidate with the best inner out-of-fold PR-AUC and
     the F1-maximising threshold on its out-of-fold predictions. All fits run in one pool."""
     plan = []
     for part, rows in enumerate(parts):
         inner = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=INNER_SEED)
         for train, test in inner.split(rows, y[rows]):
-            for candidate in range(len(CANDIDATES)):
-                for seed in range(bag_size(candidate)):
+            for candidate in range(len(candidates)):
+                for seed in range(bag_size(candidates[candidate])):
                     plan.append((part, candidate, seed, rows[train], rows[test]))
     predictions = Parallel(n_jobs=jobs)(
-        delayed(_fit_predict)((candidate, seed), x, y, train, test)
+        delayed(_fit_predict)((candidates[candidate], seed), x, y, train, test)
         for _, candidate, seed, train, test in plan
     )
-    log_odds = [{c: np.zeros(len(y)) for c in range(len(CANDIDATES))} for _ in parts]
+    log_odds = [{c: np.zeros(len(y)) for c in range(len(candidates))} for _ in parts]
     for (part, candidate, _, _, test), predicted in zip(plan, predictions, strict=True):
-        log_odds[part][candidate][test] += predicted / bag_size(candidate)
+        log_odds[part][candidate][test] += predicted / bag_size(candidates[candidate])
     oof = [{c: sigmoid(v) for c, v in part.items()} for part in log_odds]
     selections = []
     for part, rows in enumerate(parts):
-        aps = [float(average_precision_score(y[rows], oof[part][c][rows])) for c in range(len(CANDIDATES))]
+        aps = [float(average_precision_score(y[rows], oof[part][c][rows])) for c in range(len(candidates))]
         best = int(np.argmax(aps))
         threshold, _ = best_f1_threshold(y[rows], oof[part][best][rows])
         selections.append(Selection(best, threshold, aps))
@@ -308,6 +327,7 @@ def report_folds(
     *,
     outer: Sequence[tuple[Any, Any]],
     selections: Sequence[Selection],
+    candidates: Sequence[dict[str, Any]],
     fits: Sequence[Any],
     x: Any,
     y: Any,
@@ -328,7 +348,7 @@ def report_folds(
         )
         results.append(result)
         print(
-            f"fold {fold}: candidate {selection.candidate} {CANDIDATES[selection.candidate]} "
+            f"fold {fold}: candidate {selection.candidate} {candidates[selection.candidate]} "
             f"threshold {selection.threshold:.4f}  ROC-AUC {result.roc_auc:.4f}  "
             f"PR-AUC {result.pr_auc:.4f}  F1 {result.f1:.4f}  (PageValues>0 F1 {result.rule_f1:.4f})"
         )
@@ -382,12 +402,19 @@ def main(argv: list[str]) -> int:
     outer = list(StratifiedKFold(OUTER_FOLDS, shuffle=True, random_state=OUTER_SEED).split(x, y))
     everything = np.arange(len(y))
     parts = [train for train, _ in outer] + [everything]
-    selections = select_all(x, y, parts, args.jobs)
-    fits = fit_bags(selections, parts, x, y, args.jobs)
+    candidates = PRIOR_CANDIDATES if args.features == "prior" else CANDIDATES
+    selections = select_all(x, y, parts, candidates=candidates, jobs=args.jobs)
+    fits = fit_bags(selections, parts, x, y, candidates=candidates, jobs=args.jobs)
 
     page_values = x[:, features.index("PageValues")] if "PageValues" in features else None
     figures = report_folds(
-        outer=outer, selections=selections[:-1], fits=fits[:-1], x=x, y=y, page_values=page_values
+        outer=outer,
+        selections=selections[:-1],
+        candidates=candidates,
+        fits=fits[:-1],
+        x=x,
+        y=y,
+        page_values=page_values,
     )
     cv = {
         "protocol": (
@@ -400,12 +427,12 @@ def main(argv: list[str]) -> int:
 
     final, models = selections[-1], fits[-1]
     params = {
-        **CANDIDATES[final.candidate],
+        **candidates[final.candidate],
         "subsample": SUBSAMPLE,
         "random_state": MODEL_SEED,
         "loss": "log_loss",
         "selected_by": f"inner {INNER_FOLDS}-fold out-of-fold PR-AUC (seed {INNER_SEED})",
-        "candidates": CANDIDATES,
+        "candidates": candidates,
         "candidate_pr_auc": [round(v, 4) for v in final.inner_pr_auc],
     }
     document: dict[str, Any] = {
@@ -440,7 +467,7 @@ def main(argv: list[str]) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(
-        f"final: candidate {final.candidate} {CANDIDATES[final.candidate]}, threshold {final.threshold:.4f}, "
+        f"final: candidate {final.candidate} {candidates[final.candidate]}, threshold {final.threshold:.4f}, "
         f"{exported.tree_count} trees, {exported.node_count} nodes, {len(text.encode()) / 1024:.0f} KB, "
         f"max |score - scikit-learn| {drift:.1e}"
     )
