@@ -84,20 +84,11 @@ INNER_SEED = 1
 MODEL_SEED = 0
 SUBSAMPLE = 0.8
 CANDIDATES: list[dict[str, Any]] = [
-    {"max_depth": 5, "n_estimators": 150, "learning_rate": 0.03, "min_samples_leaf": 40},
-    {"max_depth": 5, "n_estimators": 450, "learning_rate": 0.01, "min_samples_leaf": 40},
-]
-"""The 2026-11-22 winner and the same at a third of the learning rate with three times the trees
-(docs/model.md, "What we tried"). A candidate may carry "bag": n, n members with seeds 0..n-1
-whose mean log-odds is the score; none does now, as it cost five times the time for +0.0007."""
-PRIOR_CANDIDATES: list[dict[str, Any]] = [
     {"max_depth": 3, "n_estimators": 300, "learning_rate": 0.05, "min_samples_leaf": 20},
     {"max_depth": 4, "n_estimators": 150, "learning_rate": 0.05, "min_samples_leaf": 20},
     {"max_depth": 4, "n_estimators": 250, "learning_rate": 0.03, "min_samples_leaf": 40},
     {"max_depth": 5, "n_estimators": 150, "learning_rate": 0.03, "min_samples_leaf": 40},
 ]
-"""The prior model's (`--features prior`): the grid it was chosen from on 2026-11-22, kept so
-`make train-prior` reproduces the shipped prior_model.json."""
 PARITY_TOLERANCE = 1e-5
 LEAF_DIGITS = 7
 
@@ -118,23 +109,8 @@ class FoldResult:
     rule_f1: float
 
 
-def bag_size(candidate: dict[str, Any]) -> int:
-    return int(candidate.get("bag", 1))
-
-
-def learner(candidate: dict[str, Any], seed: int) -> Any:
-    params = {k: v for k, v in candidate.items() if k != "bag"}
-    return GradientBoostingClassifier(subsample=SUBSAMPLE, random_state=MODEL_SEED + seed, **params)
-
-
-def sigmoid(log_odds: Any) -> Any:
-    return 1.0 / (1.0 + np.exp(-log_odds))
-
-
-def bag_scores(models: Sequence[Any], x: Any) -> Any:
-    """A bag's score: the logistic function of its members' mean log-odds (what the exported
-    JSON computes, as its leaves are divided by the bag's size)."""
-    return sigmoid(np.mean([m.decision_function(x) for m in models], axis=0))
+def learner(candidate: int) -> Any:
+    return GradientBoostingClassifier(subsample=SUBSAMPLE, random_state=MODEL_SEED, **CANDIDATES[candidate])
 
 
 def best_f1_threshold(y: Any, scores: Any) -> tuple[float, float]:
@@ -152,62 +128,32 @@ def f1_at(y: Any, predicted: Any) -> float:
     return 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
 
 
-def _fit_predict(member: tuple[dict[str, Any], int], x: Any, y: Any, train: Any, test: Any) -> Any:
-    candidate, seed = member
-    return learner(candidate, seed).fit(x[train], y[train]).decision_function(x[test])
+def _fit_predict(candidate: int, x: Any, y: Any, train: Any, test: Any) -> Any:
+    return learner(candidate).fit(x[train], y[train]).predict_proba(x[test])[:, 1]
 
 
-def _fit(candidate: dict[str, Any], seed: int, x: Any, y: Any, rows: Any) -> Any:
-    return learner(candidate, seed).fit(x[rows], y[rows])
+def _fit(candidate: int, x: Any, y: Any, rows: Any) -> Any:
+    return learner(candidate).fit(x[rows], y[rows])
 
 
-def fit_bags(
-    selections: Sequence[Selection],
-    parts: Sequence[Any],
-    x: Any,
-    y: Any,
-    *,
-    candidates: Sequence[dict[str, Any]],
-    jobs: int,
-) -> list[list[Any]]:
-    """Each selection's candidate (every member of its bag) fitted on its rows, in one pool."""
-    plan = [
-        (index, s.candidate, seed, rows)
-        for index, (s, rows) in enumerate(zip(selections, parts, strict=True))
-        for seed in range(bag_size(candidates[s.candidate]))
-    ]
-    fitted = Parallel(n_jobs=jobs)(
-        delayed(_fit)(candidates[c], seed, x, y, rows) for _, c, seed, rows in plan
-    )
-    bags: list[list[Any]] = [[] for _ in parts]
-    for (index, _, _, _), model in zip(plan, fitted, strict=True):
-        bags[index].append(model)
-    return bags
-
-
-def select_all(
-    x: Any, y: Any, parts: Sequence[Any], *, candidates: Sequence[dict[str, Any]], jobs: int
-) -> list[Selection]:
+def select_all(x: Any, y: Any, parts: Sequence[Any], jobs: int) -> list[Selection]:
     """For each set of training rows: the candidate with the best inner out-of-fold PR-AUC and
     the F1-maximising threshold on its out-of-fold predictions. All fits run in one pool."""
     plan = []
     for part, rows in enumerate(parts):
         inner = StratifiedKFold(INNER_FOLDS, shuffle=True, random_state=INNER_SEED)
         for train, test in inner.split(rows, y[rows]):
-            for candidate in range(len(candidates)):
-                for seed in range(bag_size(candidates[candidate])):
-                    plan.append((part, candidate, seed, rows[train], rows[test]))
+            for candidate in range(len(CANDIDATES)):
+                plan.append((part, candidate, rows[train], rows[test]))
     predictions = Parallel(n_jobs=jobs)(
-        delayed(_fit_predict)((candidates[candidate], seed), x, y, train, test)
-        for _, candidate, seed, train, test in plan
+        delayed(_fit_predict)(candidate, x, y, train, test) for _, candidate, train, test in plan
     )
-    log_odds = [{c: np.zeros(len(y)) for c in range(len(candidates))} for _ in parts]
-    for (part, candidate, _, _, test), predicted in zip(plan, predictions, strict=True):
-        log_odds[part][candidate][test] += predicted / bag_size(candidates[candidate])
-    oof = [{c: sigmoid(v) for c, v in part.items()} for part in log_odds]
+    oof = [{c: np.zeros(len(y)) for c in range(len(CANDIDATES))} for _ in parts]
+    for (part, candidate, _, test), predicted in zip(plan, predictions, strict=True):
+        oof[part][candidate][test] = predicted
     selections = []
     for part, rows in enumerate(parts):
-        aps = [float(average_precision_score(y[rows], oof[part][c][rows])) for c in range(len(candidates))]
+        aps = [float(average_precision_score(y[rows], oof[part][c][rows])) for c in range(len(CANDIDATES))]
         best = int(np.argmax(aps))
         threshold, _ = best_f1_threshold(y[rows], oof[part][best][rows])
         selections.append(Selection(best, threshold, aps))
@@ -231,15 +177,14 @@ def short_threshold(values: Any, threshold: float) -> float:
     return float(threshold)
 
 
-def export_trees(models: Sequence[Any], x: Any) -> dict[str, list[Any]]:
-    """All trees of all members of the bag in flat arrays, each tree in pre-order (children after
-    their parent); leaf values include the learning rate and are divided by the bag's size, so
-    the sum over all trees is the members' mean log-odds."""
+def export_trees(model: Any, x: Any) -> dict[str, list[Any]]:
+    """All trees in flat arrays, each tree in pre-order (children after their parent); leaf values
+    include the learning rate."""
     uniques = [np.unique(x[:, column].astype(np.float64)) for column in range(x.shape[1])]
     arrays: dict[str, list[Any]] = {
         k: [] for k in ("roots", "feature", "threshold", "left", "right", "value")
     }
-    for model, estimator in ((m, e) for m in models for e in m.estimators_[:, 0]):
+    for estimator in model.estimators_[:, 0]:
         tree = estimator.tree_
         order: list[int] = []
         stack = [0]
@@ -253,7 +198,7 @@ def export_trees(models: Sequence[Any], x: Any) -> dict[str, list[Any]]:
         arrays["roots"].append(offset)
         for node in order:
             if tree.children_left[node] == -1:
-                leaf = float(model.learning_rate) * float(tree.value[node, 0, 0]) / len(models)
+                leaf = float(model.learning_rate) * float(tree.value[node, 0, 0])
                 arrays["feature"].append(-1)
                 arrays["threshold"].append(0)
                 arrays["left"].append(-1)
@@ -269,16 +214,12 @@ def export_trees(models: Sequence[Any], x: Any) -> dict[str, list[Any]]:
     return arrays
 
 
-def base_score(models: Sequence[Any], x: Any) -> float:
-    """The raw score before any tree: the decision function minus every tree's contribution,
-    averaged over the bag (every member starts from the same log-odds of the base rate)."""
+def base_score(model: Any, x: Any) -> float:
+    """The raw score before any tree: the decision function minus every tree's contribution."""
     row = x[:1]
-    starts = []
-    for model in models:
-        rate = float(model.learning_rate)
-        trees = sum(rate * float(e.predict(row)[0]) for e in model.estimators_[:, 0])
-        starts.append(float(model.decision_function(row)[0]) - trees)
-    return statistics.mean(starts)
+    rate = float(model.learning_rate)
+    trees = sum(rate * float(e.predict(row)[0]) for e in model.estimators_[:, 0])
+    return float(model.decision_function(row)[0]) - trees
 
 
 def render(document: dict[str, Any]) -> str:
@@ -327,7 +268,6 @@ def report_folds(
     *,
     outer: Sequence[tuple[Any, Any]],
     selections: Sequence[Selection],
-    candidates: Sequence[dict[str, Any]],
     fits: Sequence[Any],
     x: Any,
     y: Any,
@@ -337,7 +277,7 @@ def report_folds(
     results = []
     folds = zip(outer, selections, fits, strict=True)
     for fold, ((_, test), selection, fitted) in enumerate(folds, start=1):
-        scores = bag_scores(fitted, x[test])
+        scores = fitted.predict_proba(x[test])[:, 1]
         rule = page_values[test] > 0 if page_values is not None else np.zeros(len(test), dtype=bool)
         result = FoldResult(
             selection=selection,
@@ -348,7 +288,7 @@ def report_folds(
         )
         results.append(result)
         print(
-            f"fold {fold}: candidate {selection.candidate} {candidates[selection.candidate]} "
+            f"fold {fold}: candidate {selection.candidate} {CANDIDATES[selection.candidate]} "
             f"threshold {selection.threshold:.4f}  ROC-AUC {result.roc_auc:.4f}  "
             f"PR-AUC {result.pr_auc:.4f}  F1 {result.f1:.4f}  (PageValues>0 F1 {result.rule_f1:.4f})"
         )
@@ -401,20 +341,15 @@ def main(argv: list[str]) -> int:
 
     outer = list(StratifiedKFold(OUTER_FOLDS, shuffle=True, random_state=OUTER_SEED).split(x, y))
     everything = np.arange(len(y))
-    parts = [train for train, _ in outer] + [everything]
-    candidates = PRIOR_CANDIDATES if args.features == "prior" else CANDIDATES
-    selections = select_all(x, y, parts, candidates=candidates, jobs=args.jobs)
-    fits = fit_bags(selections, parts, x, y, candidates=candidates, jobs=args.jobs)
+    selections = select_all(x, y, [train for train, _ in outer] + [everything], args.jobs)
+    fits = Parallel(n_jobs=args.jobs)(
+        delayed(_fit)(s.candidate, x, y, rows)
+        for s, rows in zip(selections, [train for train, _ in outer] + [everything], strict=True)
+    )
 
     page_values = x[:, features.index("PageValues")] if "PageValues" in features else None
     figures = report_folds(
-        outer=outer,
-        selections=selections[:-1],
-        candidates=candidates,
-        fits=fits[:-1],
-        x=x,
-        y=y,
-        page_values=page_values,
+        outer=outer, selections=selections[:-1], fits=fits[:-1], x=x, y=y, page_values=page_values
     )
     cv = {
         "protocol": (
@@ -425,14 +360,14 @@ def main(argv: list[str]) -> int:
         **figures,
     }
 
-    final, models = selections[-1], fits[-1]
+    final, model = selections[-1], fits[-1]
     params = {
-        **candidates[final.candidate],
+        **CANDIDATES[final.candidate],
         "subsample": SUBSAMPLE,
         "random_state": MODEL_SEED,
         "loss": "log_loss",
         "selected_by": f"inner {INNER_FOLDS}-fold out-of-fold PR-AUC (seed {INNER_SEED})",
-        "candidates": candidates,
+        "candidates": CANDIDATES,
         "candidate_pr_auc": [round(v, 4) for v in final.inner_pr_auc],
     }
     document: dict[str, Any] = {
@@ -440,7 +375,7 @@ def main(argv: list[str]) -> int:
         "version": MODEL_VERSION,
         "features": features,
         "encodings": encodings,
-        "base_score": base_score(models, x),
+        "base_score": base_score(model, x),
         "threshold": round(final.threshold, 6),
         "training": {
             "rows": len(y),
@@ -452,14 +387,14 @@ def main(argv: list[str]) -> int:
             "params": params,
             "cv": cv,
         },
-        "trees": export_trees(models, x),
+        "trees": export_trees(model, x),
     }
     text = render(document)
 
     # The JSON as the function will read it must reproduce scikit-learn on every training row.
     exported = parse_model(text, source="the exported model")
     ours = np.array([exported.score(s) for s in sessions])
-    theirs = bag_scores(models, x)
+    theirs = model.predict_proba(x)[:, 1]
     drift = float(np.max(np.abs(ours - theirs)))
     if not math.isfinite(drift) or drift > PARITY_TOLERANCE:
         print(f"the exported model differs from scikit-learn by up to {drift:.2e}", file=sys.stderr)
@@ -467,7 +402,7 @@ def main(argv: list[str]) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
     print(
-        f"final: candidate {final.candidate} {candidates[final.candidate]}, threshold {final.threshold:.4f}, "
+        f"final: candidate {final.candidate} {CANDIDATES[final.candidate]}, threshold {final.threshold:.4f}, "
         f"{exported.tree_count} trees, {exported.node_count} nodes, {len(text.encode()) / 1024:.0f} KB, "
         f"max |score - scikit-learn| {drift:.1e}"
     )
