@@ -202,9 +202,10 @@ train: $(TRAIN_STAMP)
 train-prior: $(TRAIN_STAMP)
 	$(PY) infra/scripts/train.py --csv "$(TRAIN_CSV)" --features prior
 
+# Prints the shipped model's nested cross-validation figures, then scores CSV (default: the
+# training file, in-sample) in pure Python (docs/model.md).
 evaluate: $(STAMP)
-	@if [ -z "$(CSV)" ]; then echo "usage: make evaluate CSV=path/to/sessions.csv" >&2; exit 2; fi
-	@$(PY) infra/scripts/evaluate.py "$(CSV)"
+	@$(PY) infra/scripts/evaluate.py "$(or $(CSV),$(TRAIN_CSV))"
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache web/node_modules web/dist web/.test-build web/demo/build artifacts

@@ -19,6 +19,7 @@ that the file cannot define (one class only) is null. Exit 2 for an unusable CSV
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Sequence
@@ -110,6 +111,25 @@ def evaluate(path: Path, model: PropensityModel) -> dict[str, float | int | None
     }
 
 
+def cross_validation_lines(model: PropensityModel, path: Path) -> list[str]:
+    """The model's figures from `make train`'s nested cross-validation of its training file
+    (outer folds: mean ± sd), the ones to quote; and a warning when the file is that training
+    file, whose own figures below are then in-sample."""
+    training = model.training
+    lines = []
+    if training.cv is not None:
+        cv = training.cv
+        lines.append(
+            f"nested cross-validation of {training.source}, outer folds mean ± sd: "
+            f"ROC-AUC {cv.roc_auc.mean:.4f} ± {cv.roc_auc.sd:.4f}, "
+            f"PR-AUC {cv.pr_auc.mean:.4f} ± {cv.pr_auc.sd:.4f}, "
+            f"F1 {cv.f1.mean:.4f} ± {cv.f1.sd:.4f}"
+        )
+    if hashlib.sha256(path.read_bytes()).hexdigest() == training.source_sha256:
+        lines.append("this file is the model's training file: its figures below are in-sample, not to quote")
+    return lines
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -137,6 +157,8 @@ def main(argv: list[str]) -> int:
         f"model: {args.model.name} ({model.tree_count} trees, {len(model.features)} features, "
         f"trained {training.trained_on} on {training.rows} rows of {training.source})"
     )
+    for line in cross_validation_lines(model, args.csv):
+        print(line)
     print(f"file: {args.csv} ({figures['rows']} rows)")
     print(json.dumps(figures))
     return 0

@@ -495,6 +495,30 @@ def test_evaluate_prints_the_contract_json_as_its_last_line(tmp_path: Path) -> N
     assert figures == evaluate.evaluate(path, default_model())
 
 
+def test_evaluate_prints_the_models_cross_validation_and_flags_its_training_file(tmp_path: Path) -> None:
+    # given the shipped model, which carries its nested cross-validation figures
+    cv = default_model().training.cv
+    assert cv is not None
+    path = tmp_path / "sessions.csv"
+    small_csv(path)
+
+    # when it scores another file, and the training file itself
+    other = run_evaluate(str(path))
+    itself = run_evaluate(str(TRAINING_CSV))
+
+    # then both print the outer folds' figures; only the training file's are called in-sample
+    expected = (
+        f"ROC-AUC {cv.roc_auc.mean:.4f} ± {cv.roc_auc.sd:.4f}, "
+        f"PR-AUC {cv.pr_auc.mean:.4f} ± {cv.pr_auc.sd:.4f}, F1 {cv.f1.mean:.4f} ± {cv.f1.sd:.4f}"
+    )
+    assert other.returncode == 0, other.stderr
+    assert itself.returncode == 0, itself.stderr
+    assert expected in other.stdout
+    assert expected in itself.stdout
+    assert "in-sample" not in other.stdout
+    assert "in-sample" in itself.stdout
+
+
 def test_evaluate_reads_lowercase_booleans_and_a_byte_order_mark(tmp_path: Path) -> None:
     path = tmp_path / "sessions.csv"
     small_csv(path)
