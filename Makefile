@@ -148,6 +148,11 @@ build_root   = .aws-sam$(if $(filter $(DEPLOY_ARCH),$(1)),,/$(1))
 sam_build    = PATH="$$(dirname "$$(infra/scripts/find-python.sh)"):$$PATH" SAM_CLI_TELEMETRY=0 \
   $(SAM) build --config-file infra/samconfig.toml --build-dir $(call build_root,$(1))/build \
   --cache-dir $(call build_root,$(1))/cache --parameter-overrides Architecture=$(1)
+# Lambda's code is read-only and pip's wheels ship no bytecode, so without this every cold start
+# compiles every module it imports. Compiled with the runtime's Python, checked by hash never
+# (unchecked-hash): zips do not keep the times a timestamp check compares (docs/decisions.md).
+compile_build = "$$(infra/scripts/find-python.sh)" -m compileall -q --invalidation-mode unchecked-hash \
+  $(call build_root,$(1))/build
 check_build  = $(PY) infra/scripts/check_package.py --python "$$(infra/scripts/find-python.sh)" \
   --build-dir $(call build_root,$(1))/build --arch $(1)
 
@@ -158,8 +163,10 @@ $(SAM_STAMP):
 
 package: $(STAMP) $(SAM)
 	$(call sam_build,$(ARCH))
+	$(call compile_build,$(ARCH))
 ifneq ($(ARCH),$(HOST_ARCH))
 	$(call sam_build,$(HOST_ARCH))
+	$(call compile_build,$(HOST_ARCH))
 endif
 	@$(MAKE) --no-print-directory package-check ARCH=$(ARCH)
 

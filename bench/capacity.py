@@ -9,18 +9,22 @@ from botocore event hooks on the client the functions use:
 - writes: ceil(size / 1 KB) per item, where size is the larger of the item before and after the
   write (PutItem, UpdateItem, DeleteItem, each BatchWriteItem request); twice that inside
   TransactWriteItems; an index holding the item (ALL projection) costs the same again;
-- reads: ceil(size / 4 KB) per GetItem, and per Query on the sum of the items it reads; half of
-  that when eventually consistent; at least one unit per request.
+- reads: ceil(size / 4 KB) per GetItem and per item a BatchGetItem asks for (each rounded up on
+  its own; a key with no item still costs the minimum), and per Query/Scan on the sum of the items
+  it reads -- every item its key condition (and Limit) reaches, before any FilterExpression drops
+  one; half of that when eventually consistent; at least one unit per request.
 
 The size of an item before and after a write is read with GetItem on a separate, unmetered
 client of the same (moto) backend, so nothing is approximated; reads done for a Query with a
-ProjectionExpression are re-run without it on that client (DynamoDB charges for whole items).
+ProjectionExpression or a FilterExpression are re-run without them on that client (DynamoDB
+charges for whole items, and for the items a filter drops).
 DynamoDB Streams reads by a Lambda event source are free and are not metered.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -167,9 +171,20 @@ class CapacityMeter:
             tally.rcu[f"GetItem {item_kind(params['Key'])}"] += read_units(
                 item_size(item), bool(params.get("ConsistentRead"))
             )
+        elif operation == "BatchGetItem":
+            unprocessed = parsed.get("UnprocessedKeys") or {}
+            for table, request in params["RequestItems"].items():
+                skipped = (unprocessed.get(table) or {}).get("Keys", [])
+                consistent = bool(request.get("ConsistentRead"))
+                for key in request["Keys"]:
+                    if key in skipped:
+                        continue
+                    size = item_size(self._current(table, key))
+                    tally.rcu[f"BatchGetItem {item_kind(key)}"] += read_units(size, consistent)
         elif operation in ("Query", "Scan"):
             items = parsed.get("Items", [])
-            if "ProjectionExpression" in params or params.get("Select") not in (None, "ALL_ATTRIBUTES"):
+            reshaped = ("ProjectionExpression", "FilterExpression")
+            if any(k in params for k in reshaped) or params.get("Select") not in (None, "ALL_ATTRIBUTES"):
                 items = self._full_items(operation, params)
             kind = item_kind(items[0]) if items else "(no items)"
             tally.rcu[f"{operation} {kind}"] += read_units(
@@ -221,12 +236,18 @@ class CapacityMeter:
         return sum(1 for names in self._index_keys if all(name in item for name in names))
 
     def _full_items(self, operation: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        again = {k: v for k, v in params.items() if k not in ("ProjectionExpression", "Select")}
-        used = " ".join(str(params.get(k, "")) for k in ("KeyConditionExpression", "FilterExpression"))
-        names = {k: v for k, v in params.get("ExpressionAttributeNames", {}).items() if k in used}
-        again.pop("ExpressionAttributeNames", None)
-        if names:
-            again["ExpressionAttributeNames"] = names
+        """The whole items the request read: without its projection and its filter, with the same
+        key condition, Limit and start key."""
+        dropped = ("ProjectionExpression", "Select", "FilterExpression")
+        again = {k: v for k, v in params.items() if k not in dropped}
+        used = str(params.get("KeyConditionExpression", ""))
+        for placeholders in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+            kept = {
+                k: v for k, v in params.get(placeholders, {}).items() if re.search(rf"{re.escape(k)}\b", used)
+            }
+            again.pop(placeholders, None)
+            if kept:
+                again[placeholders] = kept
         call = self._reference.query if operation == "Query" else self._reference.scan
         items: list[dict[str, Any]] = call(**again).get("Items", [])
         return items
