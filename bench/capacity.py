@@ -86,6 +86,24 @@ def item_kind(key: Mapping[str, Any]) -> str:
     return sort_key.split("#", 1)[0].lower() or "item"
 
 
+def partition_of(key: Mapping[str, Any]) -> str:
+    return str(next(iter(key["PK"].values())))
+
+
+def queried_partition(operation: str, params: Mapping[str, Any]) -> str:
+    """The partition a Query reads (an index's as "<IndexName> <key>"); a Scan reads them all."""
+    if operation == "Scan":
+        return "(scan)"
+    condition = str(params.get("KeyConditionExpression", ""))
+    names = params.get("ExpressionAttributeNames", {})
+    values = params.get("ExpressionAttributeValues", {})
+    for name, placeholder in re.findall(r"([#\w]+)\s*=\s*(:\w+)", condition):
+        if names.get(name, name) in ("PK", "GSI1PK"):
+            value = str(next(iter(values[placeholder].values())))
+            return f"{params['IndexName']} {value}" if "IndexName" in params else value
+    return "(unknown)"
+
+
 @dataclass
 class Tally:
     requests: Counter[str] = field(default_factory=Counter)
@@ -96,6 +114,10 @@ class Tally:
     write_sizes: Counter[str] = field(default_factory=Counter)
     """Item writes by kind and units ("session 2 WCU": how many session writes cost 2 units)."""
     largest_item: int = 0
+    partition_wcu: Counter[str] = field(default_factory=Counter)
+    """Write units by partition key value (the table's PK; an index's as "GSI1 <key>")."""
+    partition_rcu: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    """Read units by partition key value, as `partition_wcu`."""
 
     @property
     def total_requests(self) -> int:
@@ -131,6 +153,7 @@ class CapacityMeter:
             [part["AttributeName"] for part in index["KeySchema"]]
             for index in description.get("GlobalSecondaryIndexes", [])
         ]
+        self._index_names = [index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])]
         self.phase = "handler"
         self.tallies: dict[str, Tally] = defaultdict(Tally)
         client.meta.events.register("before-parameter-build.dynamodb", self._before)
@@ -158,7 +181,10 @@ class CapacityMeter:
                 new_size = self._new_size(target, failed)
                 size = max(target.old_size, new_size)
                 units = write_units(size) * factor
-                units += factor * write_units(size) * self._indexes_holding(target)
+                tally.partition_wcu[partition_of(target.key)] += units
+                for index_partition in self._index_partitions(target):
+                    units += factor * write_units(size)
+                    tally.partition_wcu[index_partition] += factor * write_units(size)
                 kind = item_kind(target.key)
                 tally.wcu[f"{operation} {kind}"] += units
                 tally.items_written[kind] += 1
@@ -168,9 +194,9 @@ class CapacityMeter:
             item = parsed.get("Item")
             if item is not None and "ProjectionExpression" in params:
                 item = self._current(params["TableName"], params["Key"])
-            tally.rcu[f"GetItem {item_kind(params['Key'])}"] += read_units(
-                item_size(item), bool(params.get("ConsistentRead"))
-            )
+            read = read_units(item_size(item), bool(params.get("ConsistentRead")))
+            tally.rcu[f"GetItem {item_kind(params['Key'])}"] += read
+            tally.partition_rcu[partition_of(params["Key"])] += read
         elif operation == "BatchGetItem":
             unprocessed = parsed.get("UnprocessedKeys") or {}
             for table, request in params["RequestItems"].items():
@@ -179,17 +205,18 @@ class CapacityMeter:
                 for key in request["Keys"]:
                     if key in skipped:
                         continue
-                    size = item_size(self._current(table, key))
-                    tally.rcu[f"BatchGetItem {item_kind(key)}"] += read_units(size, consistent)
+                    read = read_units(item_size(self._current(table, key)), consistent)
+                    tally.rcu[f"BatchGetItem {item_kind(key)}"] += read
+                    tally.partition_rcu[partition_of(key)] += read
         elif operation in ("Query", "Scan"):
             items = parsed.get("Items", [])
             reshaped = ("ProjectionExpression", "FilterExpression")
             if any(k in params for k in reshaped) or params.get("Select") not in (None, "ALL_ATTRIBUTES"):
                 items = self._full_items(operation, params)
             kind = item_kind(items[0]) if items else "(no items)"
-            tally.rcu[f"{operation} {kind}"] += read_units(
-                sum(item_size(item) for item in items), bool(params.get("ConsistentRead"))
-            )
+            read = read_units(sum(item_size(item) for item in items), bool(params.get("ConsistentRead")))
+            tally.rcu[f"{operation} {kind}"] += read
+            tally.partition_rcu[queried_partition(operation, params)] += read
 
     # ------------------------------------------------------------------ helpers
     def _targets(self, operation: str, params: Mapping[str, Any]) -> Iterable[_Target]:
@@ -231,9 +258,14 @@ class CapacityMeter:
             return item_size(target.new_item)
         return item_size(self._current(target.table, target.key))
 
-    def _indexes_holding(self, target: _Target) -> int:
+    def _index_partitions(self, target: _Target) -> list[str]:
+        """The index partitions the item is written to (each index holding it costs a write)."""
         item = target.new_item or self._current(target.table, target.key) or {}
-        return sum(1 for names in self._index_keys if all(name in item for name in names))
+        return [
+            f"{self._index_names[position]} {next(iter(item[names[0]].values()))}"
+            for position, names in enumerate(self._index_keys)
+            if all(name in item for name in names)
+        ]
 
     def _full_items(self, operation: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The whole items the request read: without its projection and its filter, with the same
