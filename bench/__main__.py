@@ -518,7 +518,54 @@ def widget() -> dict[str, Any]:
     return figures
 
 
-EVERY_PART = ["cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "soak"]
+# --------------------------------------------------------------------------- (h)
+def scale() -> dict[str, Any]:
+    from bench import scale as scale_bench
+
+    _progress("scale: a large shop's traffic through the handlers, per partition key")
+    figures = scale_bench.measure()
+    shop = figures["shop"]
+    heading(
+        f"(h) Hottest keys: {shop['events_per_second']:,} events/s, {shop['agents']} agents, "
+        f"{shop['chats_per_minute']} chats/min ({shop['open_chats']} open), one report job"
+    )
+    print(scale_bench.main_table(figures, table))
+    print(
+        f"stream: {figures['stream_records_per_second']} records/s; "
+        f"windows (simulated s): {figures['windows_seconds']}"
+    )
+    print("\nThe nightly report job, units per run by key:")
+    print(
+        table(
+            ["key", "WCU", "RCU"],
+            [[k, v["wcu"], v["rcu"]] for k, v in figures["report_job_units_per_run"].items()],
+        )
+    )
+    print("\nLambda concurrency = requests/s x handler time on moto (an upper bound); account default 1,000:")
+    print(
+        table(
+            ["function", "requests/s", "s each (moto)", "concurrency"],
+            [
+                [n, f["requests_per_second"], f["seconds_each"], f["concurrency"]]
+                for n, f in figures["lambda"].items()
+            ],
+        )
+    )
+    return figures
+
+
+EVERY_PART = [
+    "cold",
+    "capacity",
+    "throughput",
+    "decide",
+    "routing",
+    "report",
+    "widget",
+    "knowledge",
+    "soak",
+    "scale",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -592,6 +639,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         results["soak"] = soak()
     if "knowledge" in parts:
         results["knowledge"] = knowledge()
+    if "scale" in parts:
+        results["scale"] = scale()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

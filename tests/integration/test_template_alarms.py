@@ -143,3 +143,22 @@ def test_the_dashboard_shows_every_function_and_resource_it_names() -> None:
     assert len(titles) == 6
     functions_named = set(re.findall(r"\$\{(\w+Function)\}", body))
     assert functions_named == {spec.logical_id for spec in FUNCTIONS}
+
+
+def test_snapstart_is_an_operator_option_off_by_default() -> None:
+    from tests.integration.test_template import translate
+
+    assert template.load()["Parameters"]["SnapStart"]["Default"] == "None"
+    # when an operator turns it on
+    resources = translate({"Architecture": "arm64", "SnapStart": "PublishedVersions"})["Resources"]
+    lambdas = {n: r for n, r in resources.items() if r["Type"] == "AWS::Lambda::Function"}
+    # then every function snapshots its published versions, which a `live` alias points at
+    assert {n: r["Properties"]["SnapStart"] for n, r in lambdas.items()} == {
+        n: {"ApplyOn": {"Ref": "SnapStart"}} for n in lambdas
+    }
+    aliases = {
+        r["Properties"]["FunctionName"]["Ref"]
+        for r in resources.values()
+        if r["Type"] == "AWS::Lambda::Alias"
+    }
+    assert aliases == set(lambdas)
