@@ -534,6 +534,9 @@ def scale() -> dict[str, Any]:
         f"stream: {figures['stream_records_per_second']} records/s; "
         f"windows (simulated s): {figures['windows_seconds']}"
     )
+    print("\nWhere the hottest keys' load comes from (WCU/s, RCU/s of the hottest instance, per part):")
+    for shape, hot in list(figures["keys"].items())[:4]:
+        print(f"  {shape}: " + "; ".join(f"{part} {w}/{r}" for part, (w, r) in hot["hottest"].items()))
     print("\nThe nightly report job, units per run by key:")
     print(
         table(

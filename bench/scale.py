@@ -67,6 +67,13 @@ class Part:
     calls: Counter[str] = field(default_factory=Counter)
     """Handler calls per function in the window."""
     handler_seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    copies: float = 1
+    """How many times the driven sample stands for the shop's traffic: a shared key (not one
+    chat's or one visitor's) carries `copies` times what the sample put on it."""
+
+    def load(self, partition: str, units: float) -> float:
+        own = re.search(r"#(CHAT|V)#", partition) is not None
+        return units / self.seconds * (1 if own else self.copies)
 
 
 KEY_SHAPES = (
@@ -76,7 +83,9 @@ KEY_SHAPES = (
     (r"^SITE#[^#]+#CHAT#.+$", "SITE#{site}#CHAT#{chat}"),
     (r"^SITE#[^#]+#OFFER#.+$", "SITE#{site}#OFFER#{offer}"),
     (r"^SITE#[^#]+#DISCOUNT#.+$", "SITE#{site}#DISCOUNT#{code}"),
-    (r"^SITE#[^#]+#(QUEUE|FEEDBACK|REPORT)$", r"SITE#{site}#\1"),
+    (r"^SITE#[^#]+#(QUEUE|FEEDBACK|REPORT|PAGES)$", r"SITE#{site}#\1"),
+    (r"^STREAMBATCH#pages#.+$", "STREAMBATCH#pages#{batch}"),
+    (r"^STREAMBATCH#.+$", "STREAMBATCH#{batch}"),
     (r"^SITEKEY#.+$", "SITEKEY#{hash}"),
     (r"^GSI1 SITE#[^#]+#V#.+$", "GSI1 SITE#{site}#V#{visitor}"),
     (r"^GSI1 (\w+)$", r"GSI1 \1"),
@@ -221,39 +230,44 @@ def start_chat(driver: Driver, number: int) -> OpenChat:
 
 
 def chats(driver: Driver, earlier: list[OpenChat]) -> Part:
-    """CHATS_PER_MINUTE starting and ending for CHAT_SECONDS; the open chats' visitors polling and
-    writing; the sweep's minute."""
-    part = Part("chats", CHAT_SECONDS)
+    """CHATS_PER_MINUTE starting and as many (earlier ones) ending for CHAT_SECONDS."""
+    part = Part("chats starting and ending", CHAT_SECONDS)
     starts = round(CHATS_PER_MINUTE * CHAT_SECONDS / 60)
-    open_chats = CHATS_PER_MINUTE * CHAT_MINUTES
-    polls = round(open_chats * CHAT_SECONDS / VISITOR_POLL_SECONDS)
-    messages = round(open_chats * CHAT_SECONDS / MESSAGE_SECONDS)
     with driver.window(part):
         for number in range(starts):
             start_chat(driver, 1_000_000 + number)
+        for chat in earlier[:starts]:
+            claims = agent_claims(chat.agent_id or "agent-000")
+            ids = {"chat_id": chat.chat_id}
+            route(driver, "POST", "/v1/chats/{chat_id}/end", ids, {"resolved": True}, claims=claims)
+    return part
+
+
+def open_chats(driver: Driver, sample: list[OpenChat]) -> Part:
+    """The open chats' visitors polling and writing for CHAT_SECONDS, driven on `sample` chats at
+    each chat's own cadence; the shop has CHATS_PER_MINUTE x CHAT_MINUTES of them."""
+    copies = CHATS_PER_MINUTE * CHAT_MINUTES / len(sample)
+    part = Part("open chats (polls, messages)", CHAT_SECONDS, copies=copies)
+    polls = round(len(sample) * CHAT_SECONDS / VISITOR_POLL_SECONDS)
+    messages = round(len(sample) * CHAT_SECONDS / MESSAGE_SECONDS)
+    with driver.window(part):
         for n in range(polls):
-            chat = earlier[n % len(earlier)]
+            chat = sample[n % len(sample)]
             headers = {**WIDGET, "X-Chat-Token": chat.token}
             route(driver, "GET", "/v1/chats/{chat_id}", {"chat_id": chat.chat_id}, headers=headers)
         for n in range(messages):
-            chat = earlier[n % len(earlier)]
+            chat = sample[n % len(sample)]
             headers = {**WIDGET, "X-Chat-Token": chat.token}
             ids = {"chat_id": chat.chat_id}
             route(driver, "POST", "/v1/chats/{chat_id}/messages", ids, {"text": "nog iets"}, headers=headers)
-        for chat in earlier[:starts]:
-            claims = agent_claims(chat.agent_id or "agent-000")
-            route(
-                driver,
-                "POST",
-                "/v1/chats/{chat_id}/end",
-                {"chat_id": chat.chat_id},
-                {"resolved": True},
-                claims=claims,
-            )
-        # one sweep a minute: its share of this window
-        sweep_calls_before = part.calls["RouteSweepFunction"]
+    return part
+
+
+def sweep(driver: Driver) -> Part:
+    """The route sweep, once a minute."""
+    part = Part("sweep (every minute)", 60)
+    with driver.window(part):
         driver.call("RouteSweepFunction", scheduled_event())
-        part.calls["RouteSweepFunction"] = sweep_calls_before + 1
     return part
 
 
@@ -306,18 +320,28 @@ def measure() -> dict[str, Any]:
                 start_chat(driver, number) for number in range(round(CHATS_PER_MINUTE * CHAT_SECONDS / 60))
             ]
         stream.drain()
-        parts = [tracking(driver, stream, rows), agents(driver), chats(driver, earlier)]
+        polled = open_chats(driver, earlier)
+        parts = [
+            tracking(driver, stream, rows),
+            agents(driver),
+            chats(driver, earlier),
+            polled,
+            sweep(driver),
+        ]
         job = report_job(driver)
     return summarise(parts, job)
 
 
 def summarise(parts: list[Part], job: Part) -> dict[str, Any]:
     per_key: dict[str, dict[str, float]] = defaultdict(lambda: {"wcu": 0.0, "rcu": 0.0})
+    by_part: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
     for part in parts:
         for partition, units in part.wcu.items():
-            per_key[partition]["wcu"] += units / part.seconds
+            per_key[partition]["wcu"] += part.load(partition, units)
+            by_part[partition][part.name][0] += part.load(partition, units)
         for partition, read in part.rcu.items():
-            per_key[partition]["rcu"] += read / part.seconds
+            per_key[partition]["rcu"] += part.load(partition, read)
+            by_part[partition][part.name][1] += part.load(partition, read)
     shapes: dict[str, dict[str, Any]] = {}
     for partition, load in per_key.items():
         shape = shapes.setdefault(
@@ -325,6 +349,10 @@ def summarise(parts: list[Part], job: Part) -> dict[str, Any]:
         )
         shape["instances"] += 1
         shape["total_wcu"] += load["wcu"]
+        if max(load["wcu"], load["rcu"] / 3) >= max(shape["wcu"], shape["rcu"] / 3):
+            shape["hottest"] = {
+                name: [round(w, 1), round(r, 1)] for name, (w, r) in by_part[partition].items()
+            }
         shape["wcu"] = max(shape["wcu"], load["wcu"])
         shape["rcu"] = max(shape["rcu"], load["rcu"])
     for figures in shapes.values():
@@ -343,7 +371,7 @@ def summarise(parts: list[Part], job: Part) -> dict[str, Any]:
     for part in parts:
         for function, calls in part.calls.items():
             if function in part.handler_seconds:
-                rate = calls / part.seconds
+                rate = calls / part.seconds * part.copies
                 seconds = part.handler_seconds[function] / calls
                 entry = concurrency.setdefault(function, {"requests_per_second": 0.0, "seconds_each": 0.0})
                 entry["seconds_each"] = max(entry["seconds_each"], round(seconds, 4))
