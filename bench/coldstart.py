@@ -93,6 +93,22 @@ FIRST_REQUEST: dict[str, tuple[str, str, str | None, bool]] = {
 site key, the agent routes by validation): the resolver, its middlewares and a route's validation
 are built as on a real first request, without a network."""
 
+COMPONENTS: dict[str, str] = {
+    "pydantic + one model": "from pydantic import BaseModel\nclass Model(BaseModel):\n    value: int\n",
+    "Powertools Logger + Metrics": (
+        'from aws_lambda_powertools import Logger, Metrics\nLogger()\nMetrics(namespace="Klantreis")\n'
+    ),
+    "Powertools REST resolver, validation off": (
+        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\nAPIGatewayRestResolver()\n"
+    ),
+    "Powertools REST resolver, validation on": (
+        "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
+        "APIGatewayRestResolver(enable_validation=True)\n"
+    ),
+}
+"""Parts of a cold start measured alone from the shipped layers, for reference (they overlap;
+each is on top of the interpreter only, the baseline's boto3 not included)."""
+
 _TIMED = """\
 import socket, sys, time
 sys.path[:0] = {paths!r}
@@ -365,6 +381,10 @@ def targets() -> list[Target]:
     return found
 
 
+def component_targets() -> list[Target]:
+    return [Target(name, body, None, True, lambda_environment()) for name, body in COMPONENTS.items()]
+
+
 def lambda_path(unpacked: Path, target: Target) -> list[str]:
     """sys.path as the python3.12 runtime sets it: task, the layers, the runtime's own packages."""
     paths = [str(unpacked / "task" / target.code)] if target.code else []
@@ -405,7 +425,7 @@ def measure(
 ) -> dict[str, Any]:
     """Median (and min/max) ms of a cold start per target and packaging; runs are interleaved
     (every target of every packaging per round) so a busy moment of the machine is shared."""
-    found = targets()
+    found = targets() + component_targets()
     with tempfile.TemporaryDirectory(prefix="klantreis-coldstart-") as scratch:
         source = source_tree(ref, Path(scratch))
         artifacts = [
