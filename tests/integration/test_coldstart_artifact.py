@@ -6,7 +6,6 @@ without a network."""
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
@@ -28,8 +27,8 @@ def check_package() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    yield coldstart.build(coldstart.SHIPPED, coldstart.ROOT, tmp_path_factory.mktemp("shipped"))
+def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return coldstart.build(coldstart.SHIPPED, coldstart.ROOT, tmp_path_factory.mktemp("shipped"))
 
 
 def test_the_shipped_artifact_holds_unchecked_hash_bytecode_for_every_module(shipped: Path) -> None:
