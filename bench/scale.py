@@ -13,11 +13,11 @@ moto, an upper bound).
 What the shop does per second (the rates; assumptions marked):
 - widget: batches of EVENTS_PER_BATCH events (the widget flushes every 3 s while a shopper acts);
   the stream runs through both consumers in batches of 500 (the template's BatchSize);
-- agents: a heartbeat every HEARTBEAT_SECONDS and the inbox read every INBOX_POLL_SECONDS each
-  (assumed: the console's cadence), all available;
+- agents: a heartbeat every 30 s and the inbox read every 2 s each (the console's cadence), all
+  available;
 - chats: CHATS_PER_MINUTE start and as many end; each open chat is read by its visitor every
-  1.5 s (the widget's visible poll) and has a message every MESSAGE_SECONDS (assumed); the sweep
-  runs every minute;
+  1.5 s (the widget's visible poll) and by its agent every 2 s (the console's sync), and has a
+  message every MESSAGE_SECONDS (assumed); the sweep runs every minute;
 - the nightly report job runs once for the site: its units are per run, not per second.
 """
 
@@ -41,7 +41,9 @@ EVENTS_PER_BATCH = 5
 AGENTS = 500
 CHATS_PER_MINUTE = 200
 HEARTBEAT_SECONDS = 30
-INBOX_POLL_SECONDS = 5
+"""The console's heartbeat (web/console, presence HEARTBEAT_MS)."""
+INBOX_POLL_SECONDS = 2
+"""The console's sync: the agent's inbox and each open chat every 2 s (web/console, desk SYNC_MS)."""
 VISITOR_POLL_SECONDS = 1.5
 MESSAGE_SECONDS = 20
 CHAT_MINUTES = 6
@@ -249,12 +251,17 @@ def open_chats(driver: Driver, sample: list[OpenChat]) -> Part:
     copies = CHATS_PER_MINUTE * CHAT_MINUTES / len(sample)
     part = Part("open chats (polls, messages)", CHAT_SECONDS, copies=copies)
     polls = round(len(sample) * CHAT_SECONDS / VISITOR_POLL_SECONDS)
+    agent_reads = round(len(sample) * CHAT_SECONDS / INBOX_POLL_SECONDS)
     messages = round(len(sample) * CHAT_SECONDS / MESSAGE_SECONDS)
     with driver.window(part):
         for n in range(polls):
             chat = sample[n % len(sample)]
             headers = {**WIDGET, "X-Chat-Token": chat.token}
             route(driver, "GET", "/v1/chats/{chat_id}", {"chat_id": chat.chat_id}, headers=headers)
+        for n in range(agent_reads):
+            chat = sample[n % len(sample)]
+            claims = agent_claims(chat.agent_id or "agent-000")
+            route(driver, "GET", "/v1/chats/{chat_id}", {"chat_id": chat.chat_id}, claims=claims)
         for n in range(messages):
             chat = sample[n % len(sample)]
             headers = {**WIDGET, "X-Chat-Token": chat.token}
