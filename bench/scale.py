@@ -160,7 +160,8 @@ def agent_claims(agent_id: str) -> dict[str, str]:
 
 
 def scheduled_event() -> dict[str, Any]:
-    return {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}, "time": "now"}
+    at = datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}, "time": at}
 
 
 # --------------------------------------------------------------------------- the parts
@@ -374,17 +375,19 @@ def summarise(parts: list[Part], job: Part) -> dict[str, Any]:
         job_keys[key_shape(partition)]["wcu"] += units
     for partition, read in job.rcu.items():
         job_keys[key_shape(partition)]["rcu"] += read
+    # Concurrency = sum over the parts of requests/s x mean handler seconds in that part.
     concurrency: dict[str, dict[str, float]] = {}
     for part in parts:
         for function, calls in part.calls.items():
             if function in part.handler_seconds:
                 rate = calls / part.seconds * part.copies
-                seconds = part.handler_seconds[function] / calls
-                entry = concurrency.setdefault(function, {"requests_per_second": 0.0, "seconds_each": 0.0})
-                entry["seconds_each"] = max(entry["seconds_each"], round(seconds, 4))
-                entry["requests_per_second"] = round(entry["requests_per_second"] + rate, 1)
+                entry = concurrency.setdefault(function, {"requests_per_second": 0.0, "concurrency": 0.0})
+                entry["requests_per_second"] += rate
+                entry["concurrency"] += rate * part.handler_seconds[function] / calls
     for entry in concurrency.values():
-        entry["concurrency"] = round(entry["requests_per_second"] * entry["seconds_each"], 1)
+        entry["seconds_each"] = round(entry["concurrency"] / entry["requests_per_second"], 4)
+        entry["requests_per_second"] = round(entry["requests_per_second"], 1)
+        entry["concurrency"] = round(entry["concurrency"], 1)
     return {
         "shop": {
             "events_per_second": EVENTS_PER_SECOND,
