@@ -12,11 +12,13 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from bench import console as console_bench
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 WCU_GOAL = 0.5
@@ -238,11 +240,48 @@ def routing() -> dict[str, Any]:
     _progress("routing: simulated shop days under three routing strategies")
     measured = routing_sim.run()
     measured["sensitivity"] = routing_sim.sensitivity()
-    heading(f"(e) Routing: {measured['days']} simulated shop days, longest idle vs skills only vs predictive")
+    heading(
+        f"(e) Routing: {measured['days']} simulated shop days, predictive vs longest idle in the category "
+        "(the product without it), skills only, longest idle of any category"
+    )
     print(table(routing_sim.HEADERS, routing_sim.rows(measured)))
     print("\n".join(routing_sim.notes(measured)))
     print(table(routing_sim.SENSITIVITY_HEADERS, routing_sim.sensitivity_rows(measured["sensitivity"])))
+    print("\n".join(routing_sim.sensitivity_notes(measured["sensitivity"])))
     print("Scenario and meaning of the figures: docs/routing.md.")
+    return measured
+
+
+# --------------------------------------------------------------------------- (h)
+def offers() -> dict[str, Any]:
+    from bench import offer_sim
+
+    _progress("offers: scarce agents, offers by rules, by score and by expected gain")
+    measured = offer_sim.run()
+    measured["short_history"] = offer_sim.short_history()
+    heading(
+        f"(h) Offers under scarce agents: {measured['replicates']} x {measured['eval_days']} simulated days, "
+        "rules vs score vs expected gain"
+    )
+    print(table(offer_sim.HEADERS, offer_sim.rows(measured)))
+    print("\n".join(offer_sim.notes(measured)))
+    short = measured["short_history"]
+    print(f"\nThe same with a model learned from only {short['history_days']} days of history:")
+    print(table(offer_sim.HEADERS, offer_sim.rows(short)))
+    print("\n".join(offer_sim.notes(short)[:5]))
+    print("Scenario and meaning of the figures: docs/model.md (Offers by expected gain).")
+    return measured
+
+
+# --------------------------------------------------------------------------- (e2)
+def scores() -> dict[str, Any]:
+    from bench import scores as day_one
+
+    _progress("scores: the REES46 sample scored as on a new site's first day")
+    measured = day_one.measure()
+    heading("(e2) Purchase intent on a new site: REES46 replay against the training file's scores")
+    print("\n".join(day_one.lines(measured)))
+    print('Method and meaning: docs/model.md, "A site\'s first day".')
     return measured
 
 
@@ -259,6 +298,14 @@ def knowledge() -> dict[str, Any]:
         "top 3. Missed at top 3: " + ("; ".join(f"{m['question']!r}" for m in measured["misses"]) or "none")
     )
     return measured
+
+
+# --------------------------------------------------------------------------- (i)
+def console() -> dict[str, Any]:
+    figures = console_bench.sizes()
+    heading("(i) The console: its built files (Preact, uPlot and the pages in one bundle)")
+    print(table(console_bench.HEADERS, console_bench.rows(figures)))
+    return figures
 
 
 # --------------------------------------------------------------------------- (f)
@@ -318,6 +365,37 @@ def soak() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- summary
+def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
+    if not offered:
+        return []
+    policies = offered["policies"]
+    versus = offered["differences"]["gain ranked - score: risk x cart"]["incremental_revenue"]
+    return [
+        f"- Offers under scarce agents ({offered['replicates']} replicates): incremental revenue "
+        + ", ".join(
+            f"{name} {policies[name]['incremental_revenue']['mean']:.0f} EUR"
+            for name in ("rules only", "score: risk x cart", "gain ranked")
+        )
+        + f"; gain ranked minus risk x cart {versus['mean']:+.0f} EUR "
+        f"(95% {versus['low']:+.0f}..{versus['high']:+.0f})."
+    ]
+
+
+def _routing_summary(routed: dict[str, Any] | None) -> list[str]:
+    if not routed:
+        return []
+    best, base = routed["strategies"]["predictive"], routed["strategies"]["longest_idle"]
+    head = routed["predictive_minus_longest_idle"]
+    return [
+        f"- Routing ({routed['days']} simulated days): predictive CSAT {best['csat']:.1%}, conversion "
+        f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle in "
+        f"the category {base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%} (CSAT "
+        f"{100 * head['csat']['mean']:+.1f} pts, 95% {100 * head['csat']['low']:+.1f}.."
+        f"{100 * head['csat']['high']:+.1f}; within 30 s {100 * head['within_30s']['mean']:+.1f} pts, "
+        f"95% {100 * head['within_30s']['low']:+.1f}..{100 * head['within_30s']['high']:+.1f})."
+    ]
+
+
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
     changed = (
@@ -389,14 +467,7 @@ def summary(results: dict[str, Any]) -> str:
             f"{trips['seconds']} s of moto; handler CPU p50 {cpu['p50_ms']} ms, p99 {cpu['p99_ms']} ms "
             f"without DynamoDB (goal p99 <= {cpu['goal_p99_ms']} ms: {cpu_met})."
         )
-    routed = results.get("routing")
-    if routed:
-        best, base = routed["strategies"]["predictive"], routed["strategies"]["longest_idle"]
-        lines.append(
-            f"- Routing ({routed['days']} simulated days): predictive CSAT {best['csat']:.1%}, conversion "
-            f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle "
-            f"{base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%}."
-        )
+    lines.extend(_routing_summary(results.get("routing")))
     reads = results.get("report_cost")
     if reads:
         first, last = reads["readings"][0], reads["readings"][-1]
@@ -412,6 +483,7 @@ def summary(results: dict[str, Any]) -> str:
             f"- Answer suggestions (BM25, {overall['questions']} labelled questions nl+en): right entry "
             f"first {overall['top1_rate']:.0%}, in the top 3 {overall['top3_rate']:.0%}."
         )
+    lines.extend(_offers_summary(results.get("offers")))
     widget_figures = results.get("widget")
     if widget_figures:
         sizes = widget_figures["sizes"]
@@ -437,7 +509,7 @@ def summary(results: dict[str, Any]) -> str:
             f"{soaked['rss_goal_mb']}); {soaked['server_errors']} server errors; report counted "
             f"{soaked['report_sessions']:,} of {soaked['tracked_sessions']:,} sessions."
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, *console_bench.summary_lines(results)])
 
 
 def source_tree() -> dict[str, Any]:
@@ -566,17 +638,9 @@ def scale() -> dict[str, Any]:
 
 
 EVERY_PART = [
-    "cold",
-    "capacity",
-    "throughput",
-    "decide",
-    "routing",
-    "report",
-    "widget",
-    "knowledge",
-    "soak",
-    "scale",
-]
+    "cold", "capacity", "throughput", "decide", "routing", "scores", "report", "widget", "knowledge",
+    "offers", "console", "soak", "scale",
+]  # fmt: skip
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -632,26 +696,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Klantreis bench: REES46 sample {len(sample.rows)} events, {len(sample.sessions)} sessions, "
         f"{len(sample.skipped)} rows skipped; {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
-    if "cold" in parts:
-        results["cold_start"] = cold_start(args.runs, args.cold_before)
-    if "capacity" in parts:
-        results["capacity"] = capacity(batchings, expected)
-    if "throughput" in parts:
-        results["throughput"] = throughput(batchings)
-    if "decide" in parts:
-        results["decide"] = decide()
-    if "routing" in parts:
-        results["routing"] = routing()
-    if "report" in parts:
-        results["report_cost"] = report_cost()
-    if "widget" in parts:
-        results["widget"] = widget()
-    if "soak" in parts:
-        results["soak"] = soak()
-    if "knowledge" in parts:
-        results["knowledge"] = knowledge()
-    if "scale" in parts:
-        results["scale"] = scale()
+    runners: tuple[tuple[str, str, Callable[[], dict[str, Any]]], ...] = (
+        ("cold", "cold_start", lambda: cold_start(args.runs, args.cold_before)),
+        ("capacity", "capacity", lambda: capacity(batchings, expected)),
+        ("throughput", "throughput", lambda: throughput(batchings)),
+        ("decide", "decide", decide),
+        ("routing", "routing", routing),
+        ("scores", "scores", scores),
+        ("report", "report_cost", report_cost),
+        ("widget", "widget", widget),
+        ("soak", "soak", soak),
+        ("knowledge", "knowledge", knowledge),
+        ("offers", "offers", offers),
+        ("console", "console", console),
+        ("scale", "scale", scale),
+    )
+    for part, key, run in runners:
+        if part in parts:
+            results[key] = run()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

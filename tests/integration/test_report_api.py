@@ -212,17 +212,16 @@ def test_another_sites_operator_sees_only_their_own_site(
     assert [(row["sessions"], row["purchases"], row["revenue"]) for row in own["rows"]] == [(40, 3, 120.0)]
 
 
-def test_staffing_per_hour_of_the_week_from_the_weeks_before_today(
+def test_staffing_says_something_after_a_first_day_of_traffic(
     demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # given the clock pinned at 00:30 in Amsterdam (still yesterday in UTC: "today" is the
-    # site's), and four chats and 20 sessions at 10:00 yesterday (the site's local day), two of
-    # the chats ended after 10 minutes each
-    now = datetime(2026, 11, 26, 0, 30, tzinfo=demo_site.zone)
+    # given a site whose first traffic is today: the clock at 14:30 in Amsterdam, and four chats
+    # and 20 sessions at 10:00 today (the site's local day), two of them ended after 10 minutes
+    now = datetime(2026, 11, 26, 14, 30, tzinfo=demo_site.zone)
     monkeypatch.setattr(dependencies, "now", lambda: now.astimezone(UTC))
-    yesterday = now.date() - timedelta(days=1)
+    today = now.date()
     add_counters(
-        dynamodb, table_name, "demo", yesterday.isoformat(),
+        dynamodb, table_name, "demo", today.isoformat(),
         {names.hourly_counter(10, "sessions"): 20, names.hourly_counter(10, "chats"): 4,
          names.hourly_counter(10, "ended"): 2, names.hourly_counter(10, "handle_seconds"): 1200},
     )  # fmt: skip
@@ -230,24 +229,49 @@ def test_staffing_per_hour_of_the_week_from_the_weeks_before_today(
     # when the operator asks for the staffing of the last two weeks
     status, plan = get_json("/v1/reports/staffing", OPERATOR, {"weeks": "2"})
 
-    # then it covers 14 days and every hour of the week, at the service-level target
+    # then today counts (up to its current hour), not the empty days before the first traffic
     assert status == 200, plan
-    assert (plan["days"], plan["weeks"]) == (14, 2.0)
+    assert (plan["days"], plan["first_day"], plan["last_day"], plan["last_hour"]) == (
+        1, today.isoformat(), today.isoformat(), 14,
+    )  # fmt: skip
     assert (plan["target_share"], plan["target_seconds"]) == (0.8, 30)
     assert len(plan["hours"]) == 168
-    ten = plan["hours"][yesterday.weekday() * 24 + 10]
-    assert (ten["weekday"], ten["hour"], ten["days"]) == (yesterday.weekday(), 10, 2)
-    assert ten["arrivals_per_hour"] == 2.0  # four chats over the two days of that weekday
+    ten = plan["hours"][today.weekday() * 24 + 10]
+    assert (ten["weekday"], ten["hour"], ten["days"], ten["estimated"]) == (today.weekday(), 10, 1, False)
+    assert ten["arrivals_per_hour"] == 4.0
     assert ten["handle_seconds"] == 600.0
     assert ten["agents_needed"] >= 1
     assert ten["open"] is True  # the demo site is open all week
     assert plan["peak"]["hour"] == 10
+    # the other weekdays' 10:00 are estimated from today's; hours after now are not observed yet
+    other = plan["hours"][((today.weekday() + 1) % 7) * 24 + 10]
+    assert (other["estimated"], other["days"], other["arrivals_per_hour"]) == (True, 0, 4.0)
+    later = plan["hours"][today.weekday() * 24 + 16]
+    assert (later["days"], later["estimated"], later["arrivals_per_hour"]) == (0, False, 0.0)
+
+
+def test_staffing_of_the_weeks_before_leaves_out_days_before_the_first_traffic(
+    demo_site: Site, dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given traffic at 10:00 on the same weekday one and two weeks ago, none since
+    now = datetime(2026, 11, 26, 0, 30, tzinfo=demo_site.zone)
+    monkeypatch.setattr(dependencies, "now", lambda: now.astimezone(UTC))
+    for weeks_ago, chats in ((2, 6), (1, 2)):
+        day = (now.date() - timedelta(days=7 * weeks_ago)).isoformat()
+        add_counters(dynamodb, table_name, "demo", day, {names.hourly_counter(10, "chats"): chats})
+    # when
+    status, plan = get_json("/v1/reports/staffing", OPERATOR, {"weeks": "3"})
+    # then the means are over the days from the first traffic on: 15 days, two of that weekday
+    assert status == 200, plan
+    assert plan["days"] == 15
+    ten = plan["hours"][now.weekday() * 24 + 10]
+    assert (ten["days"], ten["arrivals_per_hour"]) == (2, 4.0)
 
 
 def test_staffing_uses_the_webshop_hours_of_a_site_without_its_own(other_site: Site) -> None:
     status, plan = get_json("/v1/reports/staffing", OTHER_OPERATOR)
     assert status == 200
-    assert plan["days"] == 28  # four weeks by default
+    assert (plan["days"], plan["first_day"], plan["peak"]) == (0, None, None)  # no traffic yet
     monday = plan["hours"][:24]
     assert [hour["open"] for hour in monday] == [8 <= h < 21 for h in range(24)]
 

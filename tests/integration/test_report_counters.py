@@ -121,6 +121,12 @@ class Desk:
         self.service.end(self.site, self.chat(chat_id), resolved)
 
 
+def cells(agent: str, category: str, metrics: dict[str, float]) -> dict[str, float]:
+    """The metrics as counted for the agent, the category and the agent x category cell."""
+    prefixes = (f"agent#{agent}#", f"category#{category}#", f"agent_category#{agent}#{category}#")
+    return {prefix + metric: value for prefix in prefixes for metric, value in metrics.items()}
+
+
 def test_chats_and_surveys_count_every_transition_once(
     demo_site: Site, dynamodb: Any, table_name: str
 ) -> None:
@@ -179,6 +185,16 @@ def test_chats_and_surveys_count_every_transition_once(
         "handle_seconds_sum": 300 + 300 + 190, "h20#handle_seconds": 790,
         "chats_resolved_followed_up": 2,
         "agent#mirjam#conversions": 1, "category#dameslaarzen#conversions": 1,
+        # per agent x category, and the service figures of every breakdown (issue 11)
+        "agent_category#mirjam#dameslaarzen#chats": 3, "agent_category#sven#herenschoenen#chats": 1,
+        "agent_category#lotte#herenschoenen#chats": 1, "agent_category#mirjam#dameslaarzen#conversions": 1,
+        **cells("mirjam", "dameslaarzen", {
+            "waits": 3, "answered_in_time": 3, "handled": 2, "handled_resolved": 2,
+            "handled_resolved_followed_up": 2, "revenue": 296.96,
+        }),
+        **cells("sven", "herenschoenen", {"waits": 1, "wait_seconds_sum": 40}),
+        **cells("lotte", "herenschoenen", {"handled": 1}),
+        "chat_revenue": 296.96,
     }  # fmt: skip
     # and the surveys' day their answers, per agent (c5 had none) and per category
     surveys = {
@@ -191,6 +207,13 @@ def test_chats_and_surveys_count_every_transition_once(
         "category#dameslaarzen#nps_n": 2, "category#dameslaarzen#nps_promoters": 1,
         "category#herenschoenen#csat_n": 1, "category#herenschoenen#nps_n": 1,
         "category#herenschoenen#nps_detractors": 1,
+        "agent#mirjam#ces_n": 1, "agent#mirjam#ces_sum": 2, "category#dameslaarzen#ces_n": 1,
+        "category#dameslaarzen#ces_sum": 2,
+        "agent_category#mirjam#dameslaarzen#csat_n": 1, "agent_category#mirjam#dameslaarzen#csat_good": 1,
+        "agent_category#mirjam#dameslaarzen#nps_n": 1, "agent_category#mirjam#dameslaarzen#nps_promoters": 1,
+        "agent_category#mirjam#dameslaarzen#ces_n": 1, "agent_category#mirjam#dameslaarzen#ces_sum": 2,
+        "agent_category#lotte#herenschoenen#csat_n": 1, "agent_category#lotte#herenschoenen#nps_n": 1,
+        "agent_category#lotte#herenschoenen#nps_detractors": 1,
     }  # fmt: skip
     today = survey_day(dynamodb, table_name, "c1")
     assert {survey_day(dynamodb, table_name, c) for c in ("c2", "c5")} == {today}
@@ -284,10 +307,10 @@ def survey_record(n: int) -> dict[str, Any]:
 def test_a_day_with_hundreds_of_counters_in_one_batch_is_counted_exactly_once(
     demo_site: Site, dynamodb: Any, table_name: str
 ) -> None:
-    # given one batch of 120 surveys of 120 agents in 120 categories (484 counters of one day,
+    # given one batch of 120 surveys of 120 agents in 120 categories (724 counters of one day,
     # more than four updates of the day's four slot items can hold in one transaction)
     records = [survey_record(n) for n in range(120)]
-    assert len(report_deltas(records)[(DEMO_SITE, DAY)]) == 484
+    assert len(report_deltas(records)[(DEMO_SITE, DAY)]) == 724
     # when it is delivered, and delivered again
     aggregate.lambda_handler({"Records": records}, FakeContext())
     counters = DynamoCounterStore(dynamodb, table_name)
@@ -298,6 +321,6 @@ def test_a_day_with_hundreds_of_counters_in_one_batch_is_counted_exactly_once(
     assert {name: first[name] for name in ("surveys", "csat_n", "csat_good", "csat_sum")} == {
         "surveys": 120, "csat_n": 120, "csat_good": 120, "csat_sum": 600,
     }  # fmt: skip
-    assert len(first) == 484
+    assert len(first) == 724
     assert all(first[f"agent#agent{n:03d}#csat_good"] == 1 for n in range(120))
     assert all(first[f"category#cat{n:03d}#csat_n"] == 1 for n in range(120))

@@ -80,6 +80,12 @@ def ms(moment: datetime) -> int:
     return round(moment.timestamp() * 1000)
 
 
+def breakdowns(agent: str, category: str, metrics: dict[str, float]) -> dict[str, float]:
+    """The same metrics counted for the agent, the category and the agent x category cell."""
+    prefixes = (f"agent#{agent}#", f"category#{category}#", f"agent_category#{agent}#{category}#")
+    return {prefix + metric: value for prefix in prefixes for metric, value in metrics.items()}
+
+
 def record(name: str, new: dict[str, Any] | None, old: dict[str, Any] | None = None) -> dict[str, Any]:
     image = new or old
     assert image is not None
@@ -104,6 +110,8 @@ def test_its_first_assignment_counts_the_wait_the_agent_and_the_category() -> No
     assert change == {
         "chats_assigned": 1, "wait_seconds_sum": 42.0, "wait_b06": 1,
         "agent#mirjam#chats": 1, "category#dameslaarzen#chats": 1,
+        "agent_category#mirjam#dameslaarzen#chats": 1,
+        **breakdowns("mirjam", "dameslaarzen", {"waits": 1, "wait_seconds_sum": 42.0}),
     }  # fmt: skip
 
 
@@ -112,6 +120,8 @@ def test_a_chat_created_assigned_counts_its_arrival_and_assignment_at_once() -> 
     assert change == {
         "h20#chats": 1, "chats_assigned": 1, "wait_b00": 1,
         "agent#mirjam#chats": 1, "category#dameslaarzen#chats": 1,
+        "agent_category#mirjam#dameslaarzen#chats": 1,
+        **breakdowns("mirjam", "dameslaarzen", {"waits": 1, "answered_in_time": 1}),
     }  # fmt: skip
 
 
@@ -123,7 +133,9 @@ def test_a_requeued_and_reassigned_chat_is_assigned_once_but_a_chat_of_both_agen
     again = assigned(SVEN, reassignments=1) | {"assigned_at": (AT + timedelta(minutes=5)).isoformat()}
     # then the requeue counts nothing, and the reassignment only sven's chat
     assert chat_counts(first, requeued) == {}
-    assert chat_counts(requeued, again) == {"agent#sven#chats": 1}
+    assert chat_counts(requeued, again) == {
+        "agent#sven#chats": 1, "agent_category#sven#dameslaarzen#chats": 1,
+    }  # fmt: skip
 
 
 def test_other_changes_of_an_assigned_chat_count_nothing() -> None:
@@ -150,6 +162,7 @@ def test_an_ended_chat_counts_its_handle_time_and_resolution_in_its_creation_hou
     assert chat_counts(assigned(), ended(resolved=True, handled=300.5)) == {
         "chats_ended": 1, "chats_resolved": 1, "chats_handled": 1, "handle_seconds_sum": 300.5,
         "h20#ended": 1, "h20#handle_seconds": 300.5,
+        **breakdowns("mirjam", "dameslaarzen", {"handled": 1, "handled_resolved": 1}),
     }  # fmt: skip
     assert "chats_resolved" not in chat_counts(assigned(), ended(resolved=False))
     assert "chats_resolved" not in chat_counts(assigned(), ended(resolved=None))
@@ -174,7 +187,10 @@ def test_a_chat_stored_without_its_local_hour_counts_in_its_utc_hour() -> None:
 def test_a_follow_up_of_a_resolved_chat_counts_once_when_it_is_marked_after_the_end() -> None:
     done = ended(resolved=True)
     followed = done | {"follow_up_chat_id": "c-2"}
-    assert chat_counts(done, followed) == {"chats_resolved_followed_up": 1}
+    assert chat_counts(done, followed) == {
+        "chats_resolved_followed_up": 1,
+        **breakdowns("mirjam", "dameslaarzen", {"handled_resolved_followed_up": 1}),
+    }
     assert chat_counts(followed, followed | {"message_count": 3}) == {}
 
 
@@ -201,8 +217,8 @@ def test_a_conversion_counts_for_the_chats_agent_and_category_once() -> None:
     done = ended()
     converted = done | {"converted_at": (AT + timedelta(hours=1)).isoformat(), "conversion_value": 296.96}
     assert chat_counts(done, converted) == {
-        "agent#mirjam#conversions": 1,
-        "category#dameslaarzen#conversions": 1,
+        "chat_revenue": 296.96,
+        **breakdowns("mirjam", "dameslaarzen", {"conversions": 1, "revenue": 296.96}),
     }
     assert chat_counts(converted, converted | {"message_count": 9}) == {}
 
@@ -218,10 +234,9 @@ def test_a_survey_counts_its_answers_in_total_per_agent_and_per_category() -> No
     assert survey_item_counts(survey(csat=5, nps=6, ces=2)) == {
         "surveys": 1, "csat_n": 1, "csat_good": 1, "csat_sum": 5, "nps_n": 1, "nps_detractors": 1,
         "ces_n": 1, "ces_sum": 2,
-        "agent#mirjam#csat_n": 1, "agent#mirjam#csat_good": 1, "agent#mirjam#nps_n": 1,
-        "agent#mirjam#nps_detractors": 1,
-        "category#dameslaarzen#csat_n": 1, "category#dameslaarzen#csat_good": 1,
-        "category#dameslaarzen#nps_n": 1, "category#dameslaarzen#nps_detractors": 1,
+        **breakdowns("mirjam", "dameslaarzen", {
+            "csat_n": 1, "csat_good": 1, "nps_n": 1, "nps_detractors": 1, "ces_n": 1, "ces_sum": 2,
+        }),
     }  # fmt: skip
 
 
@@ -236,14 +251,37 @@ def test_a_survey_without_agent_or_scores() -> None:
     assert survey_item_counts(survey(csat=9)) == {"surveys": 1}
 
 
+def test_a_named_preferred_channel_counts_overall_and_for_the_chats_category() -> None:
+    assert survey_item_counts(survey(preferred_channel="whatsapp", category="wol#zijde")) == {
+        "surveys": 1, "preferred_channel_answers": 1, "channel#whatsapp": 1,
+        "category_channel#wol#zijde#whatsapp": 1,
+    }  # fmt: skip
+
+
+def test_a_survey_of_a_category_with_a_hash_counts_in_its_agent_by_category_cell() -> None:
+    change = survey_item_counts(survey(ces=6, category="wol#zijde"))
+    assert change["agent_category#mirjam#wol#zijde#ces_sum"] == 6
+    assert change["category#wol#zijde#ces_n"] == 1
+
+
+def test_a_quick_first_answer_is_within_the_service_level_for_its_agent_and_category() -> None:
+    change = chat_counts(chat(), assigned(after=30.0))
+    assert change["agent#mirjam#answered_in_time"] == change["category#dameslaarzen#waits"] == 1
+    assert "agent#mirjam#answered_in_time" not in chat_counts(chat(), assigned(after=30.5))
+
+
+def test_a_follow_up_of_a_chat_never_handled_is_no_agents_failed_resolution() -> None:
+    gave_up = chat(status="ended", ended_at=AT, resolved=True)
+    assert chat_counts(gave_up, gave_up | {"follow_up_chat_id": "c-2"}) == {"chats_resolved_followed_up": 1}
+
+
 def test_surveys_count_when_written_on_their_own_day() -> None:
     later = survey(csat=4, day="2026-11-24")
     records = [record("1", later), record("2", later | {"comment": "x"}, old=later)]
     assert report_deltas(records) == {
         ("demo", "2026-11-24"): {
-            "surveys": 1, "csat_n": 1, "csat_good": 1, "csat_sum": 4, "agent#mirjam#csat_n": 1,
-            "agent#mirjam#csat_good": 1, "category#dameslaarzen#csat_n": 1,
-            "category#dameslaarzen#csat_good": 1,
+            "surveys": 1, "csat_n": 1, "csat_good": 1, "csat_sum": 4,
+            **breakdowns("mirjam", "dameslaarzen", {"csat_n": 1, "csat_good": 1}),
         }
     }  # fmt: skip
 
@@ -280,9 +318,13 @@ def test_a_batch_sums_by_site_and_day_and_ignores_removals_and_other_items() -> 
         ("demo", DAY): {
             "h20#sessions": 1, "h20#chats": 1, "chats_assigned": 1, "wait_seconds_sum": 42,
             "wait_b06": 1, "agent#mirjam#chats": 1, "category#dameslaarzen#chats": 1,
+            "agent_category#mirjam#dameslaarzen#chats": 1,
             "chats_ended": 1, "chats_resolved": 1, "chats_handled": 1, "handle_seconds_sum": 300,
             "h20#ended": 1,
             "h20#handle_seconds": 300,
+            **breakdowns("mirjam", "dameslaarzen", {
+                "waits": 1, "wait_seconds_sum": 42, "handled": 1, "handled_resolved": 1,
+            }),
         },
         ("other", DAY): {"h20#chats": 1},
     }  # fmt: skip

@@ -43,6 +43,16 @@ CONTRACT_FIELDS = (
 )
 
 
+NESTED = {
+    "uplift_interval",
+    "agents",
+    "categories",
+    "agent_categories",
+    "preferred_channels",
+    "preferred_channels_by_category",
+}
+
+
 def day_counters(**overrides: float) -> dict[str, float]:
     """A busy day: 200 sessions, 40 with a cart (10 of them bought), 100 offered sessions of which
     15 converted, 20 held out of which 2 converted, surveys, waits and two agents."""
@@ -98,6 +108,31 @@ def day_counters(**overrides: float) -> dict[str, float]:
         names.category_counter("dameslaarzen", "csat_good"): 1,
         names.category_counter("wol#zijde", "chats"): 3,
         names.hourly_counter(20, "sessions"): 50,
+        # issue 11: effort, first-contact resolution, waits and revenue per breakdown, channels
+        "chat_revenue": 2_070.0,
+        "preferred_channel_answers": 6,
+        names.channel_counter("chat"): 2,
+        names.channel_counter("phone"): 3,
+        names.channel_counter("whatsapp"): 1,
+        names.category_channel_counter("dameslaarzen", "phone"): 3,
+        names.category_channel_counter("dameslaarzen", "chat"): 2,
+        names.category_channel_counter("wol#zijde", "whatsapp"): 1,
+        names.agent_counter("mirjam", "ces_n"): 4,
+        names.agent_counter("mirjam", "ces_sum"): 10,
+        names.agent_counter("mirjam", "waits"): 20,
+        names.agent_counter("mirjam", "wait_seconds_sum"): 300,
+        names.agent_counter("mirjam", "answered_in_time"): 18,
+        names.agent_counter("mirjam", "handled"): 16,
+        names.agent_counter("mirjam", "handled_resolved"): 14,
+        names.agent_counter("mirjam", "handled_resolved_followed_up"): 2,
+        names.agent_counter("mirjam", "revenue"): 1_500.5,
+        names.agent_category_counter("mirjam", "dameslaarzen", "chats"): 12,
+        names.agent_category_counter("mirjam", "dameslaarzen", "handled"): 8,
+        names.agent_category_counter("mirjam", "dameslaarzen", "handled_resolved"): 7,
+        names.agent_category_counter("mirjam", "dameslaarzen", "handled_resolved_followed_up"): 1,
+        names.agent_category_counter("mirjam", "wol#zijde", "chats"): 3,
+        names.agent_category_counter("sven", "dameslaarzen", "csat_n"): 2,
+        names.agent_category_counter("sven", "dameslaarzen", "csat_good"): 0,
     }
     counters.update(overrides)
     return counters
@@ -189,15 +224,49 @@ def test_breakdowns_per_agent_and_category() -> None:
     assert list(row.agents) == ["mirjam", "sven"]
 
 
+def test_effort_resolution_wait_and_revenue_per_agent_with_their_samples() -> None:
+    mirjam = daily_row("2026-11-22", day_counters()).agents["mirjam"]
+    assert (mirjam.ces, mirjam.ces_answers) == (2.5, 4)
+    assert (mirjam.first_contact_resolution, mirjam.handled) == (0.75, 16)  # (14 - 2) / 16
+    assert (mirjam.mean_wait_seconds, mirjam.service_level, mirjam.waits) == (15.0, 0.9, 20)
+    assert mirjam.revenue == 1_500.5
+
+
+def test_agent_by_category_cells() -> None:
+    row = daily_row("2026-11-22", day_counters())
+    assert list(row.agent_categories) == ["mirjam", "sven"]
+    assert list(row.agent_categories["mirjam"]) == ["dameslaarzen", "wol#zijde"]  # `#` kept whole
+    boots = row.agent_categories["mirjam"]["dameslaarzen"]
+    assert (boots.chats, boots.first_contact_resolution, boots.handled) == (12, 0.75, 8)
+    sven = row.agent_categories["sven"]["dameslaarzen"]
+    assert (sven.csat, sven.csat_answers, sven.ces, sven.ces_answers) == (0.0, 2, None, 0)
+
+
+def test_preferred_channels_overall_and_per_category() -> None:
+    row = daily_row("2026-11-22", day_counters())
+    assert row.preferred_channel_answers == 6
+    assert row.preferred_channels == {"chat": 2, "phone": 3, "whatsapp": 1}
+    assert row.preferred_channels_by_category == {
+        "dameslaarzen": {"chat": 2, "phone": 3},
+        "wol#zijde": {"whatsapp": 1},
+    }
+
+
+def test_revenue_and_conversion_of_chats() -> None:
+    row = daily_row("2026-11-22", day_counters())
+    assert row.chat_revenue == 2_070.0
+    assert row.chat_conversion_rate == 0.25  # 8 of 32 chats
+
+
 def test_an_empty_day_is_zeros_and_nones() -> None:
     # when
     row = daily_row("2026-11-23", {})
     # then
-    dumped = row.model_dump(exclude={"date", "uplift_interval", "agents", "categories"})
+    dumped = row.model_dump(exclude={"date", *NESTED})
     for field, value in dumped.items():
         assert value in (0, None), field
-    assert row.agents == {}
-    assert row.categories == {}
+    assert row.agents == row.categories == row.agent_categories == {}
+    assert row.preferred_channels == row.preferred_channels_by_category == {}
     assert row.uplift is None
     assert row.uplift_interval.estimate is None
     assert row.uplift_interval.sessions_still_needed_per_group is None
@@ -254,7 +323,9 @@ def test_csv_has_a_line_per_row_and_a_stable_column_order() -> None:
     assert header.index("uplift_low") == header.index("uplift") + 1
     assert header.index("uplift_high") == header.index("uplift") + 2
     assert "uplift_interval" not in header
-    assert header[-1] == "category:wol#zijde:nps_answers"
+    assert header[-1] == "category:wol#zijde:preferred_channel:whatsapp"
+    assert "agent_category:mirjam:wol#zijde:first_contact_resolution" in header
+    assert "preferred_channel:phone" in header
     agent_columns = [column for column in header if column.startswith("agent:")]
     assert agent_columns[:4] == [
         "agent:mirjam:chats",
@@ -272,7 +343,7 @@ def test_csv_round_trips_every_scalar() -> None:
     _, records = parse(rows_csv([row]))
     record = records[0]
     # then
-    for field, value in row.model_dump(exclude={"uplift_interval", "agents", "categories"}).items():
+    for field, value in row.model_dump(exclude=NESTED).items():
         if value is None:
             assert record[field] == "", field
         elif isinstance(value, str):
@@ -288,6 +359,16 @@ def test_csv_round_trips_every_scalar() -> None:
     assert float(record["agent:mirjam:nps"]) == 50.0
     assert record["agent:sven:csat"] == ""
     assert record["category:dameslaarzen:conversions"] == "5"
+    assert float(record["agent_category:mirjam:dameslaarzen:first_contact_resolution"]) == 0.75
+    assert record["preferred_channel:phone"] == "3"
+    assert record["category:wol#zijde:preferred_channel:whatsapp"] == "1"
+    assert "currency" not in record
+
+
+def test_csv_names_the_currency_of_its_money_after_the_chat_revenue() -> None:
+    header, records = parse(rows_csv([daily_row("2026-11-22", day_counters())], currency="EUR"))
+    assert header.index("currency") == header.index("chat_revenue") + 1
+    assert (records[0]["currency"], records[0]["chat_revenue"]) == ("EUR", "2070.0")
 
 
 def test_csv_leaves_an_agent_absent_that_day_empty() -> None:

@@ -134,7 +134,7 @@ def test_the_parsed_page_has_only_our_tags_and_no_event_handlers() -> None:
     parser = parsed(page(site_name=EVIL))
     allowed = {
         "html", "head", "meta", "title", "style", "body", "main", "h1", "h2", "p", "div", "b", "span",
-        "svg", "text", "rect", "line", "circle", "g",
+        "svg", "text", "rect", "line", "circle", "g", "table", "tr", "th", "td",
     }  # fmt: skip
     assert set(parser.tags) <= allowed
     assert not [name for name, _ in parser.attributes if name.startswith("on")]
@@ -220,3 +220,42 @@ def test_the_offer_funnel_has_its_own_steps_blocked_reasons_and_money_its_curren
     assert (total.blocked_outside_hours, total.blocked_no_agent, total.offer_acceptance_rate) == (6, 4, 0.4)
     header = rows_csv(rows).splitlines()[0].split(",")
     assert {"offers_rejected", "offers_ignored", "blocked_no_agent", "blocked_capped"} <= set(header)
+
+
+def test_chat_revenue_service_per_agent_and_category_and_preferred_channels() -> None:
+    # given a day with revenue attributed to chats, service figures of mirjam on boots and
+    # surveys naming channels
+    day = {
+        "chats_started": 4, "chats_converted": 2, "chat_revenue": 659.9,
+        names.agent_category_counter("mirjam", "dameslaarzen", "chats"): 4,
+        names.agent_category_counter("mirjam", "dameslaarzen", "ces_n"): 2,
+        names.agent_category_counter("mirjam", "dameslaarzen", "ces_sum"): 5,
+        names.agent_category_counter("mirjam", "dameslaarzen", "handled"): 4,
+        names.agent_category_counter("mirjam", "dameslaarzen", "handled_resolved"): 3,
+        names.agent_category_counter("mirjam", "dameslaarzen", "waits"): 4,
+        names.agent_category_counter("mirjam", "dameslaarzen", "wait_seconds_sum"): 48,
+        names.agent_category_counter("mirjam", "dameslaarzen", "revenue"): 659.9,
+        "preferred_channel_answers": 3,
+        names.channel_counter("phone"): 2,
+        names.channel_counter("chat"): 1,
+        names.category_channel_counter("dameslaarzen", "phone"): 2,
+    }  # fmt: skip
+    rows = daily_rows("2026-12-01", "2026-12-01", {"2026-12-01": day})
+    total = period_total("2026-12-01", "2026-12-01", {"2026-12-01": day})
+    # when
+    text = render_html("demo", rows, total, None, currency="EUR")
+    # then the money has its currency, each figure its sample
+    assert "<b>EUR 659.90</b><span>revenue attributed to chats</span>" in text
+    assert "<td>mirjam \u00d7 dameslaarzen</td><td>4</td>" in text
+    assert "<td>2.5 (n=2)</td><td>75% (n=4)</td><td>12 s (n=4)</td><td>EUR 659.90</td>" in text
+    assert "3 surveys named one." in text
+    assert "<p>dameslaarzen: phone 2</p>" in text
+    assert "2 (67%)" in text
+
+
+def test_the_heatmap_says_how_much_it_has_seen() -> None:
+    by_day = {"2026-12-01": {names.hourly_counter(10, "chats"): 2.0}}
+    plan = staffing(by_day, OpeningHours.always_open())
+    text = render_html("demo", [], period_total("2026-12-01", "2026-12-01", by_day), plan, currency="EUR")
+    assert "Observed: 1 days from 2026-12-01 to 2026-12-01 (up to 23:59)." in text
+    assert "estimated from the same hour of the days seen" in text

@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from klantreis.engagement.config import WEEKDAYS, OpeningHours
 from klantreis.reports import stats
 from klantreis.reports.names import hourly_counter
-from klantreis.reports.staffing import CLOSED, PARTLY_CLOSED, Staffing, StaffingHour, open_share, staffing
+from klantreis.reports.staffing import (
+    CLOSED,
+    PARTLY_CLOSED,
+    Staffing,
+    StaffingHour,
+    observed_days,
+    open_share,
+    staffing,
+)
 
 OFFICE_HOURS = OpeningHours(weekly={day: [("09:00", "17:00")] for day in WEEKDAYS[:5]})
 """Weekdays 09-17, closed in the evenings and all weekend."""
@@ -196,3 +204,46 @@ def test_open_share_of_an_hour() -> None:
     assert open_share([("09:00", "17:00")], 17) == 0.0
     assert open_share([("09:15", "09:45")], 9) == 0.5
     assert open_share([("00:00", "24:00")], 23) == 1.0
+
+
+def test_a_first_day_of_traffic_fills_the_week_with_its_hours_estimated() -> None:
+    # given a period of two weeks whose only traffic is today (a Wednesday) at noon, now 15:10
+    first = FIRST_MONDAY
+    today = first + timedelta(days=9)
+    by_day = {(first + timedelta(days=n)).isoformat(): {} for n in range(14)}
+    by_day[today.isoformat()] = hours({12: {"sessions": 30, "chats": 3, "ended": 3, "handle_seconds": 1800}})
+    now = datetime(today.year, today.month, today.day, 15, 10)
+    # when
+    plan = staffing(by_day, OpeningHours.always_open(), now=now)
+    # then one day is observed (the empty days before it and the days after now are not)
+    assert (plan.days, plan.first_day, plan.last_day, plan.last_hour) == (
+        1, today.isoformat(), today.isoformat(), 15,
+    )  # fmt: skip
+    noon = slot(plan, today.weekday(), 12)
+    assert (noon.days, noon.estimated, noon.arrivals_per_hour, noon.handle_seconds) == (1, False, 3.0, 600.0)
+    # every other weekday's noon is estimated from it; today's evening is not observed yet
+    monday_noon = slot(plan, 0, 12)
+    assert (monday_noon.days, monday_noon.estimated, monday_noon.arrivals_per_hour) == (0, True, 3.0)
+    assert monday_noon.agents_needed == noon.agents_needed >= 1
+    evening = slot(plan, today.weekday(), 20)
+    assert (evening.days, evening.estimated, evening.arrivals_per_hour) == (0, False, 0.0)
+    assert plan.peak is not None
+
+
+def test_observed_days_start_at_the_first_traffic_and_end_now() -> None:
+    by_day = {
+        "2026-11-02": {},
+        "2026-11-03": hours({9: {"sessions": 1}}),
+        "2026-11-04": {},
+        "2026-11-05": {},
+    }
+    assert observed_days(by_day) == [
+        (date(2026, 11, 3), 23),
+        (date(2026, 11, 4), 23),
+        (date(2026, 11, 5), 23),
+    ]
+    assert observed_days(by_day, datetime(2026, 11, 4, 8, 0)) == [
+        (date(2026, 11, 3), 23),
+        (date(2026, 11, 4), 8),
+    ]
+    assert observed_days({"2026-11-02": {}}) == []

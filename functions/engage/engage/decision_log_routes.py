@@ -13,6 +13,7 @@ from engage import dependencies
 from engage.resolver import app
 from klantreis.api import checked_first, current_principal, roles_first
 from klantreis.engagement.records import Decision, Reason, WeighingFeature
+from klantreis.engagement.uplift import Policy
 from klantreis.keys import ID_PATTERN
 
 TAGS = ["engagement"]
@@ -36,6 +37,20 @@ class LoggedDecision(BaseModel):
     """A rule matched, whatever a later gate decided."""
     would_have_offered: bool
     offer_id: str | None = None
+    policy: Policy = "rules"
+    """Who chose among rule-eligible visitors: `rules` (the rules and scores) or `gain` (the
+    site's uplift model: offers by expected gain)."""
+    uplift_model: str | None = None
+    """The uplift model's version, for a `gain` decision."""
+    estimated_uplift: float | None = None
+    """For a `gain` decision: P(buy | offered) - P(buy | not offered), as the model estimates it."""
+    expected_gain: float | None = None
+    """For a `gain` decision: estimated uplift x cart value minus the offer's cost (site currency)."""
+    min_gain: float | None = None
+    """For a `gain` decision: the gain an offer had to bring at the agents' load then."""
+    policy_offer: bool | None = None
+    """For a `gain` decision: the policy's verdict (on a holdout decision: it would have offered)."""
+    cart_value: float | None = None
 
     @classmethod
     def of(cls, decision: Decision) -> LoggedDecision:
@@ -53,7 +68,8 @@ class DecisionLog(BaseModel):
     "/v1/visitors/<visitor_id>/decisions",
     summary="The engagement decisions of a visitor or one session (operator)",
     description="Every `decide` answer still held (decisions expire with the decision TTL), newest "
-    "first: reason, rule, scores and top features. `session_id` keeps one session's.",
+    "first: reason, rule, scores, top features, and the offer policy (`rules` or `gain`, with the "
+    "estimated uplift and expected gain behind a `gain` decision). `session_id` keeps one session's.",
     tags=TAGS,
 )
 @checked_first(roles_first(app, "operator"))

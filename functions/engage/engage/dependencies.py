@@ -16,6 +16,7 @@ from klantreis.engagement.store import (
     EngagementSettings,
     EngagementSettingsStore,
 )
+from klantreis.engagement.uplift import DynamoUpliftModelStore, SiteUpliftModels
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, SiteDirectory, SiteStore
 
@@ -64,6 +65,12 @@ def site_models() -> SiteModels:
 
 
 @cache
+def uplift_models() -> SiteUpliftModels:
+    """The sites' uplift models (offers by expected gain); a site without one decides by rules."""
+    return SiteUpliftModels(DynamoUpliftModelStore(dynamo.client(), get_settings().table_name))
+
+
+@cache
 def decider() -> Decider:
     return Decider(
         engagement_records(),
@@ -71,12 +78,13 @@ def decider() -> Decider:
         default_model(),
         page_stats(),
         models=site_models(),
+        uplift=uplift_models(),
         heartbeat_seconds=get_settings().agent_heartbeat_seconds,
     )
 
 
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
-    factories = (site_store, settings_store, engagement_settings, site_directory)
+    factories = (site_store, settings_store, engagement_settings, site_directory, uplift_models)
     for factory in (*factories, engagement_records, page_stats, site_models, decider, decision_log):
         factory.cache_clear()

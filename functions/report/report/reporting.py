@@ -126,15 +126,18 @@ class Reports:
         return stored if stored is not None else OpeningHours.webshop_default(site.timezone)
 
     def staffing(self, site: Site, weeks: int, now: datetime) -> Staffing:
-        """The `weeks` whole weeks before today (the site's local today), yesterday last."""
-        yesterday = now.astimezone(site.zone).date() - timedelta(days=1)
-        days = days_between((yesterday - timedelta(days=7 * weeks - 1)).isoformat(), yesterday.isoformat())
-        return self.staffing_of(site, self.counters(site, days))
+        """The `weeks` weeks up to now: today (the site's local today, up to its current hour)
+        last, so the first day of traffic counts while it runs."""
+        local_now = now.astimezone(site.zone)
+        today = local_now.date()
+        days = days_between((today - timedelta(days=7 * weeks - 1)).isoformat(), today.isoformat())
+        return self.staffing_of(site, self.counters(site, days), now=local_now)
 
-    def staffing_of(self, site: Site, by_day: CountersByDay) -> Staffing:
+    def staffing_of(self, site: Site, by_day: CountersByDay, now: datetime | None = None) -> Staffing:
         return staffing(
             by_day,
             self.hours(site),
+            now=now,
             target_share=self._service_level.target_share,
             target_seconds=self._service_level.target_seconds,
         )
@@ -180,7 +183,7 @@ class NightlyReports:
         context_start = (last - timedelta(days=CONTEXT_DAYS - 1)).isoformat()
         csv_key, html_key = report_keys(site.site_id, day)
         row = daily_row(day, by_day[day])
-        self._files.put(csv_key, rows_csv([row]), CSV_TYPE)
+        self._files.put(csv_key, rows_csv([row], currency=site.currency), CSV_TYPE)
         self._files.put(html_key, self._reports.page_of(site, context_start, day, by_day), HTML_TYPE)
         stored = self._store.put_day(site.site_id, row, [csv_key, html_key], now)
         return "stored" if stored else "exists"

@@ -84,7 +84,7 @@ def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
     return Response(
         status_code=HTTPStatus.OK,
         content_type=CSV_TYPE,
-        body=rows_csv(report.rows),
+        body=rows_csv(report.rows, currency=report.currency),
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
@@ -140,15 +140,17 @@ def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
 @app.get(
     "/v1/reports/staffing",
     summary="Agents needed per hour of the week (operator)",
-    description="Chat arrivals and handle times per hour of the week over the `weeks` whole weeks "
-    "before today (the site's local today), the agents Erlang C needs for the service-level "
-    "target, and the hours where the opening hours miss the shoppers.",
+    description="Chat arrivals and handle times per hour of the week over the `weeks` weeks up to "
+    "now (today, the site's local day, up to its current hour; the days before the first with "
+    "traffic left out), the agents Erlang C needs for the service-level target, and the hours "
+    "where the opening hours miss the shoppers. A weekday hour not observed yet is estimated "
+    "from the same hour of the other weekdays (`estimated`).",
     tags=TAGS,
     responses={200: {"description": "the plan"}, **UNKNOWN_SITE},
 )
 @OPERATOR
 def get_staffing(
-    weeks: Annotated[int, Query(ge=1, le=26, description="Weeks back from yesterday (1-26).")] = 4,
+    weeks: Annotated[int, Query(ge=1, le=26, description="Weeks back, today included (1-26).")] = 4,
 ) -> Staffing:
     site = _operators_site()
     plan = dependencies.reports().staffing(site, weeks, dependencies.now())

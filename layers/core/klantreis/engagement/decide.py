@@ -3,8 +3,12 @@
 Gates in the contract's order, each with its reason: consent (`no_consent`) and bots (`bot`);
 a matching engagement rule (`not_qualified`); opening hours (`outside_hours`); an available agent
 for the category with free capacity (`no_agent`); the frequency caps (`capped`); the holdout
-(`holdout`, recorded as "would have offered"). Every decision is recorded with its reason, rule,
-scores and the features that weighed most; an offer gets an unguessable id the widget answers.
+(`holdout`, recorded as "would have offered"); then, for a site whose uplift model is trained on
+enough holdout outcomes, the offer policy (`not_qualified` when a chat is expected to gain
+nothing, `no_agent` when its gain is below the bar the agents' load sets). The holdout is drawn
+before the policy and never depends on it, so the uplift stays measurable. Every decision is
+recorded with its reason, rule, scores, policy (and estimated uplift) and the features that
+weighed most; an offer gets an unguessable id the widget answers.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from klantreis.engagement.features import (
     PageStatsSource,
     SitePageStats,
     abandonment_risk,
+    history_evidence,
     main_category,
+    purchase_intent,
     session_categories,
     session_features,
 )
-from klantreis.engagement.model import CATEGORICAL_CODES, PropensityModel, SessionFeatures
+from klantreis.engagement.model import CATEGORICAL_CODES, PropensityModel, SessionFeatures, prior_model
 from klantreis.engagement.records import (
     Decision,
     EngagementRecords,
@@ -40,6 +46,7 @@ from klantreis.engagement.records import (
 )
 from klantreis.engagement.rules import Moment, matching_rule
 from klantreis.engagement.site_models import ModelSource
+from klantreis.engagement.uplift import RULES, UpliftInputs, UpliftSource, Verdict, choose
 from klantreis.errors import ConcurrentUpdate, Conflict, NotFound, Throttled
 from klantreis.journey.session import SessionState
 from klantreis.routing.wait import expected_wait_seconds
@@ -58,7 +65,7 @@ class SettingsSource(Protocol):
 
 
 class NoPageStats:
-    """A PageStatsSource for sites without history: every page at zero."""
+    """A PageStatsSource for sites without history: no page has evidence, the prior decides."""
 
     def for_site(self, site_id: str) -> SitePageStats:
         return SitePageStats()
@@ -147,6 +154,8 @@ class Decider:
         page_stats: PageStatsSource | None = None,
         *,
         models: ModelSource | None = None,
+        uplift: UpliftSource | None = None,
+        prior: PropensityModel | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         ids: Callable[[], str] = new_id,
         heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
@@ -156,6 +165,8 @@ class Decider:
         self._settings = settings
         self._model = model
         self._models = models
+        self._uplift = uplift
+        self._prior = prior or prior_model()
         self._page_stats = page_stats or NoPageStats()
         self._clock = clock
         self._ids = ids
@@ -204,14 +215,24 @@ class Decider:
             self._records.record(decision, None, None)
             return DecideAnswer(offer=False, reason=blocked, score=scored.intent)
 
+        verdict = self._verdict(site, snapshot, scored, category, now)
         state = self._counted(snapshot.state, ask.session_id, day)
         first_in_session = state.session_offers == 1
+        # The holdout is drawn first and by the visitor alone: the policy never picks its members.
         if in_holdout(site.site_id, ask.visitor_id, config.holdout_share):
             decision = self._decision(
-                site, ask, now, day, "holdout", scored=scored, rule=rule, first_in_session=first_in_session
-            )
+                site, ask, now, day, "holdout", scored=scored, rule=rule, first_in_session=first_in_session,
+                verdict=verdict,
+            )  # fmt: skip
             self._records.record(decision, None, state)
             return DecideAnswer(offer=False, reason="holdout", score=scored.intent)
+        if not verdict.offer:
+            declined: Reason = "not_qualified" if (verdict.expected_gain or 0.0) <= 0 else "no_agent"
+            decision = self._decision(
+                site, ask, now, day, declined, scored=scored, rule=rule, verdict=verdict
+            )
+            self._records.record(decision, None, None)
+            return DecideAnswer(offer=False, reason=declined, score=scored.intent)
 
         offer = Offer(
             site_id=site.site_id,
@@ -227,7 +248,7 @@ class Decider:
         )
         decision = self._decision(
             site, ask, now, day, "qualified", scored=scored, rule=rule, offer_id=offer.offer_id,
-            first_in_session=first_in_session,
+            first_in_session=first_in_session, verdict=verdict,
         )  # fmt: skip
         self._records.record(decision, offer, state)
         return DecideAnswer(
@@ -241,7 +262,9 @@ class Decider:
         special_days = config.special_days_near(now.astimezone(site.zone).date())
         features = session_features(session, stats, timezone=site.timezone, special_days=special_days)
         model = self._models.for_site(site.site_id) if self._models else self._model
-        intent = round(model.score(features), 4)
+        # A site's own model was trained on its own history: that is all the evidence there is.
+        evidence = 1.0 if model is not self._model else history_evidence(session, stats)
+        intent = round(purchase_intent(model, self._prior, features, evidence), 4)
         idle = max(ask.idle_seconds, 0)
         risk = abandonment_risk(session, idle, intent)
         moment = Moment(
@@ -253,7 +276,34 @@ class Decider:
             purchase_intent=intent,
             abandonment_risk=risk,
         )
-        return _Scored(intent, risk, moment, weighing_features(model, features))
+        weighed = model if evidence >= 0.5 else self._prior  # the model that said most of the score
+        return _Scored(intent, risk, moment, weighing_features(weighed, features))
+
+    def _verdict(
+        self, site: Site, snapshot: Snapshot, scored: _Scored, category: str | None, now: datetime
+    ) -> Verdict:
+        """The offer policy's verdict: the rules' (offer) unless the site has an uplift model."""
+        model = self._uplift.for_site(site.site_id) if self._uplift else None
+        if model is None:
+            return RULES
+        moment = scored.moment
+        inputs = UpliftInputs(
+            purchase_intent=scored.intent,
+            abandonment_risk=scored.risk,
+            cart_value=moment.cart_value,
+            stage=moment.stage,
+            idle_seconds=moment.idle_seconds,
+        )
+        return choose(model, inputs, self._agent_load(snapshot, category, now))
+
+    def _agent_load(self, snapshot: Snapshot, category: str | None, now: datetime) -> float:
+        """Share of the category's agent slots in use or claimed by the queue (1 with no slots)."""
+        serving = [a for a in snapshot.agents if a.serving(category, now, self._heartbeat)]
+        slots = sum(a.max_chats for a in serving)
+        if slots <= 0:
+            return 1.0
+        busy = sum(min(a.active_chats, a.max_chats) for a in serving) + snapshot.routing.queued_in(category)
+        return min(busy / slots, 1.0)
 
     def _blocked(
         self,
@@ -319,7 +369,9 @@ class Decider:
         rule: EngagementRule | None = None,
         offer_id: str | None = None,
         first_in_session: bool = False,
+        verdict: Verdict | None = None,
     ) -> Decision:
+        moment = scored.moment if scored else None
         return Decision(
             site_id=site.site_id,
             visitor_id=ask.visitor_id,
@@ -336,6 +388,15 @@ class Decider:
             qualified=rule is not None,
             offer_id=offer_id,
             first_in_session=first_in_session,
+            cart_value=moment.cart_value if moment else None,
+            stage=moment.stage if moment else None,
+            idle_seconds=moment.idle_seconds if moment else None,
+            policy=verdict.policy if verdict else "rules",
+            uplift_model=verdict.model_version if verdict else None,
+            estimated_uplift=verdict.estimated_uplift if verdict else None,
+            expected_gain=verdict.expected_gain if verdict else None,
+            min_gain=verdict.min_gain if verdict else None,
+            policy_offer=verdict.offer if verdict and verdict.policy == "gain" else None,
         )
 
     def respond(self, site: Site, offer_id: str, response: OfferResponse) -> Offer:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from klantreis import dynamo, keys
 from klantreis.agents import AgentProfile, agent_from_item
+from klantreis.engagement.uplift import Policy
 from klantreis.errors import Throttled
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import session_from_item
@@ -92,6 +93,22 @@ class Decision(BaseModel):
     offer_id: str | None = None
     first_in_session: bool = False
     """The session's first offer (or, in the holdout, its first "would have offered")."""
+    cart_value: float | None = None
+    stage: str | None = None
+    idle_seconds: int | None = None
+    """With the scores, what the uplift model learns from (klantreis.engagement.uplift)."""
+    policy: Policy = "rules"
+    """Who chose among rule-eligible visitors: the rules and scores, or the expected gain."""
+    uplift_model: str | None = None
+    """The uplift model's version behind a `gain` decision."""
+    estimated_uplift: float | None = None
+    """P(buy | offered) - P(buy | not), by the uplift model."""
+    expected_gain: float | None = None
+    """Estimated uplift x cart value minus the offer's cost in agent time (site currency)."""
+    min_gain: float | None = None
+    """The gain an offer had to bring at the agents' load then."""
+    policy_offer: bool | None = None
+    """The gain policy's verdict; on a holdout decision, whether it would have offered."""
 
 
 class Offer(BaseModel):

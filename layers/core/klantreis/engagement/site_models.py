@@ -4,20 +4,14 @@ that has none. Cached per Lambda instance, so a warm decision reads nothing for 
 
 from __future__ import annotations
 
-import gzip
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
-from klantreis import dynamo, keys
+from klantreis import keys
 from klantreis.cache import TtlCache
+from klantreis.engagement.documents import DocumentTooBig, SiteDocuments
 from klantreis.engagement.model import ModelError, PropensityModel, parse_model
-
-MAX_STORED_BYTES = 350_000
-"""A DynamoDB item holds 400 KB; the shipped model is about 45 KB gzipped."""
 
 
 class ModelSource(Protocol):
@@ -34,45 +28,23 @@ class SiteModelStore(Protocol):
 
 class DynamoSiteModelStore:
     def __init__(self, dynamodb: Any, table: str) -> None:
-        self._db = dynamodb
-        self._table = table
-
-    def _key(self, site_id: str) -> dict[str, Any]:
-        return dynamo.to_item({"PK": keys.site_pk(site_id), "SK": keys.SITE_MODEL})
+        self._documents = SiteDocuments(dynamodb, table, keys.SITE_MODEL)
 
     def get(self, site_id: str) -> PropensityModel | None:
-        try:
-            item = self._db.get_item(TableName=self._table, Key=self._key(site_id)).get("Item")
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
-        if not item:
-            return None
-        return parse_model(
-            gzip.decompress(dynamo.from_item(item)["model"]), source=f"model of site {site_id}"
-        )
+        text = self._documents.get(site_id)
+        return None if text is None else parse_model(text, source=f"model of site {site_id}")
 
     def put(self, site_id: str, model_json: bytes) -> PropensityModel:
         """Validates the model and stores it; ModelError if it is not a valid model or too big."""
         model = parse_model(model_json)
-        packed = gzip.compress(model_json, mtime=0)
-        if len(packed) > MAX_STORED_BYTES:
-            raise ModelError(f"the model is {len(packed)} bytes gzipped; at most {MAX_STORED_BYTES} fit")
-        self._db.put_item(
-            TableName=self._table,
-            Item=dynamo.to_item(
-                {
-                    "PK": keys.site_pk(site_id),
-                    "SK": keys.SITE_MODEL,
-                    "model": packed,
-                    "stored_at": datetime.now(UTC).isoformat(),
-                }
-            ),
-        )
+        try:
+            self._documents.put(site_id, model_json)
+        except DocumentTooBig as exc:
+            raise ModelError(f"the model is {exc}") from None
         return model
 
     def delete(self, site_id: str) -> bool:
-        answer = self._db.delete_item(TableName=self._table, Key=self._key(site_id), ReturnValues="ALL_OLD")
-        return bool(answer.get("Attributes"))
+        return self._documents.delete(site_id)
 
 
 class SiteModels:

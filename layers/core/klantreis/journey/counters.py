@@ -45,10 +45,13 @@ FUNNEL_COUNTERS = (
     "offers_ignored",
     "chats_started",
     "chats_converted",
+    "gain_offers",
+    "gain_estimated_uplift",
 )
 """The engagement funnel from decision, offer and chat items (see `funnel_deltas`): a chat counts
 in `chats_started` when it is created and in `chats_converted` when a purchase is attributed to it
-(klantreis.conversations.attribution), both on the chat's own day (the day it started)."""
+(klantreis.conversations.attribution), both on the chat's own day (the day it started). Offers the
+gain policy made count in `gain_offers`, their estimated uplifts summed in `gain_estimated_uplift`."""
 COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
 MARKER_TTL_SECONDS = 3 * 24 * 3600
@@ -122,6 +125,9 @@ def funnel_deltas(
             change["offers"] = 1.0
             if new.get("first_in_session"):
                 change["offered_sessions"] = 1.0
+            if new.get("policy") == "gain":
+                change["gain_offers"] = 1.0
+                change["gain_estimated_uplift"] = float(new.get("estimated_uplift") or 0.0)
         elif reason == "holdout":
             change["holdout_decisions"] = 1.0
             if new.get("first_in_session"):

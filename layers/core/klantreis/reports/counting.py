@@ -22,11 +22,20 @@ caused it.
     ended_at - assigned_at (the last assignment, as routing's own statistics).
   - resolved and followed up, both for the first time in either order: `chats_resolved_followed_up`.
   - `converted_at` first set: `agent#{a}#conversions` (its agent then, if any) and
-    `category#{c}#conversions`.
+    `category#{c}#conversions`; `chat_revenue` and the breakdowns' `revenue` += its
+    `conversion_value`.
+  Per agent, per category and per agent x category (`agent_category#{a}#{c}#…`, added
+  2026-12-04): the first assignment adds `waits`, `wait_seconds_sum` and `answered_in_time`
+  (within 30 s) for the agent who took it; an end with an agent adds `handled` and
+  `handled_resolved`; a handled chat resolved and followed up adds `handled_resolved_followed_up`
+  (first-contact resolution per breakdown is over handled chats); agent x category also counts
+  `chats` (every assignment) and `conversions`, as the agent's own.
   A chat without category counts under category `*` (klantreis.keys.UNCATEGORIZED), as routing's
   performance counters and the survey item do, so the per-category rows add up to the totals.
 - Survey (SK `SURVEY`, on the survey's `day`, when written): `surveys` and the survey counters,
-  and per agent (if the chat had one) and per category the BREAKDOWN_METRICS it answers.
+  and per agent (if the chat had one), per category and per agent x category the
+  BREAKDOWN_METRICS it answers (CSAT, NPS, CES); a preferred channel adds
+  `preferred_channel_answers`, `channel#{channel}` and `category_channel#{c}#{channel}`.
 - Session (SK `SESSION#`, when created): `h{HH}#sessions` on its first day, HH the local hour of
   its first event (`first_local_hour`; UTC for sessions stored without it). A session running
   past midnight counts in `sessions` on both days but in the hourly counters once.
@@ -48,8 +57,12 @@ from typing import Any, Literal, Protocol
 from klantreis import dynamo, keys
 from klantreis.reports.names import (
     BREAKDOWN_METRICS,
+    SERVICE_LEVEL_SECONDS,
+    agent_category_counter,
     agent_counter,
+    category_channel_counter,
     category_counter,
+    channel_counter,
     hourly_counter,
     wait_bucket_of,
 )
@@ -143,57 +156,96 @@ def _resolved_and_followed_up(image: Mapping[str, Any] | None) -> bool:
     )
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+class _ChatChange:
+    """The counters one change of a chat adds, with the chat's hour, category and agent."""
+
+    def __init__(self, new: Mapping[str, Any]) -> None:
+        self.counts: dict[str, float] = {}
+        self.hour = _hour(new.get("hour"), _moment(new.get("created_at")))
+        self.category = _category(new)
+        self.agent = _agent_id(new)
+
+    def add(self, name: str, value: float = 1.0) -> None:
+        self.counts[name] = self.counts.get(name, 0.0) + value
+
+    def add_breakdowns(self, metric: str, value: float = 1.0) -> None:
+        """The category's, and the agent's and the agent x category cell's if it has an agent."""
+        self.add(category_counter(self.category, metric), value)
+        if self.agent is not None:
+            self.add(agent_counter(self.agent, metric), value)
+            self.add(agent_category_counter(self.agent, self.category, metric), value)
+
+    def assigned(self, before: Mapping[str, Any], new: Mapping[str, Any]) -> None:
+        if self.agent is None:
+            return
+        self.add(agent_counter(self.agent, "chats"))
+        self.add(agent_category_counter(self.agent, self.category, "chats"))
+        if before.get("assigned_at") is not None or before.get("wait_seconds") is not None:
+            return  # a reassignment: the chat's wait was counted at its first
+        self.add("chats_assigned")
+        self.add(category_counter(self.category, "chats"))
+        wait = _number(new.get("wait_seconds"))
+        if wait is not None:
+            wait = max(wait, 0.0)
+            self.add("wait_seconds_sum", wait)
+            self.add(wait_bucket_of(wait))
+            self.add_breakdowns("waits")
+            self.add_breakdowns("wait_seconds_sum", wait)
+            if wait <= SERVICE_LEVEL_SECONDS:
+                self.add_breakdowns("answered_in_time")
+
+    def ended(self, new: Mapping[str, Any]) -> None:
+        self.add("chats_ended")
+        if new.get("resolved"):
+            self.add("chats_resolved")
+        assigned_at, ended_at = _moment(new.get("assigned_at")), _moment(new.get("ended_at"))
+        if self.agent is None or assigned_at is None or ended_at is None:
+            return
+        # Handled: ended with an agent. Handle time, and its divisor, leave out chats that ended
+        # while still waiting in the queue.
+        handled = round(max((ended_at - assigned_at).total_seconds(), 0.0), 3)
+        self.add("chats_handled")
+        self.add("handle_seconds_sum", handled)
+        self.add(hourly_counter(self.hour, "ended"))
+        self.add(hourly_counter(self.hour, "handle_seconds"), handled)
+        self.add_breakdowns("handled")
+        if new.get("resolved"):
+            self.add_breakdowns("handled_resolved")
+
+    def converted(self, new: Mapping[str, Any]) -> None:
+        self.add(category_counter(self.category, "conversions"))
+        if self.agent is not None:
+            self.add(agent_counter(self.agent, "conversions"))
+            self.add(agent_category_counter(self.agent, self.category, "conversions"))
+        value = _number(new.get("conversion_value"))
+        if value is not None and value > 0:
+            self.add("chat_revenue", round(value, 2))
+            self.add_breakdowns("revenue", round(value, 2))
+
+
 def chat_counts(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> dict[str, float]:
     """What one change of a chat item adds to the counters of the chat's day."""
     before: Mapping[str, Any] = old or {}
-    change: dict[str, float] = {}
-
-    def add(name: str, value: float = 1.0) -> None:
-        change[name] = change.get(name, 0.0) + value
-
-    hour = _hour(new.get("hour"), _moment(new.get("created_at")))
-    category = _category(new)
-    agent = _agent_id(new)
+    change = _ChatChange(new)
     if old is None:
-        add(hourly_counter(hour, "chats"))
-
-    newly_assigned = (
-        new.get("status") == "assigned"
-        and agent is not None
-        and (old is None or before.get("status") != "assigned")
-    )
-    if newly_assigned and agent is not None:
-        add(agent_counter(agent, "chats"))
-        if before.get("assigned_at") is None and before.get("wait_seconds") is None:
-            add("chats_assigned")
-            add(category_counter(category, "chats"))
-            wait = new.get("wait_seconds")
-            if isinstance(wait, int | float) and not isinstance(wait, bool):
-                add("wait_seconds_sum", max(float(wait), 0.0))
-                add(wait_bucket_of(max(float(wait), 0.0)))
-
+        change.add(hourly_counter(change.hour, "chats"))
+    if new.get("status") == "assigned" and (old is None or before.get("status") != "assigned"):
+        change.assigned(before, new)
     if new.get("status") == "ended" and before.get("status") != "ended":
-        add("chats_ended")
-        if new.get("resolved"):
-            add("chats_resolved")
-        assigned_at, ended_at = _moment(new.get("assigned_at")), _moment(new.get("ended_at"))
-        if agent is not None and assigned_at is not None and ended_at is not None:
-            # Handled: ended with an agent. Handle time, and its divisor, leave out chats that
-            # ended while still waiting in the queue.
-            handled = round(max((ended_at - assigned_at).total_seconds(), 0.0), 3)
-            add("chats_handled")
-            add("handle_seconds_sum", handled)
-            add(hourly_counter(hour, "ended"))
-            add(hourly_counter(hour, "handle_seconds"), handled)
-
+        change.ended(new)
     if _resolved_and_followed_up(new) and not _resolved_and_followed_up(old):
-        add("chats_resolved_followed_up")
-
+        change.add("chats_resolved_followed_up")
+        if change.agent is not None and new.get("assigned_at"):
+            change.add_breakdowns("handled_resolved_followed_up")
     if new.get("converted_at") and not before.get("converted_at"):
-        if agent is not None:
-            add(agent_counter(agent, "conversions"))
-        add(category_counter(category, "conversions"))
-    return {name: value for name, value in change.items() if value}
+        change.converted(new)
+    return {name: value for name, value in change.counts.items() if value}
 
 
 # ---------------------------------------------------------------------------------- surveys
@@ -215,7 +267,13 @@ def survey_item_counts(new: Mapping[str, Any]) -> dict[str, float]:
         if counts.get(metric):
             if agent:
                 change[agent_counter(str(agent), metric)] = float(counts[metric])
+                change[agent_category_counter(str(agent), category, metric)] = float(counts[metric])
             change[category_counter(category, metric)] = float(counts[metric])
+    channel = new.get("preferred_channel")
+    if isinstance(channel, str) and channel and "#" not in channel:
+        change["preferred_channel_answers"] = 1.0
+        change[channel_counter(channel)] = 1.0
+        change[category_channel_counter(category, channel)] = 1.0
     return {name: value for name, value in change.items() if value}
 
 

@@ -12,17 +12,19 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from klantreis.journey.counters import BLOCKING_REASONS
 from klantreis.reports import names, stats
 
-SERVICE_LEVEL_SECONDS = 30
-"""The service level is the share of chats answered within this many seconds (an edge of the
-wait histogram, so it is exact)."""
+SERVICE_LEVEL_SECONDS = names.SERVICE_LEVEL_SECONDS
 AGENT_PREFIX = "agent#"
 CATEGORY_PREFIX = "category#"
+AGENT_CATEGORY_PREFIX = "agent_category#"
+CHANNEL_PREFIX = "channel#"
+CATEGORY_CHANNEL_PREFIX = "category_channel#"
 DIGITS = 6
 """Derived ratios are rounded to this many decimals: no float noise in JSON and CSV."""
 
@@ -40,6 +42,22 @@ class Breakdown(BaseModel):
     """% of NPS answers 9-10 minus % 0-6; None without answers."""
     csat_answers: int = 0
     nps_answers: int = 0
+    # Added 2026-12-04 (issue 11): each figure with its sample count.
+    ces: float | None = None
+    """Mean effort answer, 1..7 (lower is easier); None without answers."""
+    ces_answers: int = 0
+    first_contact_resolution: float | None = None
+    """(Resolved - resolved but followed up within 7 days) / `handled` (0..1)."""
+    handled: int = 0
+    """Chats ended with an agent: the sample of first-contact resolution."""
+    mean_wait_seconds: float | None = None
+    """Mean time from the chat's start to its first agent (time to answer)."""
+    service_level: float | None = None
+    """Share of `waits` answered within 30 s (0..1)."""
+    waits: int = 0
+    """Chats first answered here: the sample of the wait figures."""
+    revenue: float = 0.0
+    """The value of purchases attributed to these chats, in the report's `currency`."""
 
 
 class Uplift(BaseModel):
@@ -121,6 +139,27 @@ class DailyRow(BaseModel):
     blocked_outside_hours: int = 0
     blocked_no_agent: int = 0
     blocked_capped: int = 0
+    # Added 2026-12-04 (issue 11).
+    chat_revenue: float = 0.0
+    """The value of purchases attributed to chats started this day, in the report's `currency`."""
+    chat_conversion_rate: float | None = None
+    """Chats followed by an attributed purchase / chats started."""
+    agent_categories: dict[str, dict[str, Breakdown]] = {}
+    """Per agent, then per category the agent served: the agent x category cells."""
+    preferred_channel_answers: int = 0
+    """Surveys that named a preferred channel."""
+    preferred_channels: dict[str, int] = {}
+    """Surveys per preferred channel named (chat, phone, email, whatsapp, social, self_service)."""
+    preferred_channels_by_category: dict[str, dict[str, int]] = {}
+    """The same per category of the surveyed chat (`*` for chats without one)."""
+    # Offers by expected gain (added 2026-12-04, klantreis.engagement.uplift).
+    offer_policy: Literal["rules", "gain", "mixed"] | None = None
+    """Who chose the offers: `rules` (rules and scores), `gain` (the site's uplift model), `mixed`
+    (both, e.g. the day a site switched); None without offers."""
+    gain_ranked_offers: int = 0
+    gain_mean_estimated_uplift: float | None = None
+    """The mean estimated uplift behind the gain policy's offers (each offer's own is in the
+    decision log); compare it with the measured `uplift`."""
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -131,7 +170,7 @@ def _rounded(value: float | None) -> float | None:
     return None if value is None else round(value, DIGITS)
 
 
-def _breakdowns(counters: Mapping[str, float], prefix: str) -> dict[str, Breakdown]:
+def _grouped(counters: Mapping[str, float], prefix: str) -> dict[str, dict[str, float]]:
     """`{prefix}{key}#{metric}` counters grouped by key; the metric is the last `#` part, so a
     category name holding a `#` stays whole."""
     grouped: dict[str, dict[str, float]] = {}
@@ -139,15 +178,52 @@ def _breakdowns(counters: Mapping[str, float], prefix: str) -> dict[str, Breakdo
         if not name.startswith(prefix):
             continue
         key, _, metric = name[len(prefix) :].rpartition("#")
-        if key and metric in names.BREAKDOWN_METRICS:
+        if key:
             grouped.setdefault(key, {})[metric] = float(value)
+    return grouped
+
+
+def _breakdowns(counters: Mapping[str, float], prefix: str) -> dict[str, Breakdown]:
+    grouped = _grouped(counters, prefix)
     return {key: _breakdown(grouped[key]) for key in sorted(grouped)}
+
+
+def _agent_categories(counters: Mapping[str, float]) -> dict[str, dict[str, Breakdown]]:
+    """`agent_category#{agent}#{category}#{metric}`: agent ids hold no `#`, so the agent is the
+    first part and the category all between it and the metric."""
+    cells: dict[str, dict[str, dict[str, float]]] = {}
+    for cell, metrics in _grouped(counters, AGENT_CATEGORY_PREFIX).items():
+        agent, _, category = cell.partition("#")
+        if agent and category:
+            cells.setdefault(agent, {})[category] = metrics
+    return {
+        agent: {category: _breakdown(cells[agent][category]) for category in sorted(cells[agent])}
+        for agent in sorted(cells)
+    }
+
+
+def _channels(counters: Mapping[str, float]) -> dict[str, int]:
+    found = {
+        name[len(CHANNEL_PREFIX) :]: round(value)
+        for name, value in counters.items()
+        if name.startswith(CHANNEL_PREFIX) and value
+    }
+    return {channel: found[channel] for channel in sorted(found)}
+
+
+def _channels_by_category(counters: Mapping[str, float]) -> dict[str, dict[str, int]]:
+    grouped = _grouped(counters, CATEGORY_CHANNEL_PREFIX)
+    return {
+        category: {channel: round(count) for channel, count in sorted(grouped[category].items()) if count}
+        for category in sorted(grouped)
+    }
 
 
 def _breakdown(metrics: Mapping[str, float]) -> Breakdown:
     def get(metric: str) -> float:
         return metrics.get(metric, 0.0)
 
+    handled = get("handled")
     return Breakdown(
         chats=round(get("chats")),
         conversions=round(get("conversions")),
@@ -155,6 +231,16 @@ def _breakdown(metrics: Mapping[str, float]) -> Breakdown:
         nps=_rounded(stats.nps(get("nps_promoters"), get("nps_detractors"), get("nps_n"))),
         csat_answers=round(get("csat_n")),
         nps_answers=round(get("nps_n")),
+        ces=_rounded(stats.ces_mean(get("ces_sum"), get("ces_n"))),
+        ces_answers=round(get("ces_n")),
+        first_contact_resolution=_ratio(
+            get("handled_resolved") - get("handled_resolved_followed_up"), handled
+        ),
+        handled=round(handled),
+        mean_wait_seconds=_ratio(get("wait_seconds_sum"), get("waits")),
+        service_level=_ratio(get("answered_in_time"), get("waits")),
+        waits=round(get("waits")),
+        revenue=round(get("revenue"), 2),
     )
 
 
@@ -240,7 +326,24 @@ def daily_row(day: str, counters: Mapping[str, float]) -> DailyRow:
         offers_ignored=round(get("offers_ignored")),
         offer_acceptance_rate=_ratio(get("offers_accepted"), get("offers")),
         **{f"blocked_{reason}": round(get(f"blocked_{reason}")) for reason in BLOCKING_REASONS},
+        chat_revenue=round(get("chat_revenue"), 2),
+        chat_conversion_rate=_ratio(get("chats_converted"), get("chats_started")),
+        agent_categories=_agent_categories(counters),
+        preferred_channel_answers=round(get("preferred_channel_answers")),
+        preferred_channels=_channels(counters),
+        preferred_channels_by_category=_channels_by_category(counters),
+        offer_policy=_offer_policy(get("offers"), get("gain_offers")),
+        gain_ranked_offers=round(get("gain_offers")),
+        gain_mean_estimated_uplift=_ratio(get("gain_estimated_uplift"), get("gain_offers")),
     )
+
+
+def _offer_policy(offers: float, gain_offers: float) -> Literal["rules", "gain", "mixed"] | None:
+    if offers <= 0:
+        return None
+    if gain_offers <= 0:
+        return "rules"
+    return "gain" if gain_offers >= offers else "mixed"
 
 
 def days_between(start: str, end: str) -> list[str]:
@@ -282,14 +385,23 @@ _UPLIFT_COLUMNS = (
     "offered_conversions",
     "holdout_conversions",
 )
-_NESTED = ("uplift_interval", "agents", "categories")
+_NESTED = (
+    "uplift_interval",
+    "agents",
+    "categories",
+    "agent_categories",
+    "preferred_channels",
+    "preferred_channels_by_category",
+)
 BREAKDOWN_FIELDS = tuple(Breakdown.model_fields)
 
 
-def csv_columns(rows: Sequence[DailyRow]) -> list[str]:
-    """Every scalar field in the model's order (the uplift interval right after `uplift`), then
-    `agent:{id}:{metric}` for every agent in any row, then `category:{name}:{metric}`, both
-    sorted by id/name, the metrics in Breakdown's order."""
+def csv_columns(rows: Sequence[DailyRow], *, currency: str | None = None) -> list[str]:
+    """Every scalar field in the model's order (the uplift interval right after `uplift`, the
+    `currency` of the money figures, if given, right after `chat_revenue`), then
+    `agent:{id}:{metric}` for every agent in any row, then `category:{name}:{metric}`, then
+    `agent_category:{id}:{name}:{metric}`, all sorted by id/name, the metrics in Breakdown's
+    order; then `preferred_channel:{channel}` and `category:{name}:preferred_channel:{channel}`."""
     columns: list[str] = []
     for field in DailyRow.model_fields:
         if field in _NESTED:
@@ -297,10 +409,29 @@ def csv_columns(rows: Sequence[DailyRow]) -> list[str]:
         columns.append(field)
         if field == "uplift":
             columns.extend(_UPLIFT_COLUMNS)
+        if field == "chat_revenue" and currency is not None:
+            columns.append("currency")
     agents = sorted({agent for row in rows for agent in row.agents})
     categories = sorted({category for row in rows for category in row.categories})
+    cells = sorted(
+        {(agent, name) for row in rows for agent, by in row.agent_categories.items() for name in by}
+    )
+    channels = sorted({channel for row in rows for channel in row.preferred_channels})
+    category_channels = sorted(
+        {
+            (name, channel)
+            for row in rows
+            for name, by in row.preferred_channels_by_category.items()
+            for channel in by
+        }
+    )
     columns += [f"agent:{agent}:{metric}" for agent in agents for metric in BREAKDOWN_FIELDS]
     columns += [f"category:{name}:{metric}" for name in categories for metric in BREAKDOWN_FIELDS]
+    columns += [
+        f"agent_category:{agent}:{name}:{metric}" for agent, name in cells for metric in BREAKDOWN_FIELDS
+    ]
+    columns += [f"preferred_channel:{channel}" for channel in channels]
+    columns += [f"category:{name}:preferred_channel:{channel}" for name, channel in category_channels]
     return columns
 
 
@@ -323,19 +454,29 @@ def _flat(row: DailyRow) -> dict[str, str]:
         offered_conversions=_cell(detail.offered_conversions),
         holdout_conversions=_cell(detail.holdout_conversions),
     )
-    for kind, breakdowns in (("agent", row.agents), ("category", row.categories)):
+    cells = {f"{agent}:{name}": b for agent, by in row.agent_categories.items() for name, b in by.items()}
+    for kind, breakdowns in (("agent", row.agents), ("category", row.categories), ("agent_category", cells)):
         for key, breakdown in breakdowns.items():
             for metric in BREAKDOWN_FIELDS:
                 flat[f"{kind}:{key}:{metric}"] = _cell(getattr(breakdown, metric))
+    for channel, count in row.preferred_channels.items():
+        flat[f"preferred_channel:{channel}"] = _cell(count)
+    for name, by in row.preferred_channels_by_category.items():
+        for channel, count in by.items():
+            flat[f"category:{name}:preferred_channel:{channel}"] = _cell(count)
     return flat
 
 
-def rows_csv(rows: Sequence[DailyRow]) -> str:
+def rows_csv(rows: Sequence[DailyRow], *, currency: str | None = None) -> str:
     """The rows as CSV (RFC 4180, CRLF line ends, a header line): one line per row, the columns of
-    `csv_columns`. An empty cell is no data (None), or an agent or category absent that day."""
+    `csv_columns`. An empty cell is no data (None), or an agent or category absent that day; the
+    `currency` column (when given) names the currency of `revenue` and `chat_revenue`."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=csv_columns(rows), restval="")
+    writer = csv.DictWriter(buffer, fieldnames=csv_columns(rows, currency=currency), restval="")
     writer.writeheader()
     for row in rows:
-        writer.writerow(_flat(row))
+        flat = _flat(row)
+        if currency is not None:
+            flat["currency"] = currency
+        writer.writerow(flat)
     return buffer.getvalue()

@@ -24,6 +24,7 @@ MAX_LABEL = 16
 MAX_UPLIFT_DAYS = 31
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 DASH = "\u2013"  # en dash: no data
+TIMES = "\u00d7"  # multiplication sign: agent x category
 
 _CSS = """
 :root{--ink:#1d2733;--muted:#5f6b7a;--line:#d5dbe3;--bar:#2f6fdf;--bar2:#7d54c9;--good:#1b8a4b;
@@ -50,6 +51,9 @@ svg .muted{fill:var(--muted)}
 .axis{stroke:var(--muted);stroke-width:1}.grid{stroke:var(--line);stroke-width:1}
 .whisker{stroke-width:3}
 .cell{stroke:#fff;stroke-width:1}.closed{fill:var(--closed)}.missed{stroke:var(--bad);stroke-width:2.5}
+table{border-collapse:collapse;width:100%;font-size:.9em}
+th,td{border-bottom:1px solid var(--line);padding:3px 6px;text-align:right}
+th:first-child,td:first-child{text-align:left}
 """
 
 
@@ -79,6 +83,10 @@ def _seconds(value: float | None) -> str:
     return DASH if value is None else f"{value:.0f} s"
 
 
+def _money(amount: float, currency: str) -> str:
+    return f"{currency} {amount:,.2f}"
+
+
 def _pp(value: float) -> str:
     return f"{value * 100:+.1f} pp"
 
@@ -98,7 +106,8 @@ def _tiles(total: DailyRow, currency: str) -> str:
     tiles = [
         (_int(total.sessions), "sessions"),
         (_pct(total.conversion_rate), "conversion"),
-        (f"{currency} {total.revenue:,.2f}", "revenue"),
+        (_money(total.revenue, currency), "revenue"),
+        (_money(total.chat_revenue, currency), "revenue attributed to chats"),
         (_pct(total.cart_abandonment_rate), "cart abandonment"),
         (_int(total.chats), "chats"),
         (_pct(total.csat / 100 if total.csat is not None else None, 0), "CSAT (answers 4-5)"),
@@ -213,6 +222,19 @@ def _conversion_per_day(rows: Sequence[DailyRow]) -> str:
     return f"<h2>Conversion per day</h2><p>{caption}</p>" + _svg(height, "".join(parts), "Conversion per day")
 
 
+def _policy_caption(total: DailyRow) -> str:
+    """Which policy chose the offers, and the uplift the gain policy expected of its own."""
+    if total.offer_policy is None:
+        return ""
+    if total.offer_policy == "rules":
+        return "Offers chosen by the rules. "
+    who = "Offers chosen by expected gain" if total.offer_policy == "gain" else "Offers partly by gain"
+    return (
+        f"{who} ({_int(total.gain_ranked_offers)}; estimated uplift "
+        f"{_pp(total.gain_mean_estimated_uplift or 0.0)} on average). "
+    )
+
+
 def _uplift_caption(total: DailyRow) -> str:
     detail = total.uplift_interval
     if detail.estimate is None or detail.low is None or detail.high is None:
@@ -233,7 +255,7 @@ def _uplift_caption(total: DailyRow) -> str:
 def _uplift(rows: Sequence[DailyRow], total: DailyRow) -> str:
     shown = [total, *[row for row in rows if row.uplift_interval.estimate is not None][-MAX_UPLIFT_DAYS:]]
     shown = [row for row in shown if row.uplift_interval.low is not None]
-    caption = f"<h2>Uplift of proactive chat</h2><p>{_e(_uplift_caption(total))}</p>"
+    caption = f"<h2>Uplift of proactive chat</h2><p>{_e(_policy_caption(total) + _uplift_caption(total))}</p>"
     if not shown:
         return caption
     reach = max(
@@ -294,6 +316,65 @@ def _scores(title: str, breakdowns: dict[str, Breakdown]) -> str:
         + f'<div class="pair"><div><p class="muted">CSAT: % answers 4-5</p>{csat}</div>'
         + f'<div><p class="muted">NPS: -100 to +100</p>{nps}</div></div>'
     )
+
+
+def _sampled(value: str, n: int) -> str:
+    return DASH if n == 0 else f"{value} (n={n})"
+
+
+def _service_table(total: DailyRow, currency: str) -> str:
+    """Effort, first-contact resolution, time to answer and revenue per agent, per category and
+    per agent x category, each with the sample it rests on."""
+    rows: list[tuple[str, Breakdown]] = [
+        *((f"agent {key}", b) for key, b in total.agents.items()),
+        *((f"category {key}", b) for key, b in total.categories.items()),
+        *(
+            (f"{agent} {TIMES} {category}", b)
+            for agent, by in total.agent_categories.items()
+            for category, b in by.items()
+        ),
+    ]
+    head = "<h2>Service per agent and category</h2>"
+    if not rows:
+        return head + "<p class='muted'>No chats yet.</p>"
+    header = (
+        "<tr><th scope='col'>who</th><th scope='col'>chats</th><th scope='col'>CSAT</th>"
+        "<th scope='col'>NPS</th><th scope='col'>CES (1-7)</th><th scope='col'>first-contact resolution</th>"
+        "<th scope='col'>mean wait</th><th scope='col'>revenue</th></tr>"
+    )
+    lines = [
+        "<tr>"
+        f"<td>{_e(name)}</td><td>{_int(b.chats)}</td>"
+        f"<td>{_e(_sampled(_score(b.csat) + '%', b.csat_answers))}</td>"
+        f"<td>{_e(_sampled(_score(b.nps, signed=True), b.nps_answers))}</td>"
+        f"<td>{_e(_sampled('' if b.ces is None else f'{b.ces:.1f}', b.ces_answers))}</td>"
+        f"<td>{_e(_sampled(_pct(b.first_contact_resolution, 0), b.handled))}</td>"
+        f"<td>{_e(_sampled(_seconds(b.mean_wait_seconds), b.waits))}</td>"
+        f"<td>{_e(_money(b.revenue, currency))}</td>"
+        "</tr>"
+        for name, b in rows
+    ]
+    return head + f'<div class="scroll"><table>{header}{"".join(lines)}</table></div>'
+
+
+def _channels(total: DailyRow) -> str:
+    head = "<h2>Preferred channels</h2>"
+    if not total.preferred_channels:
+        return head + "<p class='muted'>No survey named a channel yet.</p>"
+    answers = total.preferred_channel_answers or sum(total.preferred_channels.values())
+    bars = _hbars(
+        [
+            (channel, count, f"{count} ({count / answers:.0%})")
+            for channel, count in total.preferred_channels.items()
+        ],
+        "bar2",
+        "Preferred channels named in surveys",
+    )
+    per_category = "".join(
+        f"<p>{_e(category)}: {_e(', '.join(f'{channel} {count}' for channel, count in by.items()))}</p>"
+        for category, by in total.preferred_channels_by_category.items()
+    )
+    return head + f"<p class='muted'>{answers} surveys named one.</p>{bars}{per_category}"
 
 
 def _nps_bars(rated: dict[str, Breakdown], title: str) -> str:
@@ -369,6 +450,16 @@ def _staffing(plan: Staffing) -> str:
         "Colour: shoppers online (darker is busier); grey: chat closed; red outline: closed while "
         "shoppers are online; number: agents needed if open.",
     ]
+    if plan.first_day is not None:
+        lines.append(
+            f"Observed: {plan.days} days from {plan.first_day} to {plan.last_day} "
+            f"(up to {plan.last_hour or 0:02d}:59)."
+            + (
+                " Hours of weekdays not seen yet are estimated from the same hour of the days seen."
+                if any(hour.estimated for hour in plan.hours)
+                else ""
+            )
+        )
     if plan.closed_demand_share is not None:
         lines.append(
             f"{_pct(plan.closed_demand_share, 0)} of sessions fell while chat was closed"
@@ -389,7 +480,9 @@ def render_html(
     site_name: str, rows: Sequence[DailyRow], total: DailyRow, staffing: Staffing | None, *, currency: str
 ) -> str:
     """The report page: key figures, the funnels, conversion per day, the uplift with its
-    interval, CSAT and NPS per agent and per category, and the staffing heatmap if given."""
+    interval, CSAT and NPS per agent and per category, effort, first-contact resolution, wait and
+    revenue per agent, category and agent x category, the preferred channels, and the staffing
+    heatmap if given."""
     period = total.date.replace("..", " to ")
     sections = [
         _tiles(total, currency),
@@ -398,6 +491,8 @@ def render_html(
         _uplift(rows, total),
         _scores("Satisfaction per agent", total.agents),
         _scores("Satisfaction per category", total.categories),
+        _service_table(total, currency),
+        _channels(total),
     ]
     if staffing is not None:
         sections.append(_staffing(staffing))

@@ -5,14 +5,21 @@ Chat arrivals only happen while chat is offered, so the hours that are closed sh
 when shoppers are online. What opening would ask there is estimated from the sessions of that
 hour times the chats per session of the open hours (`expected_arrivals_if_open`).
 
+Observed days: a site's first days of traffic count from the first day with any (the days of a
+period before it would dilute every mean with the zeros of a site not yet live), and the day of
+`now` counts up to its current hour, so a first day of traffic shows at once (before 2026-12-04
+the period ended yesterday and every day of it counted: locally, after a first day, all zeros).
+A weekday hour not observed yet (one day of traffic has one weekday) is estimated from the same
+hour of the weekdays that were observed, and says so (`estimated`).
+
 Pure: the caller hands in the counters of every local day of the period (an empty mapping for a
-day without any) and the site's opening hours.
+day without any), the site's opening hours and, for a period that ends today, the local `now`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -36,7 +43,11 @@ class StaffingHour(BaseModel):
     hour: int
     """0-23: from hour:00 to hour:59."""
     days: int
-    """Days of this weekday in the period: the means are over these."""
+    """Days of this weekday observed at this hour (from the first day of traffic, up to now): the
+    means are over these. 0 when `estimated`."""
+    estimated: bool = False
+    """No day of this weekday was observed at this hour yet: the figures are the mean of the same
+    hour of the weekdays that were."""
     sessions_per_hour: float
     arrivals_per_hour: float
     """Chats started, per hour."""
@@ -62,7 +73,14 @@ class Staffing(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     days: int
+    """Days observed: from the period's first day with traffic to its last (today counts while
+    it runs)."""
     weeks: float
+    first_day: str | None = None
+    """The first day observed (the first with traffic); None without any."""
+    last_day: str | None = None
+    last_hour: int | None = None
+    """The last hour observed of `last_day`: 23 unless the period ends today."""
     target_share: float
     target_seconds: float
     concurrency: float
@@ -100,10 +118,35 @@ def _day_intervals(hours: OpeningHours, day: date) -> Sequence[Interval]:
     return hours.weekly.get(WEEKDAYS[day.weekday()], [])
 
 
+def _has_traffic(counters: Mapping[str, float]) -> bool:
+    return any(
+        counters.get(names.hourly_counter(hour, metric)) for hour in HOURS for metric in ("sessions", "chats")
+    )
+
+
+def observed_days(
+    counters_by_day: Mapping[str, Mapping[str, float]], now: datetime | None = None
+) -> list[tuple[date, int]]:
+    """(day, last hour observed) of the days that count: from the first with traffic on, none
+    after `now`'s day (the site's local time), `now`'s own day up to its current hour."""
+    days = sorted(date.fromisoformat(day) for day in counters_by_day)
+    active = [day for day in days if _has_traffic(counters_by_day[day.isoformat()])]
+    if not active:
+        return []
+    today = now.date() if now is not None else None
+    observed = []
+    for day in days:
+        if day < active[0] or (today is not None and day > today):
+            continue
+        observed.append((day, now.hour if now is not None and day == today else HOURS[-1]))
+    return observed
+
+
 def staffing(
     counters_by_day: Mapping[str, Mapping[str, float]],
     hours: OpeningHours,
     *,
+    now: datetime | None = None,
     concurrency: float = 2.0,
     target_share: float = 0.8,
     target_seconds: float = 30,
@@ -114,17 +157,19 @@ def staffing(
     `h{HH}#chats`, `h{HH}#ended`, `h{HH}#handle_seconds`; keys of `counters_by_day` are the
     site's local days, YYYY-MM-DD). Agents are counted for `target_share` of chats answered
     within `target_seconds`, an agent holding `concurrency` chats at once; an hour is flagged
-    `missed` when its sessions reach `busy_share` of the busiest hour's while chat is closed."""
-    days_per_weekday = [0] * 7
+    `missed` when its sessions reach `busy_share` of the busiest hour's while chat is closed.
+    Only `observed_days` count (`now`: the site's local time when the period ends today)."""
+    observed = [[0] * 24 for _ in range(7)]
     sums = {metric: [[0.0] * 24 for _ in range(7)] for metric in names.HOURLY_METRICS}
     all_sessions = closed_sessions = 0.0
     open_sessions = open_chats = 0.0
-    for day_text, counters in counters_by_day.items():
-        day = date.fromisoformat(day_text)
+    days = observed_days(counters_by_day, now)
+    for day, last_hour in days:
+        counters = counters_by_day[day.isoformat()]
         weekday = day.weekday()
-        days_per_weekday[weekday] += 1
         intervals = _day_intervals(hours, day)
-        for hour in HOURS:
+        for hour in HOURS[: last_hour + 1]:
+            observed[weekday][hour] += 1
             values = {
                 metric: float(counters.get(names.hourly_counter(hour, metric), 0.0))
                 for metric in names.HOURLY_METRICS
@@ -152,17 +197,26 @@ def staffing(
             concurrency=concurrency,
         )
 
+    def estimated(weekday: int, hour: int) -> bool:
+        return observed[weekday][hour] == 0 and any(observed[other][hour] for other in range(7))
+
+    def total(metric: str, weekday: int, hour: int) -> tuple[float, int]:
+        """The sum and the days behind it: this weekday's, or every weekday's when estimated."""
+        if estimated(weekday, hour):
+            return sum(sums[metric][d][hour] for d in range(7)), sum(observed[d][hour] for d in range(7))
+        return sums[metric][weekday][hour], observed[weekday][hour]
+
     def mean(metric: str, weekday: int, hour: int) -> float:
-        seen = days_per_weekday[weekday]
-        return sums[metric][weekday][hour] / seen if seen else 0.0
+        value, seen = total(metric, weekday, hour)
+        return value / seen if seen else 0.0
 
     busiest = max(mean("sessions", weekday, hour) for weekday in range(7) for hour in HOURS)
     result: list[StaffingHour] = []
     for weekday in range(7):
         weekly = hours.weekly.get(WEEKDAYS[weekday], [])
         for hour in HOURS:
-            ended = sums["ended"][weekday][hour]
-            own_handle = sums["handle_seconds"][weekday][hour] / ended if ended > 0 else None
+            ended = total("ended", weekday, hour)[0]
+            own_handle = total("handle_seconds", weekday, hour)[0] / ended if ended > 0 else None
             handle = own_handle if own_handle is not None else (mean_handle or default_handle_seconds)
             share = open_share(weekly, hour)
             sessions = mean("sessions", weekday, hour)
@@ -178,7 +232,8 @@ def staffing(
                 StaffingHour(
                     weekday=weekday,
                     hour=hour,
-                    days=days_per_weekday[weekday],
+                    days=observed[weekday][hour],
+                    estimated=estimated(weekday, hour),
                     sessions_per_hour=round(sessions, 4),
                     arrivals_per_hour=round(arrivals, 4),
                     handle_seconds=None if own_handle is None else round(own_handle, 1),
@@ -198,8 +253,11 @@ def staffing(
         else None
     )
     return Staffing(
-        days=sum(days_per_weekday),
-        weeks=round(sum(days_per_weekday) / 7, 2),
+        days=len(days),
+        weeks=round(len(days) / 7, 2),
+        first_day=days[0][0].isoformat() if days else None,
+        last_day=days[-1][0].isoformat() if days else None,
+        last_hour=days[-1][1] if days else None,
         target_share=target_share,
         target_seconds=target_seconds,
         concurrency=concurrency,

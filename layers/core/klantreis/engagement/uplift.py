@@ -1,0 +1,415 @@
+"""Offers by expected gain: an uplift model learned from a site's holdout, and the policy that
+uses it (pure Python: no NumPy in the Lambda).
+
+The holdout gives, per site, rule-eligible visitors who were offered a chat and others, chosen at
+random, who were not. A two-model (T-learner) estimate of what a chat changes: one L2-regularised
+logistic model of conversion per arm, on the same inputs (purchase intent, abandonment risk, cart
+value, stage, idle time). The estimated uplift of a visitor is P(buy | offered) - P(buy | not);
+the expected gain of an offer is uplift x cart value minus the cost of the agent's minutes.
+
+The policy (`choose`): without a site model trained on enough outcomes in both arms, the rules
+and scores decide as before (`rules`). With one (`gain`), a rule-eligible visitor is offered a
+chat only when the expected gain is positive and at least the bar the agents' load sets: the
+quantile of the training population's gains at the share of the category's agent slots in use
+(half the slots busy: only the better half of gains is offered). That is ranking by expected gain
+done online: the scarcer the agents, the higher the gain an offer must bring.
+
+The model is a small JSON document (`format: "klantreis.uplift"`) stored per site (SITE#{site}/
+UPLIFT_MODEL); `infra/scripts/site_uplift.py` trains and stores it. See docs/model.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any, Literal, Protocol, Self
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from klantreis import keys
+from klantreis.cache import TtlCache
+from klantreis.engagement.documents import DocumentTooBig, SiteDocuments
+
+UPLIFT_FORMAT = "klantreis.uplift"
+INPUTS: tuple[str, ...] = (
+    "purchase_intent",
+    "abandonment_risk",
+    "log_cart_value",
+    "checkout",
+    "idle_minutes",
+    "intent_x_risk",
+    "intent_squared",
+)
+MIN_SESSIONS_PER_ARM = 2000
+MIN_CONVERSIONS_PER_ARM = 100
+"""Below these a site's holdout says too little about who a chat moves: the rules decide. In
+bench/offer_sim.py a model from about 850 holdout sessions ranked offers worse than the scores
+did, one from about 2,500 better (docs/model.md)."""
+GAIN_QUANTILES = 21
+"""The training population's gains at 0%, 5%, ... 100%: the bars for the agents' load."""
+MAX_IDLE_MINUTES = 10.0
+
+Policy = Literal["rules", "gain"]
+
+
+class UpliftError(ValueError):
+    """An uplift model that cannot be used, or training data too thin to learn one from."""
+
+
+@dataclass(frozen=True)
+class UpliftInputs:
+    """What the uplift model sees of a rule-eligible visitor at the moment of the decision."""
+
+    purchase_intent: float
+    abandonment_risk: float
+    cart_value: float
+    stage: str
+    idle_seconds: int
+
+    def vector(self) -> list[float]:
+        intent, risk = self.purchase_intent, self.abandonment_risk
+        return [
+            intent,
+            risk,
+            math.log1p(max(self.cart_value, 0.0)),
+            1.0 if self.stage == "checkout" else 0.0,
+            min(max(self.idle_seconds, 0) / 60.0, MAX_IDLE_MINUTES),
+            intent * risk,
+            intent * intent,
+        ]
+
+
+@dataclass(frozen=True)
+class UpliftExample:
+    """One first-in-session offer (`offered`) or holdout "would have offered", and whether the
+    session then bought."""
+
+    inputs: UpliftInputs
+    offered: bool
+    converted: bool
+
+
+class Arm(BaseModel):
+    """A logistic model of conversion on the standardised inputs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    bias: float
+    weights: list[float] = Field(min_length=len(INPUTS), max_length=len(INPUTS))
+
+    def probability(self, standardised: Sequence[float]) -> float:
+        return _logistic(self.bias + sum(w * x for w, x in zip(self.weights, standardised, strict=True)))
+
+
+class UpliftTraining(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    offered_sessions: int = Field(ge=0)
+    offered_conversions: int = Field(ge=0)
+    holdout_sessions: int = Field(ge=0)
+    holdout_conversions: int = Field(ge=0)
+    trained_on: date
+    l2: float = Field(ge=0.0)
+
+    @property
+    def enough(self) -> bool:
+        """Both arms have the outcomes a per-site model needs (`MIN_*_PER_ARM`)."""
+        return (
+            min(self.offered_sessions, self.holdout_sessions) >= MIN_SESSIONS_PER_ARM
+            and min(self.offered_conversions, self.holdout_conversions) >= MIN_CONVERSIONS_PER_ARM
+        )
+
+
+class UpliftModel(BaseModel):
+    """A validated uplift model (T-learner: one logistic model per arm)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    format: Literal["klantreis.uplift"]
+    version: Literal[1]
+    model_version: str = Field(min_length=1, max_length=80)
+    """Names this fit in every decision it makes (`uplift-{day}-{hash of the weights}`)."""
+    inputs: list[str]
+    means: list[float]
+    scales: list[float]
+    offered: Arm
+    holdout: Arm
+    offer_cost: float = Field(0.0, ge=0.0)
+    """What an offer costs in agent time, in the site's currency (agent minutes per offer x cost
+    of a minute); subtracted from every expected gain."""
+    gain_quantiles: list[float] = Field(min_length=GAIN_QUANTILES, max_length=GAIN_QUANTILES)
+    training: UpliftTraining
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if tuple(self.inputs) != INPUTS:
+            raise ValueError(f"inputs must be {list(INPUTS)}")
+        if len(self.means) != len(INPUTS) or len(self.scales) != len(INPUTS):
+            raise ValueError("means and scales need one value per input")
+        if any(scale <= 0 for scale in self.scales):
+            raise ValueError("scales must be positive")
+        if any(b < a for a, b in zip(self.gain_quantiles, self.gain_quantiles[1:], strict=False)):
+            raise ValueError("gain_quantiles must not decrease")
+        return self
+
+    def _standardised(self, inputs: UpliftInputs) -> list[float]:
+        return [(x - m) / s for x, m, s in zip(inputs.vector(), self.means, self.scales, strict=True)]
+
+    def uplift(self, inputs: UpliftInputs) -> float:
+        """P(buy | offered) - P(buy | not offered), -1..1."""
+        x = self._standardised(inputs)
+        return self.offered.probability(x) - self.holdout.probability(x)
+
+    def expected_gain(self, inputs: UpliftInputs, uplift: float | None = None) -> float:
+        lift = self.uplift(inputs) if uplift is None else uplift
+        return lift * max(inputs.cart_value, 0.0) - self.offer_cost
+
+    def min_gain(self, load: float) -> float:
+        """The gain an offer must bring when `load` (0..1) of the agents' slots are in use."""
+        position = min(max(load, 0.0), 1.0) * (GAIN_QUANTILES - 1)
+        low = int(position)
+        if low >= GAIN_QUANTILES - 1:
+            return self.gain_quantiles[-1]
+        share = position - low
+        return self.gain_quantiles[low] * (1 - share) + self.gain_quantiles[low + 1] * share
+
+
+def parse_uplift_model(text: bytes | str, source: str = "uplift model") -> UpliftModel:
+    try:
+        return UpliftModel.model_validate_json(text)
+    except ValidationError as exc:
+        raise UpliftError(
+            f"{source} is not a valid uplift model: {exc.error_count()} problem(s): {exc}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the offer policy said about one rule-eligible visitor."""
+
+    policy: Policy
+    offer: bool
+    model_version: str | None = None
+    estimated_uplift: float | None = None
+    expected_gain: float | None = None
+    min_gain: float | None = None
+
+
+RULES = Verdict(policy="rules", offer=True)
+
+
+def choose(model: UpliftModel | None, inputs: UpliftInputs, load: float) -> Verdict:
+    """The rules' verdict (offer) without a model trained on enough outcomes; else the gain
+    policy's: offer when the expected gain is positive and at least the bar for the load."""
+    if model is None or not model.training.enough:
+        return RULES
+    lift = model.uplift(inputs)
+    gain = model.expected_gain(inputs, lift)
+    bar = max(model.min_gain(load), 0.0)
+    return Verdict(
+        policy="gain",
+        offer=gain > 0.0 and gain >= bar,
+        model_version=model.model_version,
+        estimated_uplift=round(lift, 4),
+        expected_gain=round(gain, 2),
+        min_gain=round(bar, 2),
+    )
+
+
+# ------------------------------------------------------------------------------- training
+def _logistic(raw: float) -> float:
+    if raw >= 0:
+        return 1.0 / (1.0 + math.exp(-raw))
+    odds = math.exp(raw)
+    return odds / (1.0 + odds)
+
+
+def _solve(matrix: list[list[float]], vector: list[float]) -> list[float]:
+    """Gaussian elimination with partial pivoting (the Newton step of a small system)."""
+    size = len(vector)
+    rows = [[*matrix[i], vector[i]] for i in range(size)]
+    for col in range(size):
+        pivot = max(range(col, size), key=lambda r: abs(rows[r][col]))
+        rows[col], rows[pivot] = rows[pivot], rows[col]
+        head = rows[col][col]
+        if abs(head) < 1e-12:
+            raise UpliftError("the training inputs are degenerate (a singular system)")
+        for r in range(col + 1, size):
+            factor = rows[r][col] / head
+            if factor:
+                for c in range(col, size + 1):
+                    rows[r][c] -= factor * rows[col][c]
+    solution = [0.0] * size
+    for r in range(size - 1, -1, -1):
+        total = rows[r][size] - sum(rows[r][c] * solution[c] for c in range(r + 1, size))
+        solution[r] = total / rows[r][r]
+    return solution
+
+
+def fit_logistic(xs: Sequence[Sequence[float]], ys: Sequence[bool], l2: float, iterations: int = 25) -> Arm:
+    """Newton's method (IRLS) for an L2-penalised logistic regression; the bias is not penalised."""
+    width = len(xs[0]) + 1
+    beta = [0.0] * width
+    for _ in range(iterations):
+        gradient = [0.0] * width
+        hessian = [[0.0] * width for _ in range(width)]
+        for x, y in zip(xs, ys, strict=True):
+            row = (1.0, *x)
+            p = _logistic(sum(b * v for b, v in zip(beta, row, strict=True)))
+            residual = (1.0 if y else 0.0) - p
+            weight = max(p * (1.0 - p), 1e-9)
+            for i in range(width):
+                gradient[i] += residual * row[i]
+                weighted = weight * row[i]
+                hess_row = hessian[i]
+                for j in range(i + 1):
+                    hess_row[j] += weighted * row[j]
+        for i in range(width):
+            for j in range(i):
+                hessian[j][i] = hessian[i][j]
+        for i in range(1, width):
+            gradient[i] -= l2 * beta[i]
+            hessian[i][i] += l2
+        step = _solve(hessian, gradient)
+        beta = [b + s for b, s in zip(beta, step, strict=True)]
+        if max(abs(s) for s in step) < 1e-7:
+            break
+    return Arm(bias=beta[0], weights=beta[1:])
+
+
+def _quantiles(values: Sequence[float], count: int) -> list[float]:
+    ordered = sorted(values)
+    last = len(ordered) - 1
+    found = []
+    for k in range(count):
+        position = last * k / (count - 1)
+        low = int(position)
+        high = min(low + 1, last)
+        share = position - low
+        found.append(ordered[low] * (1 - share) + ordered[high] * share)
+    return found
+
+
+def fit_uplift(
+    examples: Iterable[UpliftExample],
+    *,
+    offer_cost: float = 0.0,
+    l2: float = 1.0,
+    trained_on: date | None = None,
+    require_enough: bool = True,
+) -> UpliftModel:
+    """The T-learner on a site's holdout outcomes. UpliftError when an arm is empty, or (with
+    `require_enough`) has fewer than MIN_SESSIONS_PER_ARM sessions or MIN_CONVERSIONS_PER_ARM
+    conversions."""
+    rows = list(examples)
+    offered = [e for e in rows if e.offered]
+    held = [e for e in rows if not e.offered]
+    training = UpliftTraining(
+        offered_sessions=len(offered),
+        offered_conversions=sum(e.converted for e in offered),
+        holdout_sessions=len(held),
+        holdout_conversions=sum(e.converted for e in held),
+        trained_on=trained_on or datetime.now(UTC).date(),
+        l2=l2,
+    )
+    if not offered or not held:
+        raise UpliftError("both arms need outcomes: offered sessions and holdout sessions")
+    if require_enough and not training.enough:
+        raise UpliftError(
+            f"not enough holdout outcomes: {training.offered_sessions} offered sessions "
+            f"({training.offered_conversions} bought), {training.holdout_sessions} in the holdout "
+            f"({training.holdout_conversions} bought); each arm needs {MIN_SESSIONS_PER_ARM} sessions "
+            f"and {MIN_CONVERSIONS_PER_ARM} purchases"
+        )
+    vectors = [e.inputs.vector() for e in rows]
+    count = len(vectors)
+    means = [sum(v[i] for v in vectors) / count for i in range(len(INPUTS))]
+    scales = [
+        math.sqrt(sum((v[i] - means[i]) ** 2 for v in vectors) / count) or 1.0 for i in range(len(INPUTS))
+    ]
+
+    def standardised(vector: Sequence[float]) -> list[float]:
+        return [(x - m) / s for x, m, s in zip(vector, means, scales, strict=True)]
+
+    arms = {}
+    for name, arm in (("offered", offered), ("holdout", held)):
+        arms[name] = fit_logistic(
+            [standardised(e.inputs.vector()) for e in arm], [e.converted for e in arm], l2
+        )
+    draft = {
+        "format": UPLIFT_FORMAT,
+        "version": 1,
+        "inputs": list(INPUTS),
+        "means": means,
+        "scales": scales,
+        "offered": arms["offered"].model_dump(),
+        "holdout": arms["holdout"].model_dump(),
+        "offer_cost": offer_cost,
+        "training": training.model_dump(mode="json"),
+    }
+    digest = hashlib.sha256(json.dumps(draft, sort_keys=True).encode()).hexdigest()[:10]
+    provisional = UpliftModel.model_validate(
+        {**draft, "model_version": "provisional", "gain_quantiles": [0.0] * GAIN_QUANTILES}
+    )
+    gains = [provisional.expected_gain(e.inputs) for e in rows]
+    return provisional.model_copy(
+        update={
+            "model_version": f"uplift-{training.trained_on.isoformat()}-{digest}",
+            "gain_quantiles": _quantiles(gains, GAIN_QUANTILES),
+        }
+    )
+
+
+# ------------------------------------------------------------------------------- storage
+class UpliftSource(Protocol):
+    def for_site(self, site_id: str) -> UpliftModel | None: ...
+
+
+class UpliftModelStore(Protocol):
+    def get(self, site_id: str) -> UpliftModel | None: ...
+
+    def put(self, site_id: str, model: UpliftModel) -> None: ...
+
+    def delete(self, site_id: str) -> bool: ...
+
+
+class DynamoUpliftModelStore:
+    """SITE#{site}/UPLIFT_MODEL: the model as gzipped JSON, its version beside it."""
+
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._documents = SiteDocuments(dynamodb, table, keys.SITE_UPLIFT_MODEL)
+
+    def get(self, site_id: str) -> UpliftModel | None:
+        text = self._documents.get(site_id)
+        return None if text is None else parse_uplift_model(text, source=f"uplift model of site {site_id}")
+
+    def put(self, site_id: str, model: UpliftModel) -> None:
+        try:
+            self._documents.put(site_id, model.model_dump_json().encode(), model_version=model.model_version)
+        except DocumentTooBig as exc:
+            raise UpliftError(f"the uplift model is {exc}") from None
+
+    def delete(self, site_id: str) -> bool:
+        return self._documents.delete(site_id)
+
+
+class SiteUpliftModels:
+    """UpliftSource: the site's stored uplift model (None: the rules decide), cached per site."""
+
+    def __init__(
+        self,
+        store: UpliftModelStore,
+        ttl_seconds: float = 300.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._store = store
+        self._cached: TtlCache[UpliftModel | None] = TtlCache(ttl_seconds, clock=clock)
+
+    def for_site(self, site_id: str) -> UpliftModel | None:
+        return self._cached.get(site_id, self._store.get)

@@ -1,0 +1,254 @@
+"""Offers by expected gain: the T-learner on holdout outcomes, the policy's bar under the agents'
+load, and the decision with a site's uplift model (switch per site, recorded fields, the holdout
+drawn independently of the policy, too little data -> the rules)."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from datetime import date
+
+import pytest
+
+from klantreis.engagement.config import OpeningHours
+from klantreis.engagement.decide import Decider, DecideRequest, in_holdout
+from klantreis.engagement.model import default_model
+from klantreis.engagement.store import EngagementSettings
+from klantreis.engagement.uplift import (
+    GAIN_QUANTILES,
+    INPUTS,
+    MIN_SESSIONS_PER_ARM,
+    RULES,
+    UpliftError,
+    UpliftExample,
+    UpliftInputs,
+    UpliftModel,
+    choose,
+    fit_uplift,
+    parse_uplift_model,
+)
+from tests.factories import anna_journey
+from tests.unit.test_decide import OTHER, SITE, World, not_in_holdout, session
+
+ANNA_CART = 329.95
+
+
+def constant_model(
+    uplift: float, *, bars: tuple[float, float] = (0.0, 100.0), offer_cost: float = 0.0, enough: bool = True
+) -> UpliftModel:
+    """An uplift model whose uplift is the same for everyone (arms differ by their bias only),
+    with gain bars rising evenly from bars[0] (no load) to bars[1] (every slot in use)."""
+    held = 0.4
+    offered = held + uplift
+    sessions = MIN_SESSIONS_PER_ARM if enough else MIN_SESSIONS_PER_ARM - 1
+    low, high = bars
+    return UpliftModel.model_validate(
+        {
+            "format": "klantreis.uplift",
+            "version": 1,
+            "model_version": f"uplift-test-{uplift}",
+            "inputs": list(INPUTS),
+            "means": [0.0] * len(INPUTS),
+            "scales": [1.0] * len(INPUTS),
+            "offered": {"bias": math.log(offered / (1 - offered)), "weights": [0.0] * len(INPUTS)},
+            "holdout": {"bias": math.log(held / (1 - held)), "weights": [0.0] * len(INPUTS)},
+            "offer_cost": offer_cost,
+            "gain_quantiles": [low + (high - low) * k / (GAIN_QUANTILES - 1) for k in range(GAIN_QUANTILES)],
+            "training": {
+                "offered_sessions": sessions,
+                "offered_conversions": 200,
+                "holdout_sessions": sessions,
+                "holdout_conversions": 100,
+                "trained_on": "2026-12-01",
+                "l2": 1.0,
+            },
+        }
+    )
+
+
+class Models:
+    """UpliftSource: a model per site (None: the site has none)."""
+
+    def __init__(self, **by_site: UpliftModel) -> None:
+        self.by_site = {site.replace("_", "-"): model for site, model in by_site.items()}
+
+    def for_site(self, site_id: str) -> UpliftModel | None:
+        return self.by_site.get(site_id)
+
+
+def world_with(models: Models) -> World:
+    world = World()
+    world.decider = Decider(
+        world.records,
+        EngagementSettings(world.settings, 0),
+        default_model(),
+        uplift=models,
+        clock=lambda: world.now,
+    )
+    return world
+
+
+def anna_with_cart(world: World, visitor_id: str, value: float, site_id: str = SITE.site_id) -> None:
+    events = [{**e, "value": value} if "value" in e else e for e in anna_journey()]
+    state = session(visitor_id, events)
+    world.records.add_session(state.model_copy(update={"site_id": site_id}))
+
+
+# ---------------------------------------------------------------------------------- learning
+def synthetic(count: int, seed: int = 7) -> list[UpliftExample]:
+    """Visitors at checkout: hesitant ones (high risk, middling intent) are moved by a chat, sure
+    buyers (high intent, low risk) buy either way; offered or not at random."""
+    draw = random.Random(seed)
+    found = []
+    for _ in range(count):
+        hesitant = draw.random() < 0.5
+        intent = draw.uniform(0.3, 0.5) if hesitant else draw.uniform(0.7, 0.95)
+        risk = draw.uniform(0.6, 0.9) if hesitant else draw.uniform(0.1, 0.3)
+        offered = draw.random() < 0.5
+        chance = (0.45 if offered else 0.12) if hesitant else 0.8
+        inputs = UpliftInputs(intent, risk, draw.uniform(50, 400), "checkout", draw.randint(10, 120))
+        found.append(UpliftExample(inputs, offered, draw.random() < chance))
+    return found
+
+
+def test_the_t_learner_finds_who_a_chat_moves() -> None:
+    # given randomised holdout outcomes where only hesitant visitors are moved by a chat
+    model = fit_uplift(synthetic(8000), trained_on=date(2026, 12, 4))
+    # then the estimated uplift is about +0.33 for the hesitant and about 0 for sure buyers
+    hesitant = model.uplift(UpliftInputs(0.4, 0.75, 200.0, "checkout", 60))
+    sure = model.uplift(UpliftInputs(0.85, 0.2, 200.0, "checkout", 60))
+    assert 0.25 <= hesitant <= 0.42
+    assert abs(sure) <= 0.08
+    assert model.model_version.startswith("uplift-2026-12-04-")
+    assert model.training.enough
+    # and the model survives its JSON form unchanged
+    assert parse_uplift_model(model.model_dump_json()) == model
+
+
+def test_too_few_holdout_outcomes_learn_nothing() -> None:
+    few = synthetic(MIN_SESSIONS_PER_ARM)  # about half of these per arm
+    with pytest.raises(UpliftError, match="not enough holdout outcomes"):
+        fit_uplift(few)
+    with pytest.raises(UpliftError, match="both arms"):
+        fit_uplift([e for e in synthetic(200) if e.offered], require_enough=False)
+
+
+def test_a_model_without_enough_outcomes_leaves_the_decision_to_the_rules() -> None:
+    thin = constant_model(0.3, enough=False)
+    assert not thin.training.enough
+    assert choose(thin, UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), load=0.0) == RULES
+    assert choose(None, UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), load=0.0) == RULES
+
+
+def test_the_gain_bar_rises_with_the_agents_load() -> None:
+    model = constant_model(0.1, bars=(0.0, 100.0))  # gain = 0.1 x cart
+    cheap, dear = UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), UpliftInputs(0.4, 0.7, 900.0, "checkout", 30)
+    # with free agents both are offered; with most slots taken only the larger gain
+    assert choose(model, cheap, load=0.0).offer
+    assert choose(model, dear, load=0.0).offer
+    busy = choose(model, cheap, load=0.8)
+    assert (busy.offer, busy.expected_gain, busy.min_gain) == (False, 30.0, 80.0)
+    assert choose(model, dear, load=0.8).offer
+    # and a chat that is expected to gain nothing is never offered, however idle the agents
+    assert not choose(constant_model(0.0), dear, load=0.0).offer
+    assert not choose(constant_model(0.05, offer_cost=50.0), dear, load=0.0).offer
+
+
+def test_malformed_models_are_refused() -> None:
+    good = constant_model(0.1).model_dump(mode="json")
+    for change in ({"inputs": ["x"] * len(INPUTS)}, {"scales": [0.0] * len(INPUTS)},
+                   {"gain_quantiles": [1.0, 0.0] + [2.0] * (GAIN_QUANTILES - 2)}):  # fmt: skip
+        with pytest.raises(UpliftError):
+            parse_uplift_model(json.dumps({**good, **change}))
+
+
+# ---------------------------------------------------------------------------------- deciding
+def test_the_switch_is_per_site_and_recorded_in_each_decision() -> None:
+    # given an uplift model for the demo site only
+    world = world_with(Models(demo=constant_model(0.12)))
+    anna = not_in_holdout("anna")
+    olga = next(f"olga-{n}" for n in range(100) if not in_holdout(OTHER.site_id, f"olga-{n}", 0.10))
+    world.anna(anna)
+    anna_with_cart(world, olga, ANNA_CART, site_id=OTHER.site_id)
+    world.settings.put_hours(OTHER.site_id, OpeningHours.always_open())
+    for agent in list(world.records.agents[SITE.site_id].values()):
+        world.records.put_agent(agent.model_copy(update={"site_id": OTHER.site_id}))
+    # when both sites decide on the same journey
+    demo = world.decider.decide(SITE, _ask(anna))
+    elsewhere = world.decider.decide(OTHER, _ask(olga))
+    # then both are offered, the demo site by expected gain and the other by its rules
+    assert (demo.offer, elsewhere.offer) == (True, True)
+    by_site = {d.site_id: d for d in world.records.decisions}
+    gained, ruled = by_site[SITE.site_id], by_site[OTHER.site_id]
+    assert (gained.policy, gained.uplift_model, gained.policy_offer) == ("gain", "uplift-test-0.12", True)
+    assert gained.estimated_uplift == pytest.approx(0.12, abs=1e-4)
+    assert gained.expected_gain == pytest.approx(0.12 * ANNA_CART, abs=0.01)
+    assert gained.min_gain == 0.0
+    assert (gained.cart_value, gained.stage, gained.idle_seconds) == (ANNA_CART, "checkout", 30)
+    assert ruled.policy == "rules"
+    assert (ruled.uplift_model, ruled.estimated_uplift, ruled.expected_gain, ruled.policy_offer) == (
+        None, None, None, None,
+    )  # fmt: skip
+    assert ruled.cart_value == ANNA_CART
+
+
+def _ask(visitor_id: str) -> DecideRequest:
+    return DecideRequest(visitor_id=visitor_id, session_id="s-1", idle_seconds=30)
+
+
+def test_a_site_without_enough_outcomes_decides_by_its_rules() -> None:
+    world = world_with(Models(demo=constant_model(-0.3, enough=False)))
+    anna = not_in_holdout("anna")
+    world.anna(anna)
+    answer = world.ask(anna)
+    assert (answer.offer, answer.reason) == (True, "qualified")
+    assert world.records.decisions[0].policy == "rules"
+
+
+def test_no_gain_is_not_qualified_and_a_small_gain_waits_for_free_agents() -> None:
+    world = world_with(Models(demo=constant_model(0.1, bars=(0.0, 60.0))))  # Anna's gain: 33
+    anna, bea, cor = (not_in_holdout(name) for name in ("anna", "bea", "cor"))
+    anna_with_cart(world, anna, ANNA_CART)
+    anna_with_cart(world, bea, 900.0)
+    # when two of the category agent's three slots are taken (bar 40)
+    world.agents(max_chats=3, active_chats=2)
+    assert world.ask(anna).reason == "no_agent"
+    assert world.ask(bea).reason == "qualified"  # gain 90: offered where it earns most
+    declined = world.records.decisions[0]
+    assert (declined.policy, declined.policy_offer, declined.min_gain) == ("gain", False, 40.0)
+    assert declined.qualified
+    assert not declined.would_have_offered
+    assert declined.offer_id is None
+    # and with free agents Anna's offer goes ahead
+    world.agents(active_chats=0)
+    assert world.ask(anna).reason == "qualified"
+    # and a chat expected to change nothing is not qualified, however idle the agents
+    idle = world_with(Models(demo=constant_model(0.0)))
+    anna_with_cart(idle, cor, ANNA_CART)
+    assert idle.ask(cor).reason == "not_qualified"
+    assert idle.records.decisions[0].expected_gain == 0.0
+
+
+@pytest.mark.parametrize("uplift", [-0.3, 0.0, 0.5])
+def test_the_holdout_is_the_same_whatever_the_policy(uplift: float) -> None:
+    # given the same 120 rule-eligible visitors decided by rules, and by a model that offers to
+    # all of them (uplift 0.5), to none (0.0), or finds every chat harmful (-0.3)
+    visitors = [f"v-{n}" for n in range(120)]
+
+    def held_out(world: World) -> list[str]:
+        for visitor in visitors:
+            world.anna(visitor)
+            world.ask(visitor)
+        return [d.visitor_id for d in world.records.decisions if d.reason == "holdout"]
+
+    by_rules = held_out(World())
+    gain_world = world_with(Models(demo=constant_model(uplift)))
+    by_gain = held_out(gain_world)
+    # then the holdout holds exactly the same visitors, none of them offered
+    assert by_gain == by_rules
+    assert by_gain == [v for v in visitors if in_holdout(SITE.site_id, v, 0.10)]
+    assert len(by_gain) >= 5
+    # each holdout decision still says what the policy would have done (like-with-like analysis)
+    held = [d for d in gain_world.records.decisions if d.reason == "holdout"]
+    assert {(d.policy, d.policy_offer) for d in held} == {("gain", uplift > 0)}

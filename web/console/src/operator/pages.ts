@@ -1,0 +1,10 @@
+/** The operators' pages (report, live view, staffing, settings, decision log): one entry each,
+ * in the order of the navigation. Each page lives in its own file of src/operator/. */
+import type { Area, ConsolePage } from "../pages";
+
+export const operatorPages: ConsolePage[] = [];
+
+export const operatorArea: Area = {
+  role: "operator",
+  pages: operatorPages,
+};
