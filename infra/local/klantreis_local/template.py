@@ -4,6 +4,7 @@ routes, for the local stack and the tests."""
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -231,3 +232,18 @@ def rate_seconds(expression: str) -> float:
 
 def api_routes(path: Path = TEMPLATE) -> list[tuple[FunctionSpec, Route]]:
     return [(spec, route) for spec in functions(path) for route in spec.routes]
+
+
+EXPANDED = ROOT / "template.expanded.json"
+"""What `make package` hands `sam build`: SAM CLI cannot read `Fn::ForEach` itself (aws-sam-cli
+#5647, serverless-application-model #3641), so it builds the expanded template (JSON, next to
+template.yaml so code paths stay relative to the root)."""
+
+
+def write_expanded(path: Path = TEMPLATE, out: Path = EXPANDED) -> Path:
+    out.write_text(json.dumps(load(path), indent=1) + "\n")
+    return out
+
+
+if __name__ == "__main__":
+    print(write_expanded())
