@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -162,3 +163,12 @@ def test_snapstart_is_an_operator_option_off_by_default() -> None:
         if r["Type"] == "AWS::Lambda::Alias"
     }
     assert aliases == set(lambdas)
+
+
+def test_make_package_builds_the_template_expanded(tmp_path: Path) -> None:
+    """SAM CLI cannot read Fn::ForEach (aws-sam-cli #5647): `make package` hands it this file."""
+    written = template.write_expanded(out=tmp_path / "template.expanded.json")
+    expanded = json.loads(written.read_text())
+    assert expanded == json.loads(json.dumps(template.load()))
+    assert "Fn::ForEach" not in written.read_text()
+    assert expanded["Resources"]["TrackErrorsAlarm"]["Type"] == "AWS::CloudWatch::Alarm"
