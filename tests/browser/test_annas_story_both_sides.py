@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.sync_api import Browser, expect
 
@@ -36,10 +38,27 @@ CONTEXT_REFRESH = 11_000
 
 def the_operator_sees_the_outcome(browser: Browser, stack: RunningStack) -> None:
     """The story's last step, the operator's: the day's report holds Anna's purchase attributed to
-    the chat, and her survey. (The operator's report page in the console takes this step over
-    once it exists: it then drives that page in its own browser context.)"""
-    del browser  # the report page's browser context, once the step drives it
-    the_report_holds_annas_purchase_and_survey(stack.base_url)
+    the chat, and her survey; the operator's report page in the console shows the conversion, the
+    revenue the chat brought, the survey and the uplift (offered sessions that bought; no holdout
+    session yet, so no interval yet)."""
+    base = stack.base_url
+    the_report_holds_annas_purchase_and_survey(base)
+    day = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+    with console_tab(browser, stack, "ops") as operator:
+        operator.page.goto(f"{base}/console/#/report/{day}/{day}")
+        operator.page.reload()  # afresh, as a bookmark opens it
+        expect(hook(operator, "report-body")).to_have_attribute("data-from", day, timeout=CONSOLE_WAIT_MS)
+        expect(hook(operator, "tile-conversion")).to_contain_text(re.compile(r"1 of \d+ sessions bought"))
+        expect(hook(operator, "chat-revenue")).to_contain_text("296,96")
+        expect(hook(operator, "tile-surveys")).to_contain_text("1")
+        expect(hook(operator, "tile-csat")).to_contain_text("100%")
+        expect(hook(operator, "offer-funnel").locator("[data-step='Accepted']")).to_contain_text("1")
+        expect(hook(operator, "uplift")).to_contain_text("Offered: 1 of 1 sessions bought")
+        expect(hook(operator, "uplift-needed")).to_be_visible()
+        cell = hook(operator, "service-agent-categories").locator("tbody tr").filter(has_text="mirjam")
+        expect(cell).to_contain_text("100% (n=1)")
+        operator.screenshot("anna-operator-report")
+        assert operator.axe("#console") == []
 
 
 def mirjam_sees_anna_beside_her_question(mirjam: Shopper, chat_id: str) -> None:
