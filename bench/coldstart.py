@@ -59,8 +59,11 @@ FIRST_USE: dict[str, str] = {
         "from track import dependencies\ndependencies.limits()\ndependencies.tracker()\n"
         "dependencies.site_directory()\n"
     ),
-    "AggregateFunction": "from track import aggregate\naggregate.counter_store()\n",
-    "LiveFunction": "from report import live_dependencies\nlive_dependencies.updater()\n",
+    "AggregateFunction": (
+        "from aggregate import dependencies\ndependencies.counter_store()\ndependencies.decision_lookup()\n"
+        "dependencies.chunk_reader()\ndependencies.page_writer()\ndependencies.chat_store()\n"
+    ),
+    "LiveFunction": "from aggregate import live_dependencies\nlive_dependencies.live_updater()\n",
     "EngageFunction": (
         "from engage import dependencies\ndependencies.decider()\ndependencies.site_directory()\n"
         "dependencies.settings_store()\n"

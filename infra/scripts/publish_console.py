@@ -6,11 +6,13 @@ CloudFront, next to the widget, with its config.json.
 
 The files go to `console/` of the widget bucket (the stack's WidgetBucketName output), cached 5
 minutes, and `/console/*` is invalidated on CloudFront (WidgetDistributionId) right away; the
-console is then at the stack's ConsoleUrl output. config.json names the API (ApiUrl) and the
-Cognito sign-in (UserPoolId, UserPoolClientId, the stack's region), which the console's sign-in
-provider for `cognito` reads (web/console/src/auth/). Credentials and region from the usual AWS
-configuration; --bucket, --distribution-id, --api-url, --user-pool-id and --client-id instead of
---stack skip reading the stack.
+console is then at the stack's ConsoleUrl output. config.json (never cached) is written from the
+stack's outputs in the shape the console reads (web/console/src/config.ts): the API (ApiUrl) and
+Cognito's hosted UI for the sign-in with the authorization-code flow and PKCE,
+`{"api": ApiUrl, "auth": {"kind": "cognito", "domain": "https://" + CognitoDomain,
+"client_id": UserPoolClientId, "redirect_uri": ConsoleUrl}}`; each user's site is their token's.
+Credentials and region from the usual AWS configuration; --bucket, --distribution-id, --api-url,
+--cognito-domain, --client-id and --console-url instead of --stack skip reading the stack.
 """
 
 from __future__ import annotations
@@ -39,16 +41,25 @@ FILES = {
 CONFIG = "config.json"
 CACHE = "public, max-age=300"
 """The console's files keep their names from release to release: a short cache, invalidated on publish."""
-OUTPUTS = ("WidgetBucketName", "WidgetDistributionId", "ApiUrl", "UserPoolId", "UserPoolClientId")
+OUTPUTS = (
+    "WidgetBucketName",
+    "WidgetDistributionId",
+    "ApiUrl",
+    "CognitoDomain",
+    "UserPoolClientId",
+    "ConsoleUrl",
+)
 
 
 class Target(NamedTuple):
     bucket: str
     distribution_id: str
     api_url: str
-    region: str
-    user_pool_id: str
+    cognito_domain: str
+    """The hosted UI's host (`klantreis-prod-123.auth.eu-west-1.amazoncognito.com`) or origin."""
     client_id: str
+    console_url: str
+    """Where the console is served: the app client's callback and sign-out URL."""
 
 
 def target_of_stack(cloudformation: Any, stack: str) -> Target:
@@ -57,21 +68,22 @@ def target_of_stack(cloudformation: Any, stack: str) -> Target:
         bucket=outputs["WidgetBucketName"],
         distribution_id=outputs["WidgetDistributionId"],
         api_url=outputs["ApiUrl"],
-        region=outputs["UserPoolId"].split("_", 1)[0],
-        user_pool_id=outputs["UserPoolId"],
+        cognito_domain=outputs["CognitoDomain"],
         client_id=outputs["UserPoolClientId"],
+        console_url=outputs["ConsoleUrl"],
     )
 
 
 def console_config(target: Target) -> dict[str, Any]:
-    """What the deployed console reads at start (web/console/src/config.ts)."""
+    """What the deployed console reads at start (web/console/src/config.ts, auth/cognito.tsx)."""
+    domain = target.cognito_domain.rstrip("/")
     return {
         "api": target.api_url.rstrip("/"),
         "auth": {
             "kind": "cognito",
-            "region": target.region,
-            "user_pool_id": target.user_pool_id,
+            "domain": domain if domain.startswith("https://") else f"https://{domain}",
             "client_id": target.client_id,
+            "redirect_uri": target.console_url,
         },
     }
 
@@ -92,37 +104,49 @@ def publish(s3: Any, cloudfront: Any, target: Target, dist: Path = DIST) -> dict
             ContentType=FILES[name],
             CacheControl=CACHE,
         )
+    config = console_config(target)
     s3.put_object(
         Bucket=target.bucket,
         Key=f"console/{CONFIG}",
-        Body=json.dumps(console_config(target), indent=2).encode(),
+        Body=json.dumps(config, indent=2).encode(),
         ContentType="application/json",
         CacheControl="no-cache",
     )
     invalidation = invalidate(cloudfront, target.distribution_id, "/console/*", "publish-console")
-    return {"files": [f"console/{name}" for name in (*FILES, CONFIG)], "invalidation_id": invalidation}
+    return {
+        "files": [f"console/{name}" for name in (*FILES, CONFIG)],
+        "config": config,
+        "invalidation_id": invalidation,
+    }
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="publish_console.py", description=(__doc__ or "").split("\n\n")[0])
-    root.add_argument(
-        "--stack", help="the stack whose outputs name the bucket, distribution, API and user pool"
-    )
+    root.add_argument("--stack", help="the stack whose outputs name the bucket, API and sign-in")
     root.add_argument("--bucket", help="the widget bucket (instead of --stack)")
     root.add_argument("--distribution-id", help="the widget distribution (instead of --stack)")
     root.add_argument("--api-url", help="the API's base URL, the ApiUrl output (instead of --stack)")
-    root.add_argument("--user-pool-id", help="the Cognito user pool (instead of --stack)")
-    root.add_argument("--client-id", help="the user pool's app client (instead of --stack)")
+    root.add_argument("--cognito-domain", help="the hosted UI's domain, the CognitoDomain output")
+    root.add_argument("--client-id", help="the console's app client, the UserPoolClientId output")
+    root.add_argument("--console-url", help="the console's URL, the ConsoleUrl output (instead of --stack)")
     root.add_argument("--dist", type=Path, default=DIST, help="the built console (default: web/dist/console)")
     return root
 
 
 def main(argv: list[str] | None = None, clients: dict[str, Any] | None = None) -> int:
     args = parser().parse_args(argv)
-    explicit = (args.bucket, args.distribution_id, args.api_url, args.user_pool_id, args.client_id)
-    if not args.stack and not all(explicit):
+    named = (
+        args.bucket,
+        args.distribution_id,
+        args.api_url,
+        args.cognito_domain,
+        args.client_id,
+        args.console_url,
+    )
+    if not args.stack and not all(named):
         print(
-            "error: give --stack, or --bucket, --distribution-id, --api-url, --user-pool-id and --client-id",
+            "error: give --stack, or --bucket, --distribution-id, --api-url, --cognito-domain, --client-id "
+            "and --console-url",
             file=sys.stderr,
         )
         return 2
@@ -131,24 +155,15 @@ def main(argv: list[str] | None = None, clients: dict[str, Any] | None = None) -
 
         clients = {name: boto3.client(name) for name in ("s3", "cloudfront", "cloudformation")}
     try:
-        target = (
-            target_of_stack(clients["cloudformation"], args.stack)
-            if args.stack
-            else Target(
-                bucket=args.bucket,
-                distribution_id=args.distribution_id,
-                api_url=args.api_url,
-                region=args.user_pool_id.split("_", 1)[0],
-                user_pool_id=args.user_pool_id,
-                client_id=args.client_id,
-            )
-        )
+        target = target_of_stack(clients["cloudformation"], args.stack) if args.stack else Target(*named)
         done = publish(clients["s3"], clients["cloudfront"], target, args.dist)
     except (ValueError, ClientError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(f"published {', '.join(done['files'])}")
     print(f"invalidation {done['invalidation_id']} of /console/*")
+    print(f"config.json: {json.dumps(done['config'])}")
+    print(f"\nThe console: {target.console_url}")
     return 0
 
 

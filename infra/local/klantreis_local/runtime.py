@@ -40,11 +40,12 @@ def configure_environment(table_name: str = DEFAULT_TABLE, extra: Mapping[str, s
 
 def reset_caches() -> None:
     """Forget cached settings and clients, so a new environment or moto context takes effect."""
-    from klantreis import dynamo
+    from klantreis import aws, dynamo
     from klantreis.settings import get_settings
 
     get_settings.cache_clear()
     dynamo.client.cache_clear()
+    aws.client.cache_clear()
     dynamo._serializers.cache_clear()
     for module_name in (
         "track.dependencies",
@@ -52,15 +53,13 @@ def reset_caches() -> None:
         "route.dependencies",
         "survey.dependencies",
         "report.dependencies",
-        "report.live_dependencies",
+        "aggregate.dependencies",
+        "aggregate.live_dependencies",
     ):
         import importlib
 
         module = importlib.import_module(module_name)
         module.reset()
-    from track import aggregate
-
-    aggregate.counter_store.cache_clear()
 
 
 @contextmanager

@@ -51,7 +51,8 @@ export type Query = Record<string, string | number | undefined | null>;
 export class Api {
   constructor(
     readonly base: string,
-    private readonly token: string,
+    /** The bearer token, or where to read the current one (a sign-in that refreshes it). */
+    private readonly token: string | (() => string),
     /** Called on a 401: the token expired or was refused. */
     private readonly onUnauthorized: () => void = () => {},
   ) {}
@@ -95,7 +96,8 @@ export class Api {
   }
 
   private async send(method: string, path: string, body: unknown, query?: Query): Promise<Response> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}` };
+    const token = typeof this.token === "function" ? this.token() : this.token;
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let answer: Response;
     try {

@@ -1,9 +1,10 @@
 /** The console's shell: sign-in, then the layout of the user's role (header with the user, role
  * and sign-out; the navigation; the current page). */
 import type { VNode } from "preact";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Api, describeError } from "./api";
 import type { AuthProvider, Session } from "./auth";
+import { RENEW_CHECK_MS } from "./auth/session";
 import type { ConsoleConfig } from "./config";
 import { hashOf, parseHash, pagesFor, type Area, type PageContext } from "./pages";
 import { setPageTitle } from "./title";
@@ -20,6 +21,28 @@ export function App(props: { config: ConsoleConfig; provider: AuthProvider; area
     });
   }, [config, provider]);
 
+  // A refreshed token replaces the session's (the same user: the layout stays as it is).
+  useEffect(() => {
+    if (!session || !provider.renew) return;
+    const renew = provider.renew.bind(provider);
+    const timer = setInterval(() => {
+      renew(config).then(
+        (renewed) => {
+          if (renewed === null) {
+            setProblem("Your session has ended: sign in again.");
+            setSession(null);
+          } else if (renewed.token !== session.token) {
+            setSession(renewed);
+          }
+        },
+        () => {
+          // The sign-in service is unreachable for now: the next check tries again.
+        },
+      );
+    }, RENEW_CHECK_MS);
+    return () => clearInterval(timer);
+  }, [session, config, provider]);
+
   if (session === undefined) return <p class="boot">Loading the console…</p>;
   if (session === null) {
     setPageTitle("Sign in");
@@ -32,7 +55,7 @@ export function App(props: { config: ConsoleConfig; provider: AuthProvider; area
   }
   return (
     <SignedIn
-      key={session.token}
+      key={`${session.sub}/${session.role}`}
       config={config}
       session={session}
       areas={areas.filter((area) => area.role === session.role)}
@@ -76,7 +99,10 @@ function SignedIn(props: {
   const { config, session, areas, onSignOut, onExpired } = props;
   const hash = useHash();
   const [signingOut, setSigningOut] = useState(false);
-  const api = useMemo(() => new Api(config.api, session.token, onExpired), [config.api, session.token]);
+  // Pages keep their Api across a token refresh; it reads the session's current token.
+  const token = useRef(session.token);
+  token.current = session.token;
+  const api = useMemo(() => new Api(config.api, () => token.current, onExpired), [config.api]);
   const base: Omit<PageContext, "params"> = useMemo(
     () => ({
       api,

@@ -1,12 +1,13 @@
-/** The sign-in providers by config.json's `auth.kind`. A deployed sign-in (Cognito's hosted UI
- * with the authorization-code flow and PKCE) plugs in here: a module in auth/ exporting an
- * AuthProvider, registered under the kind its config.json names. */
+/** The sign-in providers by config.json's `auth.kind`: `dev` locally (make dev), `cognito`
+ * deployed (Cognito's hosted UI with the authorization-code flow and PKCE, cognito.tsx). */
 import type { ConsoleConfig } from "../config";
+import { cognitoProvider } from "./cognito";
 import { devProvider } from "./dev";
 import type { AuthProvider } from "./session";
 
 export const providers: Record<string, AuthProvider> = {
   dev: devProvider,
+  cognito: cognitoProvider,
 };
 
 export function providerFor(config: ConsoleConfig): AuthProvider {

@@ -26,7 +26,13 @@ export interface AuthProvider {
   SignIn: ComponentType<SignInProps>;
   /** Forgets the session (and may leave for the provider's own sign-out page). */
   signOut(config: ConsoleConfig, session: Session): Promise<void>;
+  /** A provider whose tokens expire before the working day does (Cognito's ID token: an hour)
+   * renews them here, called every RENEW_CHECK_MS while signed in: the session with its current
+   * token (refreshed when near expiry), or null when the sign-in has ended. */
+  renew?(config: ConsoleConfig): Promise<Session | null>;
 }
+
+export const RENEW_CHECK_MS = 30_000;
 
 const STORED = "kr_console_session";
 
