@@ -146,9 +146,18 @@ SAM_STAMP   := $(SAM_VENV)/.installed-$(SAM_VERSION)
 HOST_ARCH   := $(shell uname -m | sed -e 's/^aarch64$$/arm64/' -e 's/^amd64$$/x86_64/')
 DEPLOY_ARCH := arm64
 build_root   = .aws-sam$(if $(filter $(DEPLOY_ARCH),$(1)),,/$(1))
-sam_build    = PATH="$$(dirname "$$(infra/scripts/find-python.sh)"):$$PATH" SAM_CLI_TELEMETRY=0 \
-  $(SAM) build --config-file infra/samconfig.toml --build-dir $(call build_root,$(1))/build \
+# SAM CLI cannot read template.yaml's Fn::ForEach alarm families (aws-sam-cli #5647): it builds
+# template.expanded.json, the template as the LanguageExtensions transform expands it.
+sam_build    = $(PY) -m klantreis_local.template && \
+  PATH="$$(dirname "$$(infra/scripts/find-python.sh)"):$$PATH" SAM_CLI_TELEMETRY=0 \
+  $(SAM) build --config-file infra/samconfig.toml --template-file template.expanded.json \
+  --build-dir $(call build_root,$(1))/build \
   --cache-dir $(call build_root,$(1))/cache --parameter-overrides Architecture=$(1)
+# Lambda's code is read-only and pip's wheels ship no bytecode, so without this every cold start
+# compiles every module it imports. Compiled with the runtime's Python, checked by hash never
+# (unchecked-hash): zips do not keep the times a timestamp check compares (docs/decisions.md).
+compile_build = "$$(infra/scripts/find-python.sh)" -m compileall -q --invalidation-mode unchecked-hash \
+  $(call build_root,$(1))/build
 check_build  = $(PY) infra/scripts/check_package.py --python "$$(infra/scripts/find-python.sh)" \
   --build-dir $(call build_root,$(1))/build --arch $(1)
 
@@ -159,8 +168,10 @@ $(SAM_STAMP):
 
 package: $(STAMP) $(SAM)
 	$(call sam_build,$(ARCH))
+	$(call compile_build,$(ARCH))
 ifneq ($(ARCH),$(HOST_ARCH))
 	$(call sam_build,$(HOST_ARCH))
+	$(call compile_build,$(HOST_ARCH))
 endif
 	@$(MAKE) --no-print-directory package-check ARCH=$(ARCH)
 

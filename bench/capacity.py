@@ -9,18 +9,22 @@ from botocore event hooks on the client the functions use:
 - writes: ceil(size / 1 KB) per item, where size is the larger of the item before and after the
   write (PutItem, UpdateItem, DeleteItem, each BatchWriteItem request); twice that inside
   TransactWriteItems; an index holding the item (ALL projection) costs the same again;
-- reads: ceil(size / 4 KB) per GetItem, and per Query on the sum of the items it reads; half of
-  that when eventually consistent; at least one unit per request.
+- reads: ceil(size / 4 KB) per GetItem and per item a BatchGetItem asks for (each rounded up on
+  its own; a key with no item still costs the minimum), and per Query/Scan on the sum of the items
+  it reads -- every item its key condition (and Limit) reaches, before any FilterExpression drops
+  one; half of that when eventually consistent; at least one unit per request.
 
 The size of an item before and after a write is read with GetItem on a separate, unmetered
 client of the same (moto) backend, so nothing is approximated; reads done for a Query with a
-ProjectionExpression are re-run without it on that client (DynamoDB charges for whole items).
+ProjectionExpression or a FilterExpression are re-run without them on that client (DynamoDB
+charges for whole items, and for the items a filter drops).
 DynamoDB Streams reads by a Lambda event source are free and are not metered.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -82,6 +86,24 @@ def item_kind(key: Mapping[str, Any]) -> str:
     return sort_key.split("#", 1)[0].lower() or "item"
 
 
+def partition_of(key: Mapping[str, Any]) -> str:
+    return str(next(iter(key["PK"].values())))
+
+
+def queried_partition(operation: str, params: Mapping[str, Any]) -> str:
+    """The partition a Query reads (an index's as "<IndexName> <key>"); a Scan reads them all."""
+    if operation == "Scan":
+        return "(scan)"
+    condition = str(params.get("KeyConditionExpression", ""))
+    names = params.get("ExpressionAttributeNames", {})
+    values = params.get("ExpressionAttributeValues", {})
+    for name, placeholder in re.findall(r"([#\w]+)\s*=\s*(:\w+)", condition):
+        if names.get(name, name) in ("PK", "GSI1PK"):
+            value = str(next(iter(values[placeholder].values())))
+            return f"{params['IndexName']} {value}" if "IndexName" in params else value
+    return "(unknown)"
+
+
 @dataclass
 class Tally:
     requests: Counter[str] = field(default_factory=Counter)
@@ -92,6 +114,10 @@ class Tally:
     write_sizes: Counter[str] = field(default_factory=Counter)
     """Item writes by kind and units ("session 2 WCU": how many session writes cost 2 units)."""
     largest_item: int = 0
+    partition_wcu: Counter[str] = field(default_factory=Counter)
+    """Write units by partition key value (the table's PK; an index's as "GSI1 <key>")."""
+    partition_rcu: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    """Read units by partition key value, as `partition_wcu`."""
 
     @property
     def total_requests(self) -> int:
@@ -127,6 +153,7 @@ class CapacityMeter:
             [part["AttributeName"] for part in index["KeySchema"]]
             for index in description.get("GlobalSecondaryIndexes", [])
         ]
+        self._index_names = [index["IndexName"] for index in description.get("GlobalSecondaryIndexes", [])]
         self.phase = "handler"
         self.tallies: dict[str, Tally] = defaultdict(Tally)
         client.meta.events.register("before-parameter-build.dynamodb", self._before)
@@ -154,7 +181,10 @@ class CapacityMeter:
                 new_size = self._new_size(target, failed)
                 size = max(target.old_size, new_size)
                 units = write_units(size) * factor
-                units += factor * write_units(size) * self._indexes_holding(target)
+                tally.partition_wcu[partition_of(target.key)] += units
+                for index_partition in self._index_partitions(target):
+                    units += factor * write_units(size)
+                    tally.partition_wcu[index_partition] += factor * write_units(size)
                 kind = item_kind(target.key)
                 tally.wcu[f"{operation} {kind}"] += units
                 tally.items_written[kind] += 1
@@ -164,17 +194,29 @@ class CapacityMeter:
             item = parsed.get("Item")
             if item is not None and "ProjectionExpression" in params:
                 item = self._current(params["TableName"], params["Key"])
-            tally.rcu[f"GetItem {item_kind(params['Key'])}"] += read_units(
-                item_size(item), bool(params.get("ConsistentRead"))
-            )
+            read = read_units(item_size(item), bool(params.get("ConsistentRead")))
+            tally.rcu[f"GetItem {item_kind(params['Key'])}"] += read
+            tally.partition_rcu[partition_of(params["Key"])] += read
+        elif operation == "BatchGetItem":
+            unprocessed = parsed.get("UnprocessedKeys") or {}
+            for table, request in params["RequestItems"].items():
+                skipped = (unprocessed.get(table) or {}).get("Keys", [])
+                consistent = bool(request.get("ConsistentRead"))
+                for key in request["Keys"]:
+                    if key in skipped:
+                        continue
+                    read = read_units(item_size(self._current(table, key)), consistent)
+                    tally.rcu[f"BatchGetItem {item_kind(key)}"] += read
+                    tally.partition_rcu[partition_of(key)] += read
         elif operation in ("Query", "Scan"):
             items = parsed.get("Items", [])
-            if "ProjectionExpression" in params or params.get("Select") not in (None, "ALL_ATTRIBUTES"):
+            reshaped = ("ProjectionExpression", "FilterExpression")
+            if any(k in params for k in reshaped) or params.get("Select") not in (None, "ALL_ATTRIBUTES"):
                 items = self._full_items(operation, params)
             kind = item_kind(items[0]) if items else "(no items)"
-            tally.rcu[f"{operation} {kind}"] += read_units(
-                sum(item_size(item) for item in items), bool(params.get("ConsistentRead"))
-            )
+            read = read_units(sum(item_size(item) for item in items), bool(params.get("ConsistentRead")))
+            tally.rcu[f"{operation} {kind}"] += read
+            tally.partition_rcu[queried_partition(operation, params)] += read
 
     # ------------------------------------------------------------------ helpers
     def _targets(self, operation: str, params: Mapping[str, Any]) -> Iterable[_Target]:
@@ -216,17 +258,28 @@ class CapacityMeter:
             return item_size(target.new_item)
         return item_size(self._current(target.table, target.key))
 
-    def _indexes_holding(self, target: _Target) -> int:
+    def _index_partitions(self, target: _Target) -> list[str]:
+        """The index partitions the item is written to (each index holding it costs a write)."""
         item = target.new_item or self._current(target.table, target.key) or {}
-        return sum(1 for names in self._index_keys if all(name in item for name in names))
+        return [
+            f"{self._index_names[position]} {next(iter(item[names[0]].values()))}"
+            for position, names in enumerate(self._index_keys)
+            if all(name in item for name in names)
+        ]
 
     def _full_items(self, operation: str, params: Mapping[str, Any]) -> list[dict[str, Any]]:
-        again = {k: v for k, v in params.items() if k not in ("ProjectionExpression", "Select")}
-        used = " ".join(str(params.get(k, "")) for k in ("KeyConditionExpression", "FilterExpression"))
-        names = {k: v for k, v in params.get("ExpressionAttributeNames", {}).items() if k in used}
-        again.pop("ExpressionAttributeNames", None)
-        if names:
-            again["ExpressionAttributeNames"] = names
+        """The whole items the request read: without its projection and its filter, with the same
+        key condition, Limit and start key."""
+        dropped = ("ProjectionExpression", "Select", "FilterExpression")
+        again = {k: v for k, v in params.items() if k not in dropped}
+        used = str(params.get("KeyConditionExpression", ""))
+        for placeholders in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+            kept = {
+                k: v for k, v in params.get(placeholders, {}).items() if re.search(rf"{re.escape(k)}\b", used)
+            }
+            again.pop(placeholders, None)
+            if kept:
+                again[placeholders] = kept
         call = self._reference.query if operation == "Query" else self._reference.scan
         items: list[dict[str, Any]] = call(**again).get("Items", [])
         return items

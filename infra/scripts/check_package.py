@@ -244,6 +244,24 @@ def wheel_problems(folder: Path, arch: str, version: str) -> list[str]:
     return problems
 
 
+def bytecode_problems(folder: Path, version: str) -> tuple[list[str], int]:
+    """Every module ships its bytecode, unchecked-hash based (PEP 552 flags 0b01): Lambda's code
+    is read-only, so a module without it is compiled again on every cold start, and a
+    timestamp-checked one is too once the zip has changed its source's time."""
+    tag = f"cpython-{version.replace('.', '')}"
+    problems, modules = [], 0
+    for source in files_under(folder):
+        if source.suffix != ".py":
+            continue
+        modules += 1
+        compiled = source.parent / "__pycache__" / f"{source.stem}.{tag}.pyc"
+        if not compiled.is_file():
+            problems.append(f"{source.relative_to(folder)}: no {compiled.name}")
+        elif int.from_bytes(compiled.read_bytes()[4:8], "little") != 0b01:
+            problems.append(f"{compiled.relative_to(folder)}: not unchecked-hash bytecode")
+    return problems, modules
+
+
 def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
@@ -391,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
 
     problems, native = native_problems(build_dir, arch, version)
     report.check(f"native code is {arch}", problems, f"{native} ELF files")
+    problems, modules = bytecode_problems(build_dir, version)
+    report.check("every module ships unchecked-hash bytecode", problems[:20], f"{modules} modules")
     for name, folder in sorted(layers.items()):
         report.check(f"{name} wheels fit {arch} {runtime}", wheel_problems(folder / "python", arch, version))
         if (folder / "python" / "requirements.txt").is_file():

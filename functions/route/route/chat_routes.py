@@ -212,6 +212,9 @@ def post_chat(body: NewChat) -> Response[ChatStarted]:
     metrics.add_metric(
         name="ChatsQueued" if chat.status == "queued" else "ChatsAssigned", unit="Count", value=1
     )
+    if started.queue_position is not None:
+        # The queue's length as this chat joined it; the dashboard shows its maximum per minute.
+        metrics.add_metric(name="QueueLength", unit="Count", value=started.queue_position)
     logger.info(
         "chat started", extra={"site_id": site.site_id, "chat_id": chat.chat_id, "status": chat.status}
     )

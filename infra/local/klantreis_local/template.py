@@ -4,6 +4,7 @@ routes, for the local stack and the tests."""
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -37,11 +38,76 @@ def _construct_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any
 _CfnLoader.add_multi_constructor("!", _construct_tag)
 
 
+LANGUAGE_EXTENSIONS = "AWS::LanguageExtensions"
+FOR_EACH = "Fn::ForEach::"
+
+
 @cache
 def load(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The template as CloudFormation hands it to the SAM transform: the language extensions'
+    `Fn::ForEach` families expanded and their `Fn::FindInMap`s resolved."""
     with path.open() as handle:
         document: dict[str, Any] = yaml.load(handle, Loader=_CfnLoader)
-    return document
+    return expand_language_extensions(document)
+
+
+def expand_language_extensions(document: dict[str, Any]) -> dict[str, Any]:
+    """What the `AWS::LanguageExtensions` transform does with the parts we use: each
+    `Fn::ForEach::<family>` of Resources/Outputs/Conditions becomes one entry per item, with
+    `${Identifier}`/`&{Identifier}` replaced in names and strings and `Ref: Identifier` by the item;
+    then every `Fn::FindInMap` over literals (with an optional `DefaultValue`) is looked up."""
+    transforms = document.get("Transform")
+    if not isinstance(transforms, list) or LANGUAGE_EXTENSIONS not in transforms:
+        return document
+    expanded = dict(document)
+    remaining = [name for name in transforms if name != LANGUAGE_EXTENSIONS]
+    expanded["Transform"] = remaining[0] if len(remaining) == 1 else remaining
+    mappings = document.get("Mappings") or {}
+    for section in ("Resources", "Outputs", "Conditions"):
+        if section in document:
+            expanded[section] = _find_in_map(_for_each(document[section]), mappings)
+    return expanded
+
+
+def _for_each(section: dict[str, Any]) -> dict[str, Any]:
+    entries: dict[str, Any] = {}
+    for name, value in section.items():
+        if not name.startswith(FOR_EACH):
+            entries[name] = value
+            continue
+        identifier, items, fragment = value
+        for item in items:
+            entries.update(_for_each(_replace(fragment, identifier, str(item))))
+    return entries
+
+
+def _replace(node: Any, identifier: str, item: str) -> Any:
+    if isinstance(node, str):
+        return node.replace(f"${{{identifier}}}", item).replace(f"&{{{identifier}}}", item)
+    if isinstance(node, list):
+        return [_replace(element, identifier, item) for element in node]
+    if isinstance(node, dict):
+        if node == {"Ref": identifier}:
+            return item
+        return {_replace(key, identifier, item): _replace(v, identifier, item) for key, v in node.items()}
+    return node
+
+
+def _find_in_map(node: Any, mappings: dict[str, Any]) -> Any:
+    if isinstance(node, list):
+        return [_find_in_map(element, mappings) for element in node]
+    if not isinstance(node, dict):
+        return node
+    arguments = node.get("Fn::FindInMap") if len(node) == 1 else None
+    if isinstance(arguments, list) and all(isinstance(a, str) for a in arguments[:3]):
+        name, top, second, *options = arguments
+        row = mappings.get(name, {}).get(top, {})
+        if second in row:
+            return row[second]
+        if options and "DefaultValue" in options[0]:
+            return options[0]["DefaultValue"]
+        raise ValueError(f"template.yaml: {name}.{top} has no {second} and no DefaultValue")
+    return {key: _find_in_map(value, mappings) for key, value in node.items()}
 
 
 def resources(kind: str, path: Path = TEMPLATE) -> dict[str, dict[str, Any]]:
@@ -166,3 +232,18 @@ def rate_seconds(expression: str) -> float:
 
 def api_routes(path: Path = TEMPLATE) -> list[tuple[FunctionSpec, Route]]:
     return [(spec, route) for spec in functions(path) for route in spec.routes]
+
+
+EXPANDED = ROOT / "template.expanded.json"
+"""What `make package` hands `sam build`: SAM CLI cannot read `Fn::ForEach` itself (aws-sam-cli
+#5647, serverless-application-model #3641), so it builds the expanded template (JSON, next to
+template.yaml so code paths stay relative to the root)."""
+
+
+def write_expanded(path: Path = TEMPLATE, out: Path = EXPANDED) -> Path:
+    out.write_text(json.dumps(load(path), indent=1) + "\n")
+    return out
+
+
+if __name__ == "__main__":
+    print(write_expanded())
