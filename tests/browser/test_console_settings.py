@@ -540,7 +540,7 @@ def test_the_deployed_console_signs_in_through_the_hosted_ui_with_pkce_and_refre
         page.locator("[data-kr='cognito-login'] [data-kr='sign-in']").click()
         # then they are back in the console, signed in as the token's user, and the API answers
         expect(page.locator("[data-kr='user']")).to_contain_text("operator")
-        expect(page.locator("[data-kr='settings']")).to_be_visible()
+        expect(page.locator("[data-kr='report']")).to_be_visible()
         # (a page load, not a hash change: the sign-in is kept in the tab, and the hash is read
         # at start rather than raced against the listener's first render)
         page.goto(f"{console_url}#/settings/knowledge")
