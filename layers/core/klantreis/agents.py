@@ -12,11 +12,10 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
 from klantreis import dynamo, keys
-from klantreis.errors import ConcurrentUpdate, NotFound
+from klantreis.errors import NotFound
 from klantreis.strict import STRICT_INPUT
 
 AgentStatus = Literal["available", "away", "offline"]
@@ -172,7 +171,7 @@ class DynamoAgentStore:
         values = profile.model_dump(mode="json")
         names = {f"#{name}": name for name in PROFILE_FIELDS}
         sets = ", ".join(f"#{name} = :{name}" for name in PROFILE_FIELDS)
-        try:
+        with dynamo.translated():
             answer = self._db.update_item(
                 TableName=self._table,
                 Key=agent_key(site_id, agent_id),
@@ -189,8 +188,6 @@ class DynamoAgentStore:
                 },
                 ReturnValues="ALL_OLD",
             )
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         created = not answer.get("Attributes")
         stored = self.get(site_id, agent_id)
         if stored is None:  # pragma: no cover - written just above with a consistent read after
@@ -237,23 +234,19 @@ class DynamoAgentStore:
         self, site_id: str, agent_id: str, seen_before: datetime, now: datetime
     ) -> bool:
         """Sets a silent agent offline unless a heartbeat arrived meanwhile; True if it did."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=agent_key(site_id, agent_id),
-                UpdateExpression="SET #status = :offline, status_changed_at = :now",
-                ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(last_seen_at) "
-                "OR last_seen_at < :before)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=dynamo.to_item(
-                    {":offline": "offline", ":now": stamp(now), ":before": stamp(seen_before)}
-                ),
-            )
-        except ClientError as exc:
-            if isinstance(dynamo.translate(exc), ConcurrentUpdate):
-                return False
-            raise dynamo.translate(exc) from exc
-        return True
+        answer = dynamo.conditional(
+            self._db.update_item,
+            TableName=self._table,
+            Key=agent_key(site_id, agent_id),
+            UpdateExpression="SET #status = :offline, status_changed_at = :now",
+            ConditionExpression="attribute_exists(PK) AND (attribute_not_exists(last_seen_at) "
+            "OR last_seen_at < :before)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=dynamo.to_item(
+                {":offline": "offline", ":now": stamp(now), ":before": stamp(seen_before)}
+            ),
+        )
+        return answer is not None
 
     def _update_existing(
         self, site_id: str, agent_id: str, expression: str, names: dict[str, str], values: dict[str, Any]
@@ -268,10 +261,6 @@ class DynamoAgentStore:
         }
         if names:
             request["ExpressionAttributeNames"] = names
-        try:
+        with dynamo.translated(on_conflict=lambda: NotFound("no such agent")):
             answer = self._db.update_item(**request)
-        except ClientError as exc:
-            if isinstance(dynamo.translate(exc), ConcurrentUpdate):
-                raise NotFound("no such agent") from exc
-            raise dynamo.translate(exc) from exc
         return agent_from_item(dynamo.from_item(answer["Attributes"]))
