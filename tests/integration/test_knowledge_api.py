@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
+from klantreis import services
 from klantreis.knowledge.models import MAX_BODY_CHARS
 from klantreis.sites import Site
 from klantreis_local.demo_knowledge import DEMO_ENTRIES
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
-from route import dependencies
 from route.handler import lambda_handler as route
 from tests.factories import FakeContext, api_event
 
@@ -34,9 +34,9 @@ ENTRY = {
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    dependencies.reset()
+    services.forget()
     yield
-    dependencies.reset()
+    services.forget()
 
 
 def call(

@@ -9,8 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from engage import dependencies
-from engage.resolver import app
-from klantreis.api import checked_first, widget_first
+from klantreis.api import checked_first, new_router, widget_first
 from klantreis.auth import authenticate_widget, header
 from klantreis.engagement.decide import DecideRequest
 from klantreis.engagement.records import OfferResponse, Reason
@@ -21,8 +20,10 @@ from klantreis.sites import Consent
 from klantreis.strict import STRICT_INPUT
 from klantreis.useragent import describe_client
 
+router = new_router()
+
 TAGS = ["engagement"]
-WIDGET = checked_first(widget_first(app, dependencies.site_directory))
+WIDGET = checked_first(widget_first(router, dependencies.site_directory))
 
 
 class DecideBody(BaseModel):
@@ -68,7 +69,7 @@ class OfferResponseAnswer(BaseModel):
     response: OfferResponse
 
 
-@app.post(
+@router.post(
     "/v1/engagement/decide",
     summary="Should the widget offer this visitor a chat now? (widget, X-Site-Key)",
     description=(
@@ -79,7 +80,7 @@ class OfferResponseAnswer(BaseModel):
 )
 @WIDGET
 def post_decide(body: DecideBody) -> DecideAnswerModel:
-    event = app.current_event
+    event = router.current_event
     site = authenticate_widget(dependencies.site_directory(), event.headers)
     ask = DecideRequest(
         visitor_id=body.visitor_id,
@@ -104,7 +105,7 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
     )
 
 
-@app.post(
+@router.post(
     "/v1/engagement/offers/<offer_id>/response",
     summary="The visitor's answer to a chat offer (widget, X-Site-Key)",
     description="404 for an unknown offer or another site's; 409 for a second, different answer.",
@@ -118,7 +119,7 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
 def post_offer_response(
     offer_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)], body: OfferResponseBody
 ) -> OfferResponseAnswer:
-    site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
+    site = authenticate_widget(dependencies.site_directory(), router.current_event.headers)
     offer = dependencies.decider().respond(site, offer_id, body.response)
     metrics.add_metric(name=f"EngagementOffers{body.response.capitalize()}", unit="Count", value=1)
     logger.info("offer answered", extra={"site_id": site.site_id, "response": body.response})

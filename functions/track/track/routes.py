@@ -7,7 +7,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
-from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.auth import authenticate_widget, header
 from klantreis.errors import PayloadTooLarge, ValidationFailed
 from klantreis.journey.events import Id, Rejection, TrackedEvent
@@ -18,7 +18,8 @@ from klantreis.sites import Consent
 from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.useragent import describe_client
 from track import dependencies
-from track.resolver import app
+
+router = new_router()
 
 
 class EventBatch(BaseModel):
@@ -62,7 +63,7 @@ class ErasureResponse(BaseModel):
     erased_items: int
 
 
-@app.post(
+@router.post(
     "/v1/events",
     summary="Track a batch of journey events (widget, X-Site-Key)",
     description=(
@@ -76,7 +77,7 @@ class ErasureResponse(BaseModel):
     tags=["tracking"],
 )
 def post_events() -> ConsentRequiredResponse | TrackResponse:
-    event = app.current_event
+    event = router.current_event
     site = authenticate_widget(dependencies.site_directory(), event.headers)
     parsed = parse_batch(event.decoded_body, dependencies.limits())
     if not site.has_consent(parsed.envelope.consent):
@@ -114,16 +115,16 @@ def post_events() -> ConsentRequiredResponse | TrackResponse:
     )
 
 
-@app.delete(
+@router.delete(
     "/v1/visitors/<visitor_id>",
     summary="Erase everything held about one visitor (operator, GDPR art. 17)",
     tags=["privacy"],
 )
-@checked_first(roles_first(app, "operator"))
+@checked_first(roles_first(router, "operator"))
 def delete_visitor(
     visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)],
 ) -> ErasureResponse:
-    principal = current_principal(app).require("operator")
+    principal = current_principal(router).require("operator")
     erased = dependencies.eraser().erase(principal.site_id, visitor_id)
     logger.info("visitor erased", extra={"site_id": principal.site_id, "erased_items": erased})
     metrics.add_metric(name="VisitorsErased", unit="Count", value=1)

@@ -40,20 +40,14 @@ def configure_environment(table_name: str = DEFAULT_TABLE, extra: Mapping[str, s
 
 def reset_caches() -> None:
     """Forget cached settings and clients, so a new environment or moto context takes effect."""
-    from klantreis import dynamo
+    from klantreis import dynamo, services
     from klantreis.settings import get_settings
 
     get_settings.cache_clear()
     dynamo.client.cache_clear()
     dynamo._serializers.cache_clear()
-    for module_name in (
-        "track.dependencies",
-        "engage.dependencies",
-        "route.dependencies",
-        "survey.dependencies",
-        "report.dependencies",
-        "report.live_dependencies",
-    ):
+    services.forget()
+    for module_name in ("report.dependencies", "report.live_dependencies"):
         import importlib
 
         module = importlib.import_module(module_name)
