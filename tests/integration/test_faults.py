@@ -38,6 +38,7 @@ from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
 from tests.integration.test_report_counters import DAY, survey_record
 from track import aggregate
 from track import dependencies as track_dependencies
+from track.handler import app as track_app
 from track.handler import lambda_handler as track
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
@@ -50,7 +51,7 @@ AGGREGATE = settings_of("AggregateFunction")
 @pytest.fixture
 def noon(monkeypatch: pytest.MonkeyPatch) -> None:
     """The track function's clock at NOON (not for the live view, which shows the last minutes)."""
-    monkeypatch.setattr(track_dependencies, "now", lambda: NOON)
+    monkeypatch.setitem(track_app.dependency_overrides, track_dependencies.now, lambda: NOON)
 
 
 def header(answer: dict[str, Any], name: str) -> str | None:
