@@ -31,6 +31,7 @@ from klantreis.errors import ConcurrentUpdate, Conflict, NotFound
 from klantreis.journey.counters import COUNTERS, DayKey
 from klantreis.journey.session import JourneyEntry, SessionState
 from klantreis.journey.store import JourneyChunk
+from klantreis.routing import eligibility
 from klantreis.routing.performance import Performance, survey_counts
 from klantreis.routing.stats import RoutingStats
 from klantreis.sites import Site
@@ -344,10 +345,12 @@ class InMemoryAgentStore:
 
     def check_take(self, site_id: str, agent_id: str, chat_id: str) -> None:
         agent = self.agents.get((site_id, agent_id))
+        # The adapter's condition: the rule's status and slot parts (presence was read before).
         if (
             agent is None
-            or agent.status != "available"
-            or agent.active_chats >= agent.max_chats
+            or not eligibility.may_take(
+                available=agent.status == "available", present=True, serving=True, free_slots=agent.free_slots
+            )
             or chat_id in agent.chat_ids
         ):
             raise ConcurrentUpdate(f"agent {agent_id} cannot take chat {chat_id}")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from klantreis import dynamo, keys
 from klantreis.errors import NotFound
+from klantreis.routing import eligibility
 from klantreis.strict import STRICT_INPUT
 
 AgentStatus = Literal["available", "away", "offline"]
@@ -84,7 +85,7 @@ class AgentProfile(BaseModel):
 
     def serves(self, category: str | None, skills: Iterable[str] = ()) -> bool:
         """The category is one of the agent's (any when None) and every skill asked for is theirs."""
-        return (category is None or category in self.categories) and set(skills) <= set(self.skills)
+        return eligibility.serves(self.categories, self.skills, category, skills)
 
     @property
     def free_slots(self) -> int:
@@ -99,10 +100,10 @@ class AgentProfile(BaseModel):
     ) -> bool:
         """Available and present for the category and skills, with or without a free slot: one
         whose slots a queued chat waits for."""
-        return (
-            self.status == "available"
-            and self.is_present(now, heartbeat_seconds)
-            and self.serves(category, skills)
+        return eligibility.may_serve(
+            available=self.status == "available",
+            present=self.is_present(now, heartbeat_seconds),
+            serving=self.serves(category, skills),
         )
 
     def can_take(
@@ -113,7 +114,12 @@ class AgentProfile(BaseModel):
         skills: Iterable[str] = (),
     ) -> bool:
         """Available and present, with free capacity, serving the category and skills."""
-        return self.free_slots > 0 and self.serving(category, now, heartbeat_seconds, skills)
+        return eligibility.may_take(
+            available=self.status == "available",
+            present=self.is_present(now, heartbeat_seconds),
+            serving=self.serves(category, skills),
+            free_slots=self.free_slots,
+        )
 
     @property
     def idle_since(self) -> float:
