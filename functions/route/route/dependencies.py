@@ -10,7 +10,7 @@ from klantreis.conversations.context import DecisionReader
 from klantreis.conversations.service import ChatService
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey.store import DynamoSessionStore
-from klantreis.knowledge.store import KnowledgeStore
+from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.scheduled import SiteLister
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings

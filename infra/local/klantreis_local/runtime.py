@@ -258,7 +258,7 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
     from klantreis.agents import AgentProfile, DynamoAgentStore
     from klantreis.engagement.config import EngagementConfig, OpeningHours
     from klantreis.engagement.store import DynamoEngagementSettingsStore
-    from klantreis.knowledge.store import DynamoKnowledgeStore
+    from klantreis.knowledge.dynamo_store import DynamoKnowledgeStore
     from klantreis.sites import DynamoSiteStore, Site
     from klantreis_local.demo_knowledge import DEMO_ENTRIES
 

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from klantreis.journey.erasure import VisitorEraser
     from klantreis.journey.store import DynamoSessionStore
     from klantreis.journey.tracker import Limits, Tracker
-    from klantreis.knowledge.store import KnowledgeStore
+    from klantreis.knowledge.ports import KnowledgeStore
     from klantreis.scheduled import SiteLister
     from klantreis.sites import SiteDirectory, SiteStore
 
@@ -200,7 +200,7 @@ class Services:
 
     @cached_property
     def knowledge_store(self) -> KnowledgeStore:
-        from klantreis.knowledge.store import DynamoKnowledgeStore
+        from klantreis.knowledge.dynamo_store import DynamoKnowledgeStore
 
         return DynamoKnowledgeStore(self._db, self._table)
 

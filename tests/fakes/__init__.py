@@ -1,7 +1,10 @@
 """In-memory fakes of the core's ports, for unit tests and the bench: same contracts as the
 DynamoDB adapters (optimistic versions, chunks written before the session, markers counted once),
 no sockets. Stored objects are copies, so a caller's later changes do not leak into the store,
-just as they would not into a table."""
+just as they would not into a table.
+
+A port's fake moves into a module of its own here as its contract test (run against the fake
+and the DynamoDB adapter alike) is written: `knowledge`."""
 
 from __future__ import annotations
 

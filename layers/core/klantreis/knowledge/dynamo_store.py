@@ -1,22 +1,15 @@
-"""Knowledge-base entries in the table: `SITE#{site}` / `KB#{entry}`, one query reads a site's."""
+"""The knowledge store's DynamoDB adapter (the port: klantreis.knowledge.ports): entries are
+`SITE#{site}` / `KB#{entry}`, one query reads a site's."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
 from klantreis import dynamo, keys
 from klantreis.knowledge.models import KnowledgeEntry, KnowledgeEntryInput
-
-
-class KnowledgeStore(Protocol):
-    def entries(self, site_id: str) -> list[KnowledgeEntry]: ...
-    def put(
-        self, site_id: str, entry_id: str, entry: KnowledgeEntryInput, at: datetime
-    ) -> KnowledgeEntry: ...
-    def delete(self, site_id: str, entry_id: str) -> bool: ...
 
 
 class DynamoKnowledgeStore:
