@@ -1,5 +1,5 @@
 """What the knowledge base needs of storage; the DynamoDB adapter is
-klantreis.knowledge.dynamo_store, the test fake tests/fakes.py's."""
+klantreis.knowledge.dynamo_store, the test fake tests/fakes/knowledge.py."""
 
 from __future__ import annotations
 
