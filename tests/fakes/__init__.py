@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from klantreis import keys
-from klantreis.agents import AgentProfile, AgentStatus
+from klantreis.agents.ports import AgentProfile, AgentStatus
 from klantreis.conversations.models import (
     MAX_CHAT_MESSAGES,
     Chat,

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, RoutingRecord
 from klantreis.conversations.store import Discount, DynamoChatStore, chat_agent
 from klantreis.journey.counters import DynamoCounterStore

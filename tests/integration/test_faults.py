@@ -15,7 +15,7 @@ import boto3
 import pytest
 
 from klantreis import dynamo, keys
-from klantreis.agents import DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey import pages
 from klantreis.journey.counters import DynamoCounterStore

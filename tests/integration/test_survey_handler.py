@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from klantreis import dynamo, keys, services
-from klantreis.agents import AgentProfile, DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import MAX_COMMENT_CHARS, Chat, RoutingRecord, SurveySummary
 from klantreis.conversations.store import DynamoChatStore, chat_agent
 from klantreis.routing.performance import PERFORMANCE_COUNTERS, Performance

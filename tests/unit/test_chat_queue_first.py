@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from klantreis.agents import AgentProfile, AgentStatus
+from klantreis.agents.ports import AgentProfile, AgentStatus
 from klantreis.conversations.service import DRAIN_LOST_RACES, QUEUE_PAGE, RETRY_PAUSE_SECONDS, WAITING_FIRST
 from klantreis.conversations.store import DynamoChatStore, QueueEntry
 from klantreis.errors import ConcurrentUpdate, Throttled

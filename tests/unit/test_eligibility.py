@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from klantreis.agents import AgentProfile
+from klantreis.agents.ports import AgentProfile
 from klantreis.routing import eligibility
 
 NOW = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
-from klantreis.agents import AgentProfile, AgentProfileInput, AgentStatus
+from klantreis.agents.ports import AgentProfile, AgentProfileInput, AgentStatus
 from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.auth import Principal
 from klantreis.conversations.models import Chat, ChatStatus

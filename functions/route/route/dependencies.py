@@ -4,7 +4,7 @@ the app): each reads the instance's services (`klantreis.services`), built on fi
 from __future__ import annotations
 
 from klantreis import services
-from klantreis.agents import DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.cognito import BearerVerifier
 from klantreis.conversations.context import DecisionReader
 from klantreis.conversations.service import ChatService

@@ -238,7 +238,7 @@ DEMO_HEARTBEAT_SECONDS = 30.0
 def keep_demo_agents_present(dynamodb: Any, table_name: str) -> None:
     """The heartbeat the demo agents' consoles would send: they stay present (not available:
     their status is still theirs to set)."""
-    from klantreis.agents import DynamoAgentStore
+    from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.errors import NotFound
 
     agents = DynamoAgentStore(dynamodb, table_name)
@@ -255,7 +255,8 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
     base (sizes, delivery, returns, payment, discounts). Its opening hours are
     open all week, its holdout share is 10%, and its rules (the web-shop defaults) offer a chat to
     a visitor like Anna."""
-    from klantreis.agents import AgentProfile, DynamoAgentStore
+    from klantreis.agents.dynamo_store import DynamoAgentStore
+    from klantreis.agents.ports import AgentProfile
     from klantreis.engagement.config import EngagementConfig, OpeningHours
     from klantreis.engagement.store import DynamoEngagementSettingsStore
     from klantreis.knowledge.dynamo_store import DynamoKnowledgeStore

@@ -20,7 +20,7 @@ from klantreis import dynamo
 from klantreis.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from klantreis.agents import DynamoAgentStore
+    from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.cognito import BearerVerifier
     from klantreis.conversations.context import DecisionReader
     from klantreis.conversations.service import ChatService
@@ -70,7 +70,7 @@ class Services:
 
     @cached_property
     def agent_store(self) -> DynamoAgentStore:
-        from klantreis.agents import DynamoAgentStore
+        from klantreis.agents.dynamo_store import DynamoAgentStore
 
         return DynamoAgentStore(self._db, self._table)
 

@@ -21,7 +21,8 @@ from botocore.exceptions import HTTPClientError
 from pydantic import ValidationError
 
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, agent_key, stamp
+from klantreis.agents.dynamo_store import agent_key, stamp
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import (
     CHAT_TTL_SECONDS,
     MAX_CHAT_MESSAGES,

@@ -19,7 +19,8 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, agent_from_item
+from klantreis.agents.dynamo_store import agent_from_item
+from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.uplift import Policy
 from klantreis.errors import Throttled
 from klantreis.journey.session import SessionState
