@@ -93,11 +93,7 @@ class AgentProfile(BaseModel):
     ) -> bool:
         """Available and present for the category and skills, with or without a free slot: one
         whose slots a queued chat waits for."""
-        return eligibility.may_serve(
-            available=self.status == "available",
-            present=self.is_present(now, heartbeat_seconds),
-            serving=self.serves(category, skills),
-        )
+        return eligibility.may_serve(**self._standing(category, now, heartbeat_seconds, skills))
 
     def can_take(
         self,
@@ -107,12 +103,18 @@ class AgentProfile(BaseModel):
         skills: Iterable[str] = (),
     ) -> bool:
         """Available and present, with free capacity, serving the category and skills."""
-        return eligibility.may_take(
-            available=self.status == "available",
-            present=self.is_present(now, heartbeat_seconds),
-            serving=self.serves(category, skills),
-            free_slots=self.free_slots,
-        )
+        standing = self._standing(category, now, heartbeat_seconds, skills)
+        return eligibility.may_take(**standing, free_slots=self.free_slots)
+
+    def _standing(
+        self, category: str | None, now: datetime, heartbeat_seconds: float, skills: Iterable[str]
+    ) -> dict[str, bool]:
+        """What the eligibility rule asks of this agent, besides the free slots."""
+        return {
+            "available": self.status == "available",
+            "present": self.is_present(now, heartbeat_seconds),
+            "serving": self.serves(category, skills),
+        }
 
     @property
     def idle_since(self) -> float:
