@@ -28,7 +28,7 @@ endef
 help:
 	@echo "make dev      run the local stack on http://127.0.0.1:$(PORT) (embedded DynamoDB)"
 	@echo "make test     lint, type-check, template checks (checkov too) and every test"
-	@echo "make web      install the pinned npm packages (npm ci) and build the widget into web/dist"
+	@echo "make web      install the pinned npm packages (npm ci); build the widget, demo shop and console (web/dist)"
 	@echo "make package  sam build (ARCH=$(ARCH)) and import each built handler"
 	@echo "make ci       what CI runs: make test, then make package"
 	@echo "make bench    cold start, DynamoDB cost per event, throughput, soak of the local stack"
@@ -36,6 +36,7 @@ help:
 	@echo "make stress   the capacity race test $(STRESS_RUNS) times in a row (STRESS_RUNS=...)"
 	@echo "make openapi  regenerate docs/openapi.json from the resolvers"
 	@echo "make train    retrain the purchase-propensity model (CSV=..., OUT=...)"
+	@echo "make train-prior  retrain the prior model new sites score with"
 	@echo "make evaluate CSV=path  score the shipped model on a labelled CSV"
 
 $(STAMP): pyproject.toml layers/deps/requirements.txt
@@ -188,7 +189,7 @@ TRAIN_STAMP := $(VENV)/.installed-train
 TRAIN_CSV   := ../shared/data/online_shoppers_train.csv
 OUT         ?= layers/core/klantreis/engagement/default_model.json
 
-.PHONY: train evaluate
+.PHONY: train train-prior evaluate
 
 $(TRAIN_STAMP): $(STAMP) pyproject.toml
 	$(PY) -m pip install --quiet --group train
@@ -196,6 +197,10 @@ $(TRAIN_STAMP): $(STAMP) pyproject.toml
 
 train: $(TRAIN_STAMP)
 	$(PY) infra/scripts/train.py --csv "$(or $(CSV),$(TRAIN_CSV))" --out "$(OUT)"
+
+# The prior model (no page statistics): what a site without history scores with (docs/model.md).
+train-prior: $(TRAIN_STAMP)
+	$(PY) infra/scripts/train.py --csv "$(TRAIN_CSV)" --features prior
 
 evaluate: $(STAMP)
 	@if [ -z "$(CSV)" ]; then echo "usage: make evaluate CSV=path/to/sessions.csv" >&2; exit 2; fi

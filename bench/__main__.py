@@ -12,11 +12,13 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+from bench import console as console_bench
 
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 WCU_GOAL = 0.5
@@ -224,10 +226,14 @@ def routing() -> dict[str, Any]:
     _progress("routing: simulated shop days under three routing strategies")
     measured = routing_sim.run()
     measured["sensitivity"] = routing_sim.sensitivity()
-    heading(f"(e) Routing: {measured['days']} simulated shop days, longest idle vs skills only vs predictive")
+    heading(
+        f"(e) Routing: {measured['days']} simulated shop days, predictive vs longest idle in the category "
+        "(the product without it), skills only, longest idle of any category"
+    )
     print(table(routing_sim.HEADERS, routing_sim.rows(measured)))
     print("\n".join(routing_sim.notes(measured)))
     print(table(routing_sim.SENSITIVITY_HEADERS, routing_sim.sensitivity_rows(measured["sensitivity"])))
+    print("\n".join(routing_sim.sensitivity_notes(measured["sensitivity"])))
     print("Scenario and meaning of the figures: docs/routing.md.")
     return measured
 
@@ -253,6 +259,18 @@ def offers() -> dict[str, Any]:
     return measured
 
 
+# --------------------------------------------------------------------------- (e2)
+def scores() -> dict[str, Any]:
+    from bench import scores as day_one
+
+    _progress("scores: the REES46 sample scored as on a new site's first day")
+    measured = day_one.measure()
+    heading("(e2) Purchase intent on a new site: REES46 replay against the training file's scores")
+    print("\n".join(day_one.lines(measured)))
+    print('Method and meaning: docs/model.md, "A site\'s first day".')
+    return measured
+
+
 # --------------------------------------------------------------------------- (g)
 def knowledge() -> dict[str, Any]:
     from bench import knowledge as measure_knowledge
@@ -266,6 +284,14 @@ def knowledge() -> dict[str, Any]:
         "top 3. Missed at top 3: " + ("; ".join(f"{m['question']!r}" for m in measured["misses"]) or "none")
     )
     return measured
+
+
+# --------------------------------------------------------------------------- (i)
+def console() -> dict[str, Any]:
+    figures = console_bench.sizes()
+    heading("(i) The console: its built files (Preact, uPlot and the pages in one bundle)")
+    print(table(console_bench.HEADERS, console_bench.rows(figures)))
+    return figures
 
 
 # --------------------------------------------------------------------------- (f)
@@ -341,6 +367,21 @@ def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
     ]
 
 
+def _routing_summary(routed: dict[str, Any] | None) -> list[str]:
+    if not routed:
+        return []
+    best, base = routed["strategies"]["predictive"], routed["strategies"]["longest_idle"]
+    head = routed["predictive_minus_longest_idle"]
+    return [
+        f"- Routing ({routed['days']} simulated days): predictive CSAT {best['csat']:.1%}, conversion "
+        f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle in "
+        f"the category {base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%} (CSAT "
+        f"{100 * head['csat']['mean']:+.1f} pts, 95% {100 * head['csat']['low']:+.1f}.."
+        f"{100 * head['csat']['high']:+.1f}; within 30 s {100 * head['within_30s']['mean']:+.1f} pts, "
+        f"95% {100 * head['within_30s']['low']:+.1f}..{100 * head['within_30s']['high']:+.1f})."
+    ]
+
+
 def summary(results: dict[str, Any]) -> str:
     source = results["source"]
     changed = (
@@ -412,14 +453,7 @@ def summary(results: dict[str, Any]) -> str:
             f"{trips['seconds']} s of moto; handler CPU p50 {cpu['p50_ms']} ms, p99 {cpu['p99_ms']} ms "
             f"without DynamoDB (goal p99 <= {cpu['goal_p99_ms']} ms: {cpu_met})."
         )
-    routed = results.get("routing")
-    if routed:
-        best, base = routed["strategies"]["predictive"], routed["strategies"]["longest_idle"]
-        lines.append(
-            f"- Routing ({routed['days']} simulated days): predictive CSAT {best['csat']:.1%}, conversion "
-            f"{best['conversion']:.1%}, {best['within_30s']:.1%} answered within 30 s; longest idle "
-            f"{base['csat']:.1%}, {base['conversion']:.1%}, {base['within_30s']:.1%}."
-        )
+    lines.extend(_routing_summary(results.get("routing")))
     reads = results.get("report_cost")
     if reads:
         first, last = reads["readings"][0], reads["readings"][-1]
@@ -461,7 +495,7 @@ def summary(results: dict[str, Any]) -> str:
             f"{soaked['rss_goal_mb']}); {soaked['server_errors']} server errors; report counted "
             f"{soaked['report_sessions']:,} of {soaked['tracked_sessions']:,} sessions."
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, *console_bench.summary_lines(results)])
 
 
 def source_tree() -> dict[str, Any]:
@@ -551,7 +585,8 @@ def widget() -> dict[str, Any]:
 
 
 EVERY_PART = [
-    "cold", "capacity", "throughput", "decide", "routing", "report", "widget", "knowledge", "offers", "soak",
+    "cold", "capacity", "throughput", "decide", "routing", "scores", "report", "widget", "knowledge",
+    "offers", "console", "soak",
 ]  # fmt: skip
 
 
@@ -603,26 +638,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Klantreis bench: REES46 sample {len(sample.rows)} events, {len(sample.sessions)} sessions, "
         f"{len(sample.skipped)} rows skipped; {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
-    if "cold" in parts:
-        results["cold_start"] = cold_start(args.runs)
-    if "capacity" in parts:
-        results["capacity"] = capacity(batchings, expected)
-    if "throughput" in parts:
-        results["throughput"] = throughput(batchings)
-    if "decide" in parts:
-        results["decide"] = decide()
-    if "routing" in parts:
-        results["routing"] = routing()
-    if "report" in parts:
-        results["report_cost"] = report_cost()
-    if "widget" in parts:
-        results["widget"] = widget()
-    if "soak" in parts:
-        results["soak"] = soak()
-    if "knowledge" in parts:
-        results["knowledge"] = knowledge()
-    if "offers" in parts:
-        results["offers"] = offers()
+    runners: tuple[tuple[str, str, Callable[[], dict[str, Any]]], ...] = (
+        ("cold", "cold_start", lambda: cold_start(args.runs)),
+        ("capacity", "capacity", lambda: capacity(batchings, expected)),
+        ("throughput", "throughput", lambda: throughput(batchings)),
+        ("decide", "decide", decide),
+        ("routing", "routing", routing),
+        ("scores", "scores", scores),
+        ("report", "report_cost", report_cost),
+        ("widget", "widget", widget),
+        ("soak", "soak", soak),
+        ("knowledge", "knowledge", knowledge),
+        ("offers", "offers", offers),
+        ("console", "console", console),
+    )
+    for part, key, run in runners:
+        if part in parts:
+            results[key] = run()
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others.
         earlier = json.loads(RESULTS.read_text())

@@ -1,4 +1,5 @@
-"""A day of chats in a shoe shop, routed three ways: longest idle, skills only and predictive.
+"""A day of chats in a shoe shop, routed four ways: longest idle (of any category, and of the
+chat's category), skills only and predictive.
 
 Discrete-event simulation (stdlib only, seeded). Each simulated day draws one stream of chat
 requests (arrival times, categories, carts, scores, patience, handle times, and the uniform draws
@@ -27,15 +28,19 @@ The scenario (all figures are the simulation's assumptions, stated here so they 
   minutes later; both update the agent's `Performance` counters, which predictive routing
   (`klantreis.routing.choice.choose`) reads for the next chat.
 
-Strategies: `longest_idle` gives the chat to whichever present agent with a free slot has been
-idle longest, whatever their categories; `skills_only` only considers agents with the chat's
-category and takes the one with most free slots (then longest idle); `predictive` considers the
-same agents and lets `choose` pick.
+Strategies: `longest_idle` is what the product does without predictive routing: of the present
+agents with the chat's category and a free slot, the one idle longest. `longest_idle_any` is the
+same ignoring categories (a reference for what skills are worth, not a product setting);
+`skills_only` considers the agents with the chat's category and takes the one with most free slots
+(then longest idle); `predictive` considers the same agents and lets `choose` pick. The headline
+compares predictive with `longest_idle`.
 
 Figures (mean over the days): CSAT = share of answered chats whose visitor was satisfied (the
 simulated truth, not only the answered surveys); conversion = converted chats per request
 (a visitor who gave up in the queue does not convert through the chat); within 30 s = share of
-requests answered within 30 s; mean wait = mean seconds to answer, over answered chats.
+requests answered within 30 s; mean wait = mean seconds to answer, over answered chats. Paired
+differences between two strategies come with a 95 % percentile-bootstrap interval over the days
+(the days are independent; each resample draws days with replacement and keeps the pairing).
 """
 
 from __future__ import annotations
@@ -49,14 +54,25 @@ import time
 from bisect import insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from klantreis.routing import eligibility
 from klantreis.routing.choice import Candidate, Strategy, choose
 from klantreis.routing.performance import Performance, survey_counts, team_total
 from klantreis.routing.wait import expected_wait_seconds, queue_priority, queue_sort_key
 
-STRATEGIES: tuple[Strategy, ...] = ("longest_idle", "skills_only", "predictive")
+SimStrategy = Literal["longest_idle_any", "longest_idle", "skills_only", "predictive"]
+STRATEGIES: tuple[SimStrategy, ...] = ("longest_idle_any", "longest_idle", "skills_only", "predictive")
+ANY_CATEGORY: SimStrategy = "longest_idle_any"
+"""Longest idle without the category filter; routed by `choose` as plain `longest_idle`."""
+BASELINE: SimStrategy = "longest_idle"
+"""The product without predictive routing: the longest-idle agent of the chat's category."""
+ROUTED_AS: dict[SimStrategy, Strategy] = {
+    "longest_idle_any": "longest_idle",
+    "longest_idle": "longest_idle",
+    "skills_only": "skills_only",
+    "predictive": "predictive",
+}
 
 OPEN_HOUR, CLOSE_HOUR = 9, 22
 ARRIVALS_PER_HOUR = {
@@ -233,7 +249,7 @@ class Day:
 
     def __init__(
         self,
-        strategy: Strategy,
+        strategy: SimStrategy,
         requests: list[Chat],
         known: dict[str, dict[str, Performance]],
         routing_rng: random.Random,
@@ -262,7 +278,11 @@ class Day:
         return team_total(agent.performance[category] for agent in self.agents.values())
 
     def able(self, agent: Agent, category: str) -> bool:
-        return self.strategy == "longest_idle" or agent.takes(category)
+        return self.strategy == ANY_CATEGORY or agent.takes(category)
+
+    @property
+    def routed_as(self) -> Strategy:
+        return ROUTED_AS[self.strategy]
 
     def run(self) -> DayFigures:
         for spec in AGENTS:
@@ -358,7 +378,7 @@ class Day:
                 )
                 for a in free
             ]
-            choice = choose(candidates, self.team(chat.category), strategy=self.strategy, rng=self.rng)
+            choice = choose(candidates, self.team(chat.category), strategy=self.routed_as, rng=self.rng)
             self.queue.remove((key, chat))
             self.assign(now, chat, self.agents[choice.agent_id], choice.reason)
 
@@ -390,7 +410,7 @@ class Day:
         ahead = sum(
             1
             for key, other in self.queue
-            if key < chat.key and (self.strategy == "longest_idle" or other.category == chat.category)
+            if key < chat.key and (self.strategy == ANY_CATEGORY or other.category == chat.category)
         )
         chat.expected_wait = expected_wait_seconds(
             ahead + 1, sum(a.spec.max_chats for a in pool), self.team(chat.category).mean_handle_seconds
@@ -398,7 +418,7 @@ class Day:
 
 
 # ---------------------------------------------------------------------------- running and reporting
-def simulate_day(strategy: Strategy, day_seed: int, load: float = 1.0) -> DayFigures:
+def simulate_day(strategy: SimStrategy, day_seed: int, load: float = 1.0) -> DayFigures:
     requests = day_requests(random.Random(day_seed), load)
     known = history(random.Random(day_seed + 1))
     return Day(strategy, requests, known, random.Random(day_seed + 2), random.Random(day_seed + 3)).run()
@@ -431,22 +451,56 @@ def _summary(days: list[DayFigures]) -> dict[str, Any]:
     }
 
 
-def _paired(
-    a: list[DayFigures], b: list[DayFigures], figure: Callable[[DayFigures], float]
-) -> dict[str, Any]:
-    """Mean difference a - b over the same days, with a normal 95 % interval (days are independent)."""
-    differences = [figure(x) - figure(y) for x, y in zip(a, b, strict=True)]
+BOOTSTRAP_RESAMPLES = 4_000
+BOOTSTRAP_SEED = 20261204
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A per-day figure of the comparison, and which way is better."""
+
+    name: str
+    label: str
+    of: Callable[[DayFigures], float]
+    higher_is_better: bool
+    unit: str
+    """"pts" for shares (printed as percentage points), "s" for seconds."""
+
+
+FIGURES = (
+    Figure("csat", "CSAT", lambda d: d.satisfied / d.answered, True, "pts"),
+    Figure("conversion", "conversion", lambda d: d.conversions / d.requests, True, "pts"),
+    Figure("within_30s", "answered within 30 s", lambda d: d.within / d.requests, True, "pts"),
+    Figure("mean_wait_seconds", "mean wait", lambda d: _mean(d.waits), False, "s"),
+    Figure("abandoned", "gave up", lambda d: d.abandoned / d.requests, False, "pts"),
+)
+
+
+def _paired(a: list[DayFigures], b: list[DayFigures], figure: Figure) -> dict[str, Any]:
+    """Mean difference a - b over the same days, with a 95 % percentile-bootstrap interval over
+    the days (resampled with replacement, pairs kept), and whether a is worse."""
+    differences = [figure.of(x) - figure.of(y) for x, y in zip(a, b, strict=True)]
     mean = _mean(differences)
-    half = 1.96 * statistics.stdev(differences) / math.sqrt(len(differences)) if len(differences) > 1 else 0.0
+    rng = random.Random(BOOTSTRAP_SEED)
+    means = sorted(_mean(rng.choices(differences, k=len(differences))) for _ in range(BOOTSTRAP_RESAMPLES))
+    low, high = means[int(0.025 * BOOTSTRAP_RESAMPLES)], means[int(0.975 * BOOTSTRAP_RESAMPLES) - 1]
+    worse = mean < 0 if figure.higher_is_better else mean > 0
+    clearly_worse = (high < 0) if figure.higher_is_better else (low > 0)
     return {
         "mean": round(mean, 4),
-        "low": round(mean - half, 4),
-        "high": round(mean + half, 4),
-        "days_better": sum(d > 0 for d in differences),
+        "low": round(low, 4),
+        "high": round(high, 4),
+        "days_better": sum((d > 0) == figure.higher_is_better and d != 0 for d in differences),
+        "worse": worse,
+        "clearly_worse": clearly_worse,
     }
 
 
-def run(days: int = 20, seed: int = 1, load: float = 1.0) -> dict[str, Any]:
+def compare(a: list[DayFigures], b: list[DayFigures]) -> dict[str, Any]:
+    return {figure.name: _paired(a, b, figure) for figure in FIGURES}
+
+
+def run(days: int = 40, seed: int = 1, load: float = 1.0) -> dict[str, Any]:
     """Every strategy on the same `days` simulated days; figures are means over the days. `load`
     scales the arrival rates (1.0 = the busy day of ARRIVALS_PER_HOUR)."""
     started = time.perf_counter()
@@ -454,23 +508,15 @@ def run(days: int = 20, seed: int = 1, load: float = 1.0) -> dict[str, Any]:
         strategy: [simulate_day(strategy, seed * 100_003 + day * 7_919, load) for day in range(days)]
         for strategy in STRATEGIES
     }
-    predictive, baseline = per_strategy["predictive"], per_strategy["longest_idle"]
+    predictive = per_strategy["predictive"]
     return {
         "days": days,
         "seed": seed,
         "load": load,
         "strategies": {strategy: _summary(figures) for strategy, figures in per_strategy.items()},
-        "predictive_minus_longest_idle": {
-            "csat": _paired(predictive, baseline, lambda d: d.satisfied / d.answered),
-            "conversion": _paired(predictive, baseline, lambda d: d.conversions / d.requests),
-            "within_30s": _paired(predictive, baseline, lambda d: d.within / d.requests),
-        },
-        "predictive_minus_skills_only": {
-            "csat": _paired(predictive, per_strategy["skills_only"], lambda d: d.satisfied / d.answered),
-            "conversion": _paired(
-                predictive, per_strategy["skills_only"], lambda d: d.conversions / d.requests
-            ),
-        },
+        "predictive_minus_longest_idle": compare(predictive, per_strategy[BASELINE]),
+        "predictive_minus_skills_only": compare(predictive, per_strategy["skills_only"]),
+        "predictive_minus_longest_idle_any": compare(predictive, per_strategy[ANY_CATEGORY]),
         "seconds": round(time.perf_counter() - started, 2),
     }
 
@@ -507,24 +553,54 @@ def rows(results: dict[str, Any]) -> list[list[object]]:
     ]
 
 
+COMPARISONS = (
+    (
+        "longest idle in the category (the product without predictive routing)",
+        "predictive_minus_longest_idle",
+    ),
+    ("skills only", "predictive_minus_skills_only"),
+    ("longest idle of any category (reference)", "predictive_minus_longest_idle_any"),
+)
+
+
+def _difference(figure: Figure, d: dict[str, Any]) -> str:
+    if figure.unit == "s":
+        return f"{d['mean']:+.1f} s (95% {d['low']:+.1f}..{d['high']:+.1f})"
+    return f"{100 * d['mean']:+.1f} pts (95% {100 * d['low']:+.1f}..{100 * d['high']:+.1f})"
+
+
+def losses(results: dict[str, Any], key: str = "predictive_minus_longest_idle") -> list[str]:
+    """Where predictive routing is worse than the comparison, each with its interval; "clearly"
+    when the whole interval is on the worse side."""
+    found = []
+    for figure in FIGURES:
+        d = results[key][figure.name]
+        if d["worse"]:
+            how = "clearly" if d["clearly_worse"] else "within noise"
+            found.append(f"{figure.label} {_difference(figure, d)}, {how}")
+    return found
+
+
 def notes(results: dict[str, Any]) -> list[str]:
     """The paired differences and the wait estimate, as printed under the table."""
+    days = results["days"]
     lines = [
-        f"{results['days']} simulated days (seed {results['seed']}), "
+        f"{days} simulated days (seed {results['seed']}), "
         f"{results['strategies']['predictive']['requests_per_day']} requests/day on average, the same "
-        f"requests under every strategy; {results['seconds']} s."
+        f"requests under every strategy; {results['seconds']} s. Intervals: 95% paired bootstrap over "
+        "the days."
     ]
-    for label, key in (
-        ("longest idle", "predictive_minus_longest_idle"),
-        ("skills only", "predictive_minus_skills_only"),
-    ):
-        parts = []
-        for figure, d in results[key].items():
-            parts.append(
-                f"{figure} {100 * d['mean']:+.1f} pts (95% {100 * d['low']:+.1f}..{100 * d['high']:+.1f}, "
-                f"better on {d['days_better']}/{results['days']} days)"
-            )
+    for label, key in COMPARISONS:
+        parts = [
+            f"{figure.label} {_difference(figure, results[key][figure.name])}, better on "
+            f"{results[key][figure.name]['days_better']}/{days} days"
+            for figure in FIGURES
+        ]
         lines.append(f"predictive minus {label}: " + "; ".join(parts))
+    lost = losses(results)
+    lines.append(
+        "predictive loses to longest idle in the category on: " + ("; ".join(lost) if lost else "nothing")
+    )
     for strategy, f in results["strategies"].items():
         lines.append(
             f"{strategy}: {f['queued_answered']} queued chats answered; expected wait told on queueing "
@@ -546,7 +622,7 @@ SENSITIVITY_HEADERS = (
 )
 
 
-def sensitivity(days: int = 20, seed: int = 1, loads: Iterable[float] = SENSITIVITY_LOADS) -> dict[str, Any]:
+def sensitivity(days: int = 40, seed: int = 1, loads: Iterable[float] = SENSITIVITY_LOADS) -> dict[str, Any]:
     """The same comparison on quieter and busier days (arrival rates scaled by `load`)."""
     return {f"{load:g}x": run(days, seed, load) for load in loads}
 
@@ -566,13 +642,30 @@ def sensitivity_rows(runs: dict[str, Any]) -> list[list[object]]:
     ]
 
 
+def sensitivity_notes(runs: dict[str, Any]) -> list[str]:
+    """Predictive against longest idle in the category at each load, and where it loses."""
+    lines = []
+    for label, results in runs.items():
+        head = results["predictive_minus_longest_idle"]
+        lost = losses(results)
+        lines.append(
+            f"{label}: predictive minus longest idle in the category: CSAT "
+            f"{_difference(FIGURES[0], head['csat'])}, conversion "
+            f"{_difference(FIGURES[1], head['conversion'])}; "
+            f"loses on: {'; '.join(lost) if lost else 'nothing'}"
+        )
+    return lines
+
+
 def main() -> int:
     from bench.__main__ import table
 
     results = run()
     print(table(HEADERS, rows(results)))
     print("\n".join(notes(results)))
-    print(table(SENSITIVITY_HEADERS, sensitivity_rows(sensitivity())))
+    runs = sensitivity()
+    print(table(SENSITIVITY_HEADERS, sensitivity_rows(runs)))
+    print("\n".join(sensitivity_notes(runs)))
     return 0
 
 

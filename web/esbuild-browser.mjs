@@ -9,3 +9,15 @@ export const browser = {
   legalComments: "none",
   logLevel: "warning",
 };
+
+// The unit tests' bundles for node's test runner (web/.test-build): ES modules, packages left to
+// node_modules.
+export const nodeTests = {
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  packages: "external",
+  logLevel: "warning",
+};

@@ -45,14 +45,34 @@ class Target(NamedTuple):
     """`https://<distribution domain>/widget`."""
 
 
-def target_of_stack(cloudformation: Any, stack: str) -> Target:
+def stack_outputs(cloudformation: Any, stack: str, needed: tuple[str, ...]) -> dict[str, str]:
+    """The stack's outputs; ValueError when one of `needed` is missing (an older template)."""
     outputs = {
         o["OutputKey"]: o["OutputValue"]
         for o in cloudformation.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])
     }
-    missing = {"WidgetBucketName", "WidgetDistributionId", "WidgetBaseUrl"} - set(outputs)
+    missing = set(needed) - set(outputs)
     if missing:
         raise ValueError(f"stack {stack!r} has no outputs {sorted(missing)}: deploy the current template")
+    return outputs
+
+
+def invalidate(cloudfront: Any, distribution_id: str, path: str, reference: str) -> str:
+    """Asks CloudFront to drop its copies under `path` (`/widget/v1/*`); returns the invalidation's id."""
+    answer = cloudfront.create_invalidation(
+        DistributionId=distribution_id,
+        InvalidationBatch={
+            "Paths": {"Quantity": 1, "Items": [path]},
+            "CallerReference": f"{reference}-{time.time_ns()}",
+        },
+    )
+    return str(answer["Invalidation"]["Id"])
+
+
+def target_of_stack(cloudformation: Any, stack: str) -> Target:
+    outputs = stack_outputs(
+        cloudformation, stack, ("WidgetBucketName", "WidgetDistributionId", "WidgetBaseUrl")
+    )
     return Target(outputs["WidgetBucketName"], outputs["WidgetDistributionId"], outputs["WidgetBaseUrl"])
 
 
@@ -83,13 +103,7 @@ def publish(s3: Any, cloudfront: Any, target: Target, version: str, dist: Path =
             ContentType=CONTENT_TYPE,
             CacheControl=ALIAS,
         )
-    invalidation = cloudfront.create_invalidation(
-        DistributionId=target.distribution_id,
-        InvalidationBatch={
-            "Paths": {"Quantity": 1, "Items": [f"/widget/{alias}/*"]},
-            "CallerReference": f"publish-{version}-{time.time_ns()}",
-        },
-    )["Invalidation"]["Id"]
+    invalidation = invalidate(cloudfront, target.distribution_id, f"/widget/{alias}/*", f"publish-{version}")
     return {
         "version": version,
         "files": [f"widget/{version}/{name}" for name in FILES]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,7 +153,11 @@ def _record(shopper: Shopper, request: Request) -> None:
 
 @pytest.fixture(scope="module")
 def stack() -> Iterator[RunningStack]:
-    for built in (ROOT / "web" / "dist" / "klantreis.js", ROOT / "web" / "demo" / "build" / "app.js"):
+    for built in (
+        ROOT / "web" / "dist" / "klantreis.js",
+        ROOT / "web" / "demo" / "build" / "app.js",
+        ROOT / "web" / "dist" / "console" / "console.js",
+    ):
         assert built.is_file(), f"{built} is missing: `make web` builds it (make test does)"
     with running_stack() as running:
         yield running
@@ -167,22 +172,33 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def shopper(browser: Browser, stack: RunningStack) -> Iterator[Shopper]:
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="nl-NL")
+@contextmanager
+def watched_tab(
+    browser: Browser, stack: RunningStack, viewport: tuple[int, int] = (1280, 860)
+) -> Iterator[Shopper]:
+    """A fresh browser context and tab on the stack, on playwright's clock, recording its API
+    calls and its problems (console errors, page errors, CSP violations); they must be none when
+    the block ends. The shop's tab and the console's tabs alike."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="nl-NL")
     page = context.new_page()
-    shopper = Shopper(page=page, context=context, stack=stack)
+    tab = Shopper(page=page, context=context, stack=stack)
     context.clock.install(time=datetime.now(UTC))
-    context.expose_binding("__krViolation", lambda _source, text: shopper.problems.append(f"CSP: {text}"))
+    context.expose_binding("__krViolation", lambda _source, text: tab.problems.append(f"CSP: {text}"))
     context.add_init_script(WATCH_PAGE)
-    context.on("request", lambda request: _record(shopper, request))
+    context.on("request", lambda request: _record(tab, request))
 
     def console(message: Any) -> None:
-        if message.type == "error" and not any(text in message.text for text in shopper.tolerated):
-            shopper.problems.append(f"console: {message.text}")
+        if message.type == "error" and not any(text in message.text for text in tab.tolerated):
+            tab.problems.append(f"console: {message.text}")
 
     page.on("console", console)
-    page.on("pageerror", lambda error: shopper.problems.append(f"page error: {error}"))
-    yield shopper
+    page.on("pageerror", lambda error: tab.problems.append(f"page error: {error}"))
+    yield tab
     context.close()
-    assert shopper.problems == [], "the page reported problems"
+    assert tab.problems == [], "the page reported problems"
+
+
+@pytest.fixture
+def shopper(browser: Browser, stack: RunningStack) -> Iterator[Shopper]:
+    with watched_tab(browser, stack) as tab:
+        yield tab

@@ -67,6 +67,25 @@ def browse_to_checkout_step_2(shopper: Shopper) -> None:
     expect(shopper.page.locator(".steps [aria-current='step']")).to_have_text("Verzending en betaling")
 
 
+def pay_with_the_code(shopper: Shopper, code: str) -> None:
+    """From checkout step 2: the next step, the code (10% off the boots), the order placed."""
+    shopper.shop("checkout-next").click()
+    shopper.shop("discount-input").fill(code)
+    expect(shopper.shop("order-total")).to_have_text("€ 296,96")
+    shopper.shop("place-order").click()
+    expect(shopper.shop("order-confirmed")).to_be_visible()
+
+
+def the_report_holds_annas_purchase_and_survey(base: str) -> None:
+    """The day's report row: her purchase with the code, attributed to the chat, and her survey."""
+    ops = token(base, "ops", "operator")
+    day = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
+    row = report_row(base, ops, day)
+    assert (row["purchases"], row["revenue"]) == (1, 296.96), row
+    assert (row["offers"], row["offers_accepted"], row["chats"], row["chat_conversions"]) == (1, 1, 1, 1), row
+    assert (row["surveys"], row["csat"], row["nps"]) == (1, 100.0, 100.0), row
+
+
 def answer_the_survey(shopper: Shopper) -> None:
     expect(shopper.widget("survey")).to_be_visible(timeout=10_000)
     shopper.screenshot("survey")
@@ -125,11 +144,7 @@ def test_annas_story(shopper: Shopper) -> None:
     assert shopper.axe(["#klantreis", "[data-kr='chat']"]) == []
 
     # when she pays with the code in the shop's checkout (the chat stays open meanwhile)
-    shopper.shop("checkout-next").click()
-    shopper.shop("discount-input").fill(discount["code"])
-    expect(shopper.shop("order-total")).to_have_text("€ 296,96")
-    shopper.shop("place-order").click()
-    expect(shopper.shop("order-confirmed")).to_be_visible()
+    pay_with_the_code(shopper, discount["code"])
     expect(shopper.widget("chat")).to_be_visible()
     shopper.flush()
     [purchase] = [event for event in shopper.events() if event["type"] == "purchase"]
@@ -142,9 +157,4 @@ def test_annas_story(shopper: Shopper) -> None:
     answer_the_survey(shopper)
 
     # and the day's report has her purchase, attributed to the chat, and her survey
-    ops = token(base, "ops", "operator")
-    day = datetime.now(ZoneInfo("Europe/Amsterdam")).date().isoformat()
-    row = report_row(base, ops, day)
-    assert (row["purchases"], row["revenue"]) == (1, 296.96), row
-    assert (row["offers"], row["offers_accepted"], row["chats"], row["chat_conversions"]) == (1, 1, 1, 1), row
-    assert (row["surveys"], row["csat"], row["nps"]) == (1, 100.0, 100.0), row
+    the_report_holds_annas_purchase_and_survey(base)

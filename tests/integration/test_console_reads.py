@@ -72,6 +72,28 @@ def test_the_inbox_holds_the_agents_chats_and_the_queue_they_may_serve(demo_site
     assert (svens["assigned"], svens["queue"]) == ([], [])
 
 
+def test_the_inbox_shows_the_abandonment_risk_of_the_sessions_latest_decision(demo_site: Site) -> None:
+    # given Anna's journey to checkout step 2, a decision on it, and her chat; and a chat of a
+    # visitor without any decision
+    tracked = track(
+        api_event("POST", "/v1/events", body=batch(*anna_journey(), visitor_id="anna-risk"), headers=WIDGET),
+        FakeContext(),
+    )
+    assert tracked["statusCode"] == 200, tracked["body"]
+    decided = decide("anna-risk", "s-1")
+    anna = start("anna-risk", "dameslaarzen")
+    silent = start("v-silent", "dameslaarzen")
+    # when mirjam reads her inbox
+    _, mirjams = inbox("mirjam", MIRJAM)
+    # then Anna's chat carries the risk the decision log holds, the other chat none
+    _, log = decisions("anna-risk", OPS)
+    [latest] = log["decisions"]
+    assert latest["abandonment_risk"] is not None
+    assert latest["score"] == decided["score"]
+    risks = {c["chat_id"]: c["abandonment_risk"] for c in mirjams["assigned"]}
+    assert risks == {anna["chat_id"]: latest["abandonment_risk"], silent["chat_id"]: None}
+
+
 def test_an_inbox_is_for_its_agent_and_the_sites_operators(demo_site: Site) -> None:
     assert inbox("mirjam", OPS)[0] == 200
     status, refused = inbox("mirjam", SVEN)

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from klantreis.engagement.config import EngagementConfig
+from klantreis.engagement.features import TRAINING_MEANS
 from klantreis.engagement.model import FEATURE_COLUMNS, read_labelled_csv
 from klantreis.engagement.store import DynamoEngagementSettingsStore
 from klantreis.journey.store import DynamoSessionStore
@@ -71,8 +72,11 @@ def test_tracked_sessions_become_labelled_training_rows(
     local = stored.first_at.astimezone(Site(site_id="demo", name="Demo").zone)
     assert anna.month == ("June" if local.month == 6 else local.strftime("%b"))
     assert anna.weekend == (local.weekday() >= 5)
-    # Bram saw /laarzen only: its history is two entrances (Anna, Bram), one bounce, one exit in two
-    assert (bram.product_related, bram.bounce_rates, bram.exit_rates) == (1, 0.5, 0.5)
+    # Bram saw /laarzen only: its history is two entrances (Anna, Bram), one bounce, one exit in two,
+    # on the training scale: against the site's pooled 1/3 bounce and 3/7 exit rates (docs/model.md)
+    assert bram.product_related == 1
+    assert bram.bounce_rates == pytest.approx(0.5 / (1 / 3) * TRAINING_MEANS["bounce_rate"], abs=1e-6)
+    assert bram.exit_rates == pytest.approx(0.5 / (3 / 7) * TRAINING_MEANS["exit_rate"], abs=1e-6)
 
 
 @pytest.mark.usefixtures("tracked")

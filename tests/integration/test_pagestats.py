@@ -57,17 +57,20 @@ def test_the_site_history_gives_bounce_and_exit_rates_and_page_values(
     assert pages["/laarzen"] == [2, 1, 1, 2, 2, 296.96]
     assert pages["product:b-39"] == [0, 0, 2, 4, 2, 296.96]
     assert pages["/over-ons"] == [1, 0, 0, 1, 1, 0]
-    assert stats.lookup("/laarzen") == PageMetrics(bounce_rate=0.5, exit_rate=0.5, page_value=148.48)
-    assert stats.lookup("product:b-39") == PageMetrics(bounce_rate=0.0, exit_rate=0.5, page_value=148.48)
-    assert stats.lookup("/over-ons") == PageMetrics(bounce_rate=0.0, exit_rate=0.0, page_value=0.0)
-    # and unknown pages count with the site's average
+    # with their evidence: two of a page's unique views against 20, three sessions against 200
+    two_views = round(3 / 203 * 2 / 22, 6)
+    assert stats.lookup("/laarzen") == PageMetrics(
+        bounce_rate=0.5, exit_rate=0.5, page_value=148.48, evidence=two_views
+    )
+    assert stats.lookup("product:b-39") == PageMetrics(
+        bounce_rate=0.0, exit_rate=0.5, page_value=148.48, evidence=two_views
+    )
+    assert stats.lookup("/over-ons") == PageMetrics(evidence=round(3 / 203 * 1 / 21, 6))
+    # and unknown pages have no evidence; the pooled figures are the site's
+    assert stats.lookup("/nergens") == PageMetrics()
     assert totals == [3, 1, 3, 7, 5, pytest.approx(593.92)]
-    assert (
-        stats.lookup("/nergens")
-        == stats.average
-        == PageMetrics(
-            bounce_rate=round(1 / 3, 6), exit_rate=round(3 / 7, 6), page_value=round(593.92 / 5, 6)
-        )
+    assert stats.average == PageMetrics(
+        bounce_rate=round(1 / 3, 6), exit_rate=round(3 / 7, 6), page_value=round(593.92 / 5, 6)
     )
 
 

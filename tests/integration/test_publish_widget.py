@@ -4,47 +4,15 @@ never overwritten with other bytes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from tests.factories import load_operator_script
+from tests.integration.widget_bucket import BUCKET, clients, distribution_id
 
-BUCKET = "klantreis-widget-test"
-
-
-@pytest.fixture
-def clients() -> Iterator[dict[str, Any]]:
-    with mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket=BUCKET)
-        cloudfront = boto3.client("cloudfront", region_name="us-east-1")
-        yield {"s3": s3, "cloudfront": cloudfront}
-
-
-@pytest.fixture
-def distribution_id(clients: dict[str, Any]) -> str:
-    origin = {
-        "Id": "widget-bucket",
-        "DomainName": f"{BUCKET}.s3.amazonaws.com",
-        "S3OriginConfig": {"OriginAccessIdentity": ""},
-    }
-    config = {
-        "CallerReference": "test",
-        "Comment": "widget",
-        "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [origin]},
-        "DefaultCacheBehavior": {
-            "TargetOriginId": "widget-bucket",
-            "ViewerProtocolPolicy": "redirect-to-https",
-        },
-    }
-    answer = clients["cloudfront"].create_distribution(DistributionConfig=config)
-    return str(answer["Distribution"]["Id"])
+__all__ = ["clients", "distribution_id"]  # the fixtures, imported for pytest
 
 
 @pytest.fixture

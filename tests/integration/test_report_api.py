@@ -193,6 +193,46 @@ def test_the_csv_download_holds_the_json_rows(demo_site: Site, dynamodb: Any, ta
     assert lines[0]["cart_abandonment_rate"] == "0.75"
 
 
+def test_service_per_agent_and_category_channels_and_chat_revenue_in_json_and_csv(
+    demo_site: Site, other_site: Site, dynamodb: Any, table_name: str
+) -> None:
+    # given a day of the demo site with mirjam's boot chats, their surveys and a conversion
+    cell = "agent_category#mirjam#dameslaarzen#"
+    add_counters(
+        dynamodb, table_name, "demo", "2026-11-20",
+        {"chats_started": 2, "chats_converted": 1, "chat_revenue": 296.96, "preferred_channel_answers": 2,
+         "channel#phone": 1, "channel#chat": 1, "category_channel#dameslaarzen#phone": 1,
+         f"{cell}chats": 2, f"{cell}ces_n": 2, f"{cell}ces_sum": 5, f"{cell}handled": 2,
+         f"{cell}handled_resolved": 2, f"{cell}handled_resolved_followed_up": 1, f"{cell}waits": 2,
+         f"{cell}wait_seconds_sum": 50, f"{cell}answered_in_time": 1, f"{cell}revenue": 296.96},
+    )  # fmt: skip
+    query = {"from": "2026-11-20", "to": "2026-11-20"}
+
+    # when the operator reads the report as JSON and as CSV
+    status, report = get_json("/v1/reports/daily", OPERATOR, query)
+    _, _, body = get("/v1/reports/daily.csv", OPERATOR, query)
+
+    # then each figure is there with its sample, money with its currency
+    assert status == 200, report
+    total = report["total"]
+    boots = total["agent_categories"]["mirjam"]["dameslaarzen"]
+    assert (boots["ces"], boots["ces_answers"], boots["first_contact_resolution"], boots["handled"]) == (
+        2.5, 2, 0.5, 2,
+    )  # fmt: skip
+    assert (boots["mean_wait_seconds"], boots["service_level"], boots["waits"]) == (25.0, 0.5, 2)
+    assert (total["chat_revenue"], report["currency"], total["chat_conversion_rate"]) == (296.96, "EUR", 0.5)
+    assert total["preferred_channels"] == {"chat": 1, "phone": 1}
+    assert total["preferred_channels_by_category"] == {"dameslaarzen": {"phone": 1}}
+    [line] = list(csv.DictReader(io.StringIO(body)))
+    assert (line["chat_revenue"], line["currency"]) == ("296.96", "EUR")
+    assert line["agent_category:mirjam:dameslaarzen:first_contact_resolution"] == "0.5"
+    assert line["preferred_channel:phone"] == "1"
+    # and another site's operator sees none of it
+    _, other = get_json("/v1/reports/daily", OTHER_OPERATOR, query)
+    assert other["total"]["agent_categories"] == other["total"]["preferred_channels"] == {}
+    assert (other["total"]["chat_revenue"], other["currency"]) == (0.0, other_site.currency)
+
+
 def test_another_sites_operator_sees_only_their_own_site(
     demo_site: Site, other_site: Site, dynamodb: Any, table_name: str
 ) -> None:

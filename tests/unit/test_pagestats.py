@@ -353,7 +353,7 @@ def test_google_analytics_definitions() -> None:
     assert page_metrics(counts(views=3, exits=5, bounces=2)) == PageMetrics(exit_rate=1.0)
 
 
-def test_site_stats_keep_the_most_viewed_pages_and_the_site_average() -> None:
+def test_site_stats_keep_the_most_viewed_pages_with_their_evidence_and_the_pooled_figures() -> None:
     pages = {
         "/a": counts(entrances=2, bounces=1, exits=2, views=10, unique_views=5, value=50),
         "/b": counts(entrances=2, bounces=2, exits=2, views=4, unique_views=4),
@@ -363,8 +363,12 @@ def test_site_stats_keep_the_most_viewed_pages_and_the_site_average() -> None:
     totals = [sum(row[i] for row in pages.values()) for i in range(len(FIELDS))]
     stats = site_page_stats(pages, totals, max_pages=2)
     assert set(stats.pages) == {"/a", "/b"}
-    assert stats.lookup("/a") == PageMetrics(bounce_rate=0.5, exit_rate=0.2, page_value=10.0)
-    assert stats.lookup("/c") == stats.average
+    # a page's own history weighs uv / (uv + 20), the site's 4 sessions 4 / (4 + 200)
+    evidence = round(4 / 204 * 5 / 25, 6)
+    assert stats.lookup("/a") == PageMetrics(
+        bounce_rate=0.5, exit_rate=0.2, page_value=10.0, evidence=evidence
+    )
+    assert stats.lookup("/c") == PageMetrics()  # capped away: no history, the prior speaks
     assert stats.average == PageMetrics(bounce_rate=0.75, exit_rate=round(5 / 15, 6), page_value=6.0)
 
 

@@ -5,7 +5,7 @@ import { build } from "esbuild";
 import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { browser } from "../esbuild-browser.mjs";
+import { browser, nodeTests } from "../esbuild-browser.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const web = dirname(here);
@@ -25,12 +25,6 @@ if (process.argv.includes("--tests")) {
   await build({
     entryPoints: tests.map((name) => join(here, "test", name)),
     outdir: join(web, ".test-build"),
-    outExtension: { ".js": ".mjs" },
-    bundle: true,
-    format: "esm",
-    platform: "node",
-    target: "node20",
-    packages: "external",
-    logLevel: "warning",
+    ...nodeTests,
   });
 }

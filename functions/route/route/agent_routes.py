@@ -82,9 +82,12 @@ class InboxChat(BaseModel):
     purchase_intent: float | None = None
     """The visitor's purchase intent when the chat was offered (None for a chat the visitor
     started unprompted)."""
+    abandonment_risk: float | None = None
+    """0..1: the chance the visitor leaves without buying, from the latest engagement decision of
+    the chat's session (None when the session has none)."""
 
     @classmethod
-    def of(cls, chat: Chat, now: datetime) -> InboxChat:
+    def of(cls, chat: Chat, now: datetime, abandonment_risk: float | None = None) -> InboxChat:
         waited = chat.wait_seconds if chat.status != "queued" else (now - chat.created_at).total_seconds()
         return cls(
             chat_id=chat.chat_id,
@@ -95,6 +98,7 @@ class InboxChat(BaseModel):
             waiting_seconds=max(0.0, round(waited or 0.0, 1)),
             cart_value=chat.cart_value,
             purchase_intent=chat.score,
+            abandonment_risk=abandonment_risk,
         )
 
 
@@ -184,8 +188,9 @@ def get_agent(agent_id: AgentPath) -> AgentView:
     "/v1/agents/<agent_id>/chats",
     summary="An agent's inbox: open chats and the queue they may serve (the agent, or an operator)",
     description="The agent's assigned chats and the queued chats of their categories and skills "
-    "(the first 50 of the queue are looked at), each with its waiting time, category, cart value "
-    "and the visitor's purchase intent.",
+    "(the first 50 of the queue are looked at), each with its waiting time, category, cart value, "
+    "the visitor's purchase intent at the offer and the abandonment risk of the session's latest "
+    "engagement decision.",
     tags=TAGS,
 )
 @SELF_OR_OPERATOR
@@ -195,9 +200,15 @@ def get_inbox(agent_id: AgentPath) -> Inbox:
     now = datetime.now(UTC)
     return Inbox(
         agent_id=agent_id,
-        assigned=[InboxChat.of(chat, now) for chat in inbox.assigned],
-        queue=[InboxChat.of(chat, now) for chat in inbox.queued],
+        assigned=[InboxChat.of(chat, now, _abandonment_risk(chat)) for chat in inbox.assigned],
+        queue=[InboxChat.of(chat, now, _abandonment_risk(chat)) for chat in inbox.queued],
     )
+
+
+def _abandonment_risk(chat: Chat) -> float | None:
+    """The risk of the session's latest decision: one Query page of the visitor's decisions."""
+    decision = dependencies.decision_reader().latest_decision(chat.site_id, chat.visitor_id, chat.session_id)
+    return decision.abandonment_risk if decision else None
 
 
 @router.put(

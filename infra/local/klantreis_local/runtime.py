@@ -7,7 +7,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -235,18 +235,41 @@ DEMO_AGENTS = ("mirjam", "sven")
 DEMO_HEARTBEAT_SECONDS = 30.0
 
 
-def keep_demo_agents_present(dynamodb: Any, table_name: str) -> None:
+@dataclass
+class DemoPresence:
+    """Which demo agents the local stack still keeps present. The stack beats for them so the
+    demo shop's offers have an agent without a console open; once an agent's own console beats
+    (or sets a status), the agent is the console's: the stack never beats for them again, so the
+    console's heartbeat, its failure and its sign-out count as they would deployed."""
+
+    beaten: dict[str, datetime] = field(default_factory=dict)
+    """Each agent's `last_seen_at` as the stack's last beat left it."""
+    owned_by_console: set[str] = field(default_factory=set)
+
+
+def keep_demo_agents_present(dynamodb: Any, table_name: str, presence: DemoPresence | None = None) -> None:
     """The heartbeat the demo agents' consoles would send: they stay present (not available:
-    their status is still theirs to set)."""
+    their status is still theirs to set). With `presence`, an agent seen by someone else since
+    the last beat (a signed-in console) is left to that console from then on."""
     from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.errors import NotFound
 
     agents = DynamoAgentStore(dynamodb, table_name)
     for agent_id in DEMO_AGENTS:
+        if presence is not None:
+            if agent_id in presence.owned_by_console:
+                continue
+            if agent_id in presence.beaten:
+                current = agents.get(DEMO_SITE, agent_id)
+                if current is not None and current.last_seen_at != presence.beaten[agent_id]:
+                    presence.owned_by_console.add(agent_id)
+                    continue
         try:
-            agents.heartbeat(DEMO_SITE, agent_id, datetime.now(UTC))
+            beaten = agents.heartbeat(DEMO_SITE, agent_id, datetime.now(UTC))
         except NotFound:
             continue
+        if presence is not None and beaten.last_seen_at is not None:
+            presence.beaten[agent_id] = beaten.last_seen_at
 
 
 def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:

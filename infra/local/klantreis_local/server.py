@@ -32,7 +32,7 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from klantreis_local import embedded_dynamodb, runtime, shop, template
+from klantreis_local import console, embedded_dynamodb, runtime, shop, template
 
 HOST = "127.0.0.1"
 STREAM_POLL_SECONDS = 1.0
@@ -158,12 +158,14 @@ def stream_pump(
 @contextmanager
 def scheduled_jobs(dynamodb: Any, table_name: str, tick: float = 1.0) -> Iterator[None]:
     """Runs the template's scheduled functions at their `rate(...)`, as EventBridge does deployed,
-    and keeps the demo agents' consoles present (their heartbeat), until the block ends. Set
+    and keeps the demo agents present (their heartbeat) until their own console signs in (then
+    the console's heartbeat is theirs alone: runtime.DemoPresence), until the block ends. Set
     KLANTREIS_DEMO_PRESENCE=0 to let them time out like real agents who closed the console."""
     from klantreis_local.gateway import HANDLER_LOCK, LocalLambdaContext
 
     jobs = [(spec, spec.load_handler()) for spec in template.functions() if spec.schedule_seconds]
     presence = os.environ.get("KLANTREIS_DEMO_PRESENCE", "1") != "0"
+    demo_presence = runtime.DemoPresence()
     stopping = threading.Event()
 
     def run() -> None:
@@ -176,7 +178,7 @@ def scheduled_jobs(dynamodb: Any, table_name: str, tick: float = 1.0) -> Iterato
                 presence_due = now + runtime.DEMO_HEARTBEAT_SECONDS
                 try:
                     with HANDLER_LOCK:
-                        runtime.keep_demo_agents_present(dynamodb, table_name)
+                        runtime.keep_demo_agents_present(dynamodb, table_name, demo_presence)
                 except Exception:
                     log.exception("demo agents' heartbeat failed; retrying")
             for spec, handler in jobs:
@@ -218,6 +220,7 @@ def serve(port: int, host: str = HOST) -> None:
     with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
         app = gateway.build_app()
         shop.mount(app)
+        console.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
         # What chalice's create_local_server does (its current request becomes thread-local),
         # with this module's server and request handler.
@@ -283,6 +286,7 @@ def _print_banner(host: str, port: int, startup_seconds: float) -> None:
     print(
         f"Klantreis local stack on {base} (started in {startup_seconds:.1f}s)\n"
         f"  shop      {base}/demo/  (the demo shop with the widget)\n"
+        f"  console   {base}/console/  (agents and operators; sign in as mirjam, sven or ops)\n"
         f"  DynamoDB  {dynamodb}, table {runtime.DEFAULT_TABLE}\n"
         f"  site      {runtime.DEMO_SITE}, X-Site-Key: {runtime.DEMO_SITE_KEY}, origin {base}\n"
         f"  token     {base}/dev/token?site_id={runtime.DEMO_SITE}&sub=mirjam&role=agent\n"

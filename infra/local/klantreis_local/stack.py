@@ -17,7 +17,7 @@ from unittest import mock
 from chalice.config import Config
 from chalice.local import create_local_server
 
-from klantreis_local import runtime, server, shop
+from klantreis_local import console, runtime, server, shop
 
 HOST = "127.0.0.1"
 
@@ -61,6 +61,7 @@ def running_stack(table_name: str = "klantreis-browser") -> Iterator[RunningStac
     with runtime.local_dynamodb(table_name) as dynamodb, mock.patch.object(gateway, "invoke", recorded):
         app = gateway.build_app()
         shop.mount(app)
+        console.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
         local = create_local_server(app, config, HOST, 0)
         http_server = local.server

@@ -27,11 +27,13 @@ from klantreis.engagement.features import (
     PageStatsSource,
     SitePageStats,
     abandonment_risk,
+    history_evidence,
     main_category,
+    purchase_intent,
     session_categories,
     session_features,
 )
-from klantreis.engagement.model import CATEGORICAL_CODES, PropensityModel, SessionFeatures
+from klantreis.engagement.model import CATEGORICAL_CODES, PropensityModel, SessionFeatures, prior_model
 from klantreis.engagement.records import (
     Decision,
     EngagementRecords,
@@ -63,7 +65,7 @@ class SettingsSource(Protocol):
 
 
 class NoPageStats:
-    """A PageStatsSource for sites without history: every page at zero."""
+    """A PageStatsSource for sites without history: no page has evidence, the prior decides."""
 
     def for_site(self, site_id: str) -> SitePageStats:
         return SitePageStats()
@@ -153,6 +155,7 @@ class Decider:
         *,
         models: ModelSource | None = None,
         uplift: UpliftSource | None = None,
+        prior: PropensityModel | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         ids: Callable[[], str] = new_id,
         heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS,
@@ -163,6 +166,7 @@ class Decider:
         self._model = model
         self._models = models
         self._uplift = uplift
+        self._prior = prior or prior_model()
         self._page_stats = page_stats or NoPageStats()
         self._clock = clock
         self._ids = ids
@@ -258,7 +262,9 @@ class Decider:
         special_days = config.special_days_near(now.astimezone(site.zone).date())
         features = session_features(session, stats, timezone=site.timezone, special_days=special_days)
         model = self._models.for_site(site.site_id) if self._models else self._model
-        intent = round(model.score(features), 4)
+        # A site's own model was trained on its own history: that is all the evidence there is.
+        evidence = 1.0 if model is not self._model else history_evidence(session, stats)
+        intent = round(purchase_intent(model, self._prior, features, evidence), 4)
         idle = max(ask.idle_seconds, 0)
         risk = abandonment_risk(session, idle, intent)
         moment = Moment(
@@ -270,7 +276,8 @@ class Decider:
             purchase_intent=intent,
             abandonment_risk=risk,
         )
-        return _Scored(intent, risk, moment, weighing_features(model, features))
+        weighed = model if evidence >= 0.5 else self._prior  # the model that said most of the score
+        return _Scored(intent, risk, moment, weighing_features(weighed, features))
 
     def _verdict(
         self, site: Site, snapshot: Snapshot, scored: _Scored, category: str | None, now: datetime

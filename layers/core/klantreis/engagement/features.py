@@ -2,8 +2,11 @@
 reads), and the abandonment risk of the moment. Pure functions over the tracked state.
 
 Bounce rate, exit rate and page value come from the site's own history per page (Google
-Analytics' definitions, see docs/model.md), through the `PageStatsSource` port; a page the
-site has no history for counts with the site's averages, and a site without history with zeros.
+Analytics' definitions, see docs/model.md), through the `PageStatsSource` port, each page with
+its evidence (0-1): how far its own history may replace the prior. The purchase intent is the
+evidence-weighted mix of the full model on the page statistics (put on the training file's scale)
+and the prior model, which knows no page statistics and scores a session as the training
+population says (`purchase_intent`). A new site has no evidence and scores with the prior alone.
 """
 
 from __future__ import annotations
@@ -14,12 +17,18 @@ from datetime import date
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from klantreis.engagement.model import SessionFeatures
+from klantreis.engagement.model import PropensityModel, SessionFeatures
 from klantreis.journey.pages import page_key
 from klantreis.journey.session import SessionState, Stage
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "June", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 UCI_PAGE_TYPES = ("administrative", "informational", "product_related")
+
+TRAINING_MEANS = {"bounce_rate": 0.0223, "exit_rate": 0.0431, "page_value": 5.9436}
+"""BounceRates, ExitRates and PageValues averaged over the training file's sessions. A site's
+figures are put on this scale (page figure / the site's pooled figure x this): GA's page-level
+rates of a live site (bounce about 0.5) and the UCI columns (0.02) differ in level, and page
+values are in the site's own currency and order sizes."""
 
 
 @dataclass(frozen=True)
@@ -27,17 +36,40 @@ class PageMetrics:
     bounce_rate: float = 0.0
     exit_rate: float = 0.0
     page_value: float = 0.0
+    evidence: float = 0.0
+    """0-1: the weight of this page's own history against the prior (0: none, or unknown page)."""
 
 
 @dataclass(frozen=True)
 class SitePageStats:
-    """The site's history per page key (see `page_keys`), and its averages for unknown pages."""
+    """The site's history per page key (see `page_keys`), and its pooled figures over all pages
+    (GA's definitions over the site's totals), which put a page's figures on the training scale."""
 
     pages: dict[str, PageMetrics] = field(default_factory=dict)
     average: PageMetrics = field(default_factory=PageMetrics)
 
     def lookup(self, page_key: str) -> PageMetrics:
-        return self.pages.get(page_key, self.average)
+        """An unknown page has no evidence: the prior speaks for it."""
+        return self.pages.get(page_key, NO_HISTORY)
+
+    def on_training_scale(self, metrics: PageMetrics) -> PageMetrics:
+        """The page's figures relative to the site's pooled ones, times the training means."""
+
+        def scaled(name: str, ceiling: float) -> float:
+            pooled = float(getattr(self.average, name))
+            if pooled <= 0:
+                return 0.0
+            return min(ceiling, float(getattr(metrics, name)) / pooled * TRAINING_MEANS[name])
+
+        return PageMetrics(
+            bounce_rate=scaled("bounce_rate", 1.0),
+            exit_rate=scaled("exit_rate", 1.0),
+            page_value=scaled("page_value", float("inf")),
+            evidence=metrics.evidence,
+        )
+
+
+NO_HISTORY = PageMetrics()
 
 
 class PageStatsSource(Protocol):
@@ -84,7 +116,10 @@ def session_features(
         target = kind if kind in counts else "product_related"
         counts[target] += page_stats.views
         seconds[target] += page_stats.seconds
-    metrics = [stats.lookup(key) for key in page_keys(state)] or [PageMetrics()]
+    # Each checkout step is a checkout page GA counts as administrative; a widget that reports
+    # only the checkout_step event (no page_view) still has the visitor on those pages.
+    counts["administrative"] = max(counts["administrative"], state.checkout_step)
+    history = _history(state, stats)
     return SessionFeatures(
         administrative=counts["administrative"],
         administrative_duration=round(seconds["administrative"], 3),
@@ -92,14 +127,53 @@ def session_features(
         informational_duration=round(seconds["informational"], 3),
         product_related=counts["product_related"],
         product_related_duration=round(seconds["product_related"], 3),
-        bounce_rates=_mean([m.bounce_rate for m in metrics]),
-        exit_rates=_mean([m.exit_rate for m in metrics]),
-        page_values=_mean([m.page_value for m in metrics]),
+        bounce_rates=history.bounce_rate,
+        exit_rates=history.exit_rate,
+        page_values=history.page_value,
         special_day=special_day_closeness(local.date(), special_days),
         month=MONTHS[local.month - 1],
         visitor_type="Returning_Visitor" if state.returning_visitor else "New_Visitor",
         weekend=local.weekday() >= 5,
     )
+
+
+def _history(state: SessionState, stats: SitePageStats) -> PageMetrics:
+    """The session's page statistics on the training scale: the mean over its pages, each page
+    weighted by its evidence (pages without history add nothing); the evidence is the mean over
+    its pages (every page counts, so a session on unknown pages leans on the prior)."""
+    metrics = [stats.lookup(key) for key in page_keys(state)]
+    weight = sum(m.evidence for m in metrics)
+    if weight <= 0:
+        return NO_HISTORY
+    scaled = [stats.on_training_scale(m) for m in metrics]
+    return PageMetrics(
+        bounce_rate=round(sum(m.bounce_rate * m.evidence for m in scaled) / weight, 6),
+        exit_rate=round(sum(m.exit_rate * m.evidence for m in scaled) / weight, 6),
+        page_value=round(sum(m.page_value * m.evidence for m in scaled) / weight, 6),
+        evidence=round(weight / len(metrics), 6),
+    )
+
+
+def history_evidence(state: SessionState, stats: SitePageStats) -> float:
+    """How far the session's page statistics are the site's own (0-1): the weight of the full
+    model in `purchase_intent`."""
+    return _history(state, stats).evidence
+
+
+def purchase_intent(
+    model: PropensityModel, prior: PropensityModel, features: SessionFeatures, evidence: float
+) -> float:
+    """The expected score under what is known of the page statistics: with weight `evidence`
+    they are the site's (the full model on them), otherwise they are unknown and the prior model,
+    trained without them, gives the training population's purchase rate for sessions like this.
+    Mixing scores, not plugging a shrunk page value into the trees: most pages have no page value
+    and the trees split it at 0.02, so a page value pulled towards the average would make every
+    session look like a buyer's."""
+    if evidence <= 0:
+        return prior.score(features)
+    if evidence >= 1:
+        return model.score(features)
+    return evidence * model.score(features) + (1.0 - evidence) * prior.score(features)
 
 
 _STAGE_BASE = {Stage.BROWSING: 0.30, Stage.CART: 0.50, Stage.CHECKOUT: 0.45, Stage.PURCHASED: 0.0}
@@ -131,7 +205,3 @@ def main_category(state: SessionState) -> str | None:
 def session_categories(state: SessionState) -> frozenset[str]:
     in_cart = {line.category for line in state.cart.values() if line.category}
     return frozenset(in_cart | set(state.counts_by_category))
-
-
-def _mean(values: list[float]) -> float:
-    return round(sum(values) / len(values), 6) if values else 0.0

@@ -44,6 +44,7 @@ from pydantic import (
 )
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
+PRIOR_MODEL_PATH = Path(__file__).with_name("prior_model.json")
 MODEL_FORMAT = "klantreis.gbt"
 MODEL_VERSION = 1
 
@@ -427,6 +428,14 @@ def load_model(path: str | Path) -> PropensityModel:
 def default_model() -> PropensityModel:
     """The model trained on the shipped UCI training file, read on first use."""
     return load_model(DEFAULT_MODEL_PATH)
+
+
+@cache
+def prior_model() -> PropensityModel:
+    """The same learner trained on the same file without the page statistics (BounceRates,
+    ExitRates, PageValues): what the training population says of a session on a site without
+    history (docs/model.md), read on first use."""
+    return load_model(PRIOR_MODEL_PATH)
 
 
 def score(features: SessionFeatures, model: PropensityModel | None = None) -> float:
