@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 
@@ -15,10 +15,12 @@ from klantreis.api import checked_first, current_principal, new_router, roles_fi
 from klantreis.errors import Conflict, NotFound
 from klantreis.keys import ID_PATTERN
 from klantreis.knowledge.models import MAX_ENTRIES, EntryKind, KnowledgeEntry, KnowledgeEntryInput
+from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.observability import logger
 from route import dependencies
 
 router = new_router()
+Knowledge = Annotated[KnowledgeStore, Depends(dependencies.knowledge_store)]
 
 EntryPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The entry.")]
 TAGS = ["knowledge"]
@@ -42,10 +44,11 @@ class EntryDeleted(BaseModel):
 )
 @checked_first(roles_first(router, "agent", "operator"))
 def get_entries(
+    store: Knowledge,
     kind: Annotated[EntryKind | None, Query(description="Only FAQ entries or only canned replies.")] = None,
 ) -> KnowledgeList:
     principal = current_principal(router).require("agent", "operator")
-    entries = dependencies.knowledge_store().entries(principal.site_id)
+    entries = store.entries(principal.site_id)
     return KnowledgeList(entries=[e for e in entries if kind is None or e.kind == kind])
 
 
@@ -58,9 +61,8 @@ def get_entries(
     tags=TAGS,
 )
 @checked_first(roles_first(router, "operator"))
-def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput) -> Response[KnowledgeEntry]:
+def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput, store: Knowledge) -> Response[KnowledgeEntry]:
     principal = current_principal(router).require("operator")
-    store = dependencies.knowledge_store()
     existing = {e.entry_id for e in store.entries(principal.site_id)}
     created = entry_id not in existing
     if created and len(existing) >= MAX_ENTRIES:
@@ -76,9 +78,9 @@ def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput) -> Response[Knowl
     tags=TAGS,
 )
 @checked_first(roles_first(router, "operator"))
-def delete_entry(entry_id: EntryPath) -> EntryDeleted:
+def delete_entry(entry_id: EntryPath, store: Knowledge) -> EntryDeleted:
     principal = current_principal(router).require("operator")
-    if not dependencies.knowledge_store().delete(principal.site_id, entry_id):
+    if not store.delete(principal.site_id, entry_id):
         raise NotFound("no such entry")
     logger.info("knowledge entry deleted", extra={"site_id": principal.site_id, "entry_id": entry_id})
     return EntryDeleted(entry_id=entry_id)
