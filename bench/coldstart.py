@@ -44,7 +44,7 @@ FIRST_USE: dict[str, str] = {
     "track.handler": (
         "from track import dependencies\ndependencies.tracker()\ndependencies.site_directory()\n"
     ),
-    "track.aggregate": "from track import aggregate\naggregate.counter_store()\n",
+    "aggregate.handler": "from aggregate import handler, dependencies\ndependencies.counter_store()\n",
     "engage.handler": (
         "from engage import dependencies\ndependencies.decider()\ndependencies.site_directory()\n"
     ),

@@ -134,7 +134,7 @@ def measure(small: int = 10_000, large: int = 100_000) -> dict[str, Any]:
             pump.drain()
             items, requests, rows = _report_reads(dynamodb)
             readings.append(ReportReads(tracked, items, requests, rows))
-    from klantreis.journey.counters import COUNTER_SLOTS
+    from klantreis.projections.day_counters import COUNTER_SLOTS
 
     return {
         "days": DAYS,

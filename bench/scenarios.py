@@ -71,7 +71,7 @@ def capacity(batches: list[rees46.Batch], expected: rees46.Expected) -> dict[str
     import boto3
 
     from klantreis import dynamo
-    from klantreis.journey.counters import SESSION_COUNTERS, DynamoCounterStore
+    from klantreis.projections.day_counters import SESSION_COUNTERS, DynamoCounterStore
     from klantreis_local import runtime
 
     with runtime.local_dynamodb(TABLE) as db, quiet(), faster_moto():

@@ -31,9 +31,9 @@ from klantreis.engagement.features import SitePageStats
 from klantreis.engagement.model import PropensityModel, parse_model
 from klantreis.engagement.records import Decision, EngagementState, Offer, OfferResponse, Snapshot
 from klantreis.errors import ConcurrentUpdate, Conflict, NotFound
-from klantreis.journey.counters import COUNTERS, DayKey
 from klantreis.journey.session import JourneyEntry, SessionState
 from klantreis.journey.store import JourneyChunk
+from klantreis.projections.day_counters import COUNTERS, DayKey
 from klantreis.routing import eligibility
 from klantreis.routing.performance import Performance, survey_counts
 from klantreis.routing.stats import RoutingStats
@@ -135,7 +135,7 @@ class InMemorySiteStore:
 
 
 class InMemoryCounterStore:
-    """klantreis.journey.counters.CounterStore in memory: a batch's deltas count once per marker."""
+    """klantreis.projections.day_counters.CounterStore in memory: a batch's deltas count once per marker."""
 
     def __init__(self) -> None:
         self.days: dict[DayKey, dict[str, float]] = {}

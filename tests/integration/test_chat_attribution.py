@@ -8,16 +8,17 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aggregate import handler as aggregate
+
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, RoutingRecord
 from klantreis.conversations.store import Discount, DynamoChatStore, chat_agent
-from klantreis.journey.counters import DynamoCounterStore
+from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
-from track import aggregate
 from track.handler import lambda_handler
 
 VISITOR = "anna-attr"

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from aggregate import live as live_stream
 
 from engage.handler import lambda_handler as engage
 from klantreis.engagement.decide import in_holdout
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import DynamoSiteStore, Site
+from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
-from report import live_dependencies, live_stream
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
 from survey.handler import lambda_handler as survey_handler
@@ -30,9 +31,10 @@ MIRJAM = {"sub": "mirjam", "site_id": DEMO_SITE, "role": "agent"}
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    live_dependencies.reset()
+    # the report's and the live λ's services, built anew for this test's table
+    runtime.reset_caches()
     yield
-    live_dependencies.reset()
+    runtime.reset_caches()
 
 
 def anna() -> str:

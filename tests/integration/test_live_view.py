@@ -1,6 +1,6 @@
 """GET /v1/visitors/live in-process against moto: visitors tracked by the track function, decided on
 by the engage function, chatting through the route function; the table's stream pumped into the
-live view's consumer (report.live_stream); the view read through the report function (whose
+live view's consumer (aggregate.live); the view read through the report function (whose
 handler registers report.live_routes)."""
 
 from __future__ import annotations
@@ -12,14 +12,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from aggregate import live as live_stream
 
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.engagement.decide import in_holdout
-from klantreis.reports.live import DynamoLiveBoardStore, LiveBoardUpdater
+from klantreis.projections.changes import decode
+from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardUpdater
 from klantreis.sites import Site
+from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
-from report import live_dependencies, live_stream
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
@@ -32,9 +34,10 @@ OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    live_dependencies.reset()
+    # the report's and the live λ's services, built anew for this test's table
+    runtime.reset_caches()
     yield
-    live_dependencies.reset()
+    runtime.reset_caches()
 
 
 @pytest.fixture
@@ -232,7 +235,9 @@ def test_the_live_board_costs_one_write_per_stream_batch_in_the_rees46_replay(
     updater = LiveBoardUpdater(DynamoLiveBoardStore(dynamo.client(), table_name), lambda: clock["now"])
     writes: list[int] = []
     pump = StreamPump(
-        dynamodb, table_name, consumers=[lambda e, _: writes.append(updater.apply(e["Records"]).writes)]
+        dynamodb,
+        table_name,
+        consumers=[lambda e, _: writes.append(updater.apply(decode(e["Records"])).writes)],
     )
     pump.drain()  # the seed
     writes.clear()

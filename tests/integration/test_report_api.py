@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bench.replay import server_clock_at_sent_at
-from klantreis.journey.counters import DynamoCounterStore
+from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.reports import names
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump

@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from aggregate import handler as aggregate
+
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
@@ -20,9 +22,10 @@ from klantreis.conversations.service import ChatService, NewChat
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.records import DynamoEngagementRecords
-from klantreis.journey.counters import DynamoCounterStore
 from klantreis.journey.store import DynamoSessionStore
-from klantreis.reports.counting import report_deltas
+from klantreis.projections.changes import decode
+from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.report_counters import deltas as report_deltas
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings
 from klantreis.sites import Site
@@ -30,7 +33,6 @@ from klantreis.tokens import TokenSigner
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump, keep_demo_agents_present
 from survey.handler import lambda_handler as survey_handler
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
-from track import aggregate
 from track.handler import lambda_handler as track_handler
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
@@ -311,7 +313,7 @@ def test_a_day_with_hundreds_of_counters_in_one_batch_is_counted_exactly_once(
     # given one batch of 120 surveys of 120 agents in 120 categories (724 counters of one day,
     # more than four updates of the day's four slot items can hold in one transaction)
     records = [survey_record(n) for n in range(120)]
-    assert len(report_deltas(records)[(DEMO_SITE, DAY)]) == 724
+    assert len(report_deltas(decode(records))[(DEMO_SITE, DAY)]) == 724
     # when it is delivered, and delivered again
     aggregate.lambda_handler({"Records": records}, FakeContext())
     counters = DynamoCounterStore(dynamodb, table_name)

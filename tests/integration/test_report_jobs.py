@@ -18,14 +18,14 @@ import boto3
 import pytest
 
 from klantreis import dynamo, keys
-from klantreis.journey.counters import DynamoCounterStore
+from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.reports import names
 from klantreis.reports.daily import daily_row
+from klantreis.reports.store import DynamoReportStore, NoWebhook, SecretWebhook, SlackWebhook
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, Site
 from report import dependencies
 from report.jobs import JobFailed, alerts_handler, nightly_handler
-from report.store import DynamoReportStore, NoWebhook, SecretWebhook, SlackWebhook
 from tests.factories import FakeContext
 
 BUCKET = "klantreis-reports-test"

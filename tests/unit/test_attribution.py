@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from klantreis.conversations.attribution import Purchase, attribute, purchase_of, purchases_in_stream
 from klantreis.conversations.models import Chat, ChatAgent
 from klantreis.conversations.store import Discount
 from klantreis.dynamo import to_item
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState
 from klantreis.journey.store import session_to_item
+from klantreis.projections.attribution import Purchase, attribute, purchase_of, purchases
+from klantreis.projections.changes import decode
 from klantreis.sites import Site
 from tests.factories import T0, anna_journey, event
 from tests.fakes import InMemoryChats
@@ -103,7 +104,7 @@ def test_purchases_are_found_in_a_stream_batch() -> None:
         stream_record("4", after, old=after),  # rewritten, nothing new
         {"eventID": "5", "eventName": "REMOVE", "dynamodb": stream_record("x", after)["dynamodb"]},
     ]
-    assert purchases_in_stream(records) == [
+    assert purchases(decode(records)) == [
         purchase(new_codes=("KR-ABC",)),
         purchase(session_id="s-2", value=50.0, at=BOUGHT_AT),
     ]

@@ -8,14 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from klantreis.dynamo import to_item
-from klantreis.journey.counters import (
+from klantreis.projections.changes import decode
+from klantreis.projections.day_counters import (
     SESSION_COUNTERS,
-    batch_marker,
     day_indicators,
-    deltas_from_stream,
+    deltas,
     merge,
     session_deltas,
 )
+from klantreis.projections.exactly_once import batch_marker
 
 
 def image(days: dict[str, dict[str, Any]], returning: bool = False) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def test_only_session_inserts_and_modifications_count() -> None:
         stream_record("INSERT", "JOURNEY#a#00000#x", None, {"entries": []}),
         stream_record("REMOVE", "SESSION#c", image({"2026-11-22": {}}), None),
     ]
-    assert deltas_from_stream(records) == {
+    assert deltas(decode(records)) == {
         ("demo", "2026-11-22"): {"sessions": 2, "new_visitor_sessions": 2, "cart_sessions": 1}
     }
 

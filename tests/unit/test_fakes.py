@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 
 from klantreis.errors import ConcurrentUpdate
-from klantreis.journey.counters import CounterStore
 from klantreis.journey.session import JourneyEntry, SessionState
 from klantreis.journey.store import JourneyChunk, SessionStore
 from klantreis.journey.tracker import Limits, Tracker, parse_batch
 from klantreis.knowledge.ports import KnowledgeStore
+from klantreis.projections.day_counters import CounterStore
 from klantreis.sites import Site, SiteStore
 from tests.factories import T0, anna_journey, batch, event
 from tests.fakes import InMemoryCounterStore, InMemorySessionStore, InMemorySiteStore

@@ -10,7 +10,8 @@ from klantreis.conversations.models import Chat
 from klantreis.conversations.store import chat_item
 from klantreis.dynamo import to_item
 from klantreis.engagement.records import Decision, Offer, decision_item, offer_item
-from klantreis.journey.counters import COUNTERS, FUNNEL_COUNTERS, deltas_from_stream, funnel_deltas
+from klantreis.projections.changes import decode
+from klantreis.projections.day_counters import COUNTERS, FUNNEL_COUNTERS, deltas, funnel_deltas
 
 AT = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
 
@@ -64,7 +65,7 @@ def test_a_batch_with_decisions_and_responses() -> None:
         # the same response written again (a retry) is not a second rejection
         record("6", offer(response="rejected"), old=offer(response="rejected")),
     ]
-    totals = deltas_from_stream(records)[("demo", "2026-11-22")]
+    totals = deltas(decode(records))[("demo", "2026-11-22")]
     assert dict(totals) == {
         "decisions": 3, "qualified": 2, "offers": 1, "offered_sessions": 1, "holdout_decisions": 1,
         "holdout_sessions": 1, "blocked_not_qualified": 1, "offers_rejected": 1,
@@ -110,7 +111,7 @@ def test_chats_count_on_their_own_day_and_site_whenever_they_convert() -> None:
         {"eventID": "4", "eventName": "REMOVE", "dynamodb": removed},
     ]
     # then each counts on its chat's day, of its own site
-    totals = deltas_from_stream(records)
+    totals = deltas(decode(records))
     assert {key: dict(value) for key, value in totals.items()} == {
         ("demo", "2026-11-22"): {"chats_started": 1},
         ("demo", "2026-11-21"): {"chats_converted": 1},
@@ -122,4 +123,4 @@ def test_the_other_items_of_a_chat_count_nothing() -> None:
     started = chat()
     message = {"PK": started["PK"], "SK": "MSG#0001764000000000-ab", "text": "hoi", "day": "2026-11-22"}
     survey = {"PK": started["PK"], "SK": "SURVEY", "csat": 5, "day": "2026-11-22"}
-    assert deltas_from_stream([record("1", message), record("2", survey)]) == {}
+    assert deltas(decode([record("1", message), record("2", survey)])) == {}

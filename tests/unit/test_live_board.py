@@ -19,15 +19,16 @@ from klantreis.engagement.records import Decision, decision_item
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.session import CartLine, SessionState
 from klantreis.journey.store import session_to_item
-from klantreis.reports.live import (
+from klantreis.projections import live_board
+from klantreis.projections.changes import decode
+from klantreis.projections.live_board import (
     LIVE_WINDOW,
     MAX_LIVE_VISITORS,
     LiveBoard,
     LiveBoardUpdater,
+    board_changes,
     board_from_item,
     board_item,
-    changes_from_stream,
-    fold_records,
     live_visitors,
 )
 from klantreis.useragent import ClientInfo
@@ -144,7 +145,7 @@ def chat(
 
 
 def fold(*records: dict[str, Any], board: LiveBoard | None = None, now: datetime = NOW) -> LiveBoard:
-    return fold_records(board or LiveBoard(site_id="demo"), list(records), now)
+    return live_board.fold(board or LiveBoard(site_id="demo"), decode(records), now)
 
 
 def shown(board: LiveBoard, now: datetime = NOW) -> dict[str, dict[str, Any]]:
@@ -304,7 +305,7 @@ def test_another_sites_records_stay_off_this_board() -> None:
 def test_an_unreadable_record_is_counted_and_left_out() -> None:
     broken = record(decision())
     del broken["dynamodb"]["NewImage"]["at"]
-    changes, unreadable = changes_from_stream([broken, record(session())])
+    changes, unreadable = board_changes(decode([broken, record(session())]))
     assert (len(changes), unreadable) == (1, 1)
 
 
@@ -404,7 +405,7 @@ def test_one_write_per_site_and_batch() -> None:
     store = FakeBoardStore()
     batch = [record(session("anna")), record(session("bram")), record(session("x", site_id="elders"))]
     batch += [record(decision("anna")), record({"PK": "SITE#demo", "SK": "PROFILE"})]
-    update = updater(store).apply(batch)
+    update = updater(store).apply(decode(batch))
     assert (update.records, update.changes, update.sites, update.writes, store.puts) == (5, 4, 2, 2, 2)
     assert set(store.stored["demo"].entries) == {"anna", "bram"}
     assert update.visitors == {"demo": 2, "elders": 1}
@@ -413,16 +414,16 @@ def test_one_write_per_site_and_batch() -> None:
 def test_a_redelivered_batch_writes_nothing() -> None:
     store = FakeBoardStore()
     batch = [record(session("anna")), record(decision("anna"))]
-    updater(store).apply(batch)
-    again = updater(store).apply(batch)
+    updater(store).apply(decode(batch))
+    again = updater(store).apply(decode(batch))
     assert (again.writes, again.unchanged, store.puts) == (0, 1, 1)
 
 
 def test_a_lost_race_reads_again_and_folds_into_the_winners_board() -> None:
     store = FakeBoardStore()
-    updater(store).apply([record(session("bram"))])
+    updater(store).apply(decode([record(session("bram"))]))
     store.lose = 2
-    update = updater(store).apply([record(session("anna"))])
+    update = updater(store).apply(decode([record(session("anna"))]))
     assert (update.conflicts, update.writes) == (2, 1)
     assert set(store.stored["demo"].entries) == {"anna", "bram"}
 
@@ -431,7 +432,9 @@ def test_a_race_lost_every_time_fails_the_batch() -> None:
     store = FakeBoardStore()
     store.lose = 100
     with pytest.raises(ConcurrentUpdate):
-        LiveBoardUpdater(store, lambda: NOW, max_attempts=3, sleep=lambda _: None).apply([record(session())])
+        LiveBoardUpdater(store, lambda: NOW, max_attempts=3, sleep=lambda _: None).apply(
+            decode([record(session())])
+        )
 
 
 def test_the_window_is_five_minutes() -> None:

@@ -16,7 +16,7 @@ from klantreis.engagement import features
 from klantreis.engagement.features import PageMetrics
 from klantreis.engagement.pagestats import DynamoPageStatsSource, page_metrics, site_page_stats
 from klantreis.journey.events import TrackedEvent
-from klantreis.journey.pages import (
+from klantreis.journey.page_stats import (
     BOUNCES,
     ENTRANCES,
     EXITS,
@@ -24,20 +24,18 @@ from klantreis.journey.pages import (
     UNIQUE_VIEWS,
     VALUE,
     VIEWS,
-    ChunkLookup,
     SitePages,
     capped,
-    chunks_wanted,
     decode_pages,
     delta_sk,
-    deltas_from_stream,
     encode_pages,
     merge_pages,
     page_key,
-    session_page_deltas,
 )
 from klantreis.journey.session import JOURNEY_FLUSH_BYTES, SessionFold, SessionState
 from klantreis.journey.store import session_to_item
+from klantreis.projections.changes import decode
+from klantreis.projections.pages import ChunkLookup, chunks_wanted, deltas, session_page_deltas
 from klantreis.sites import Site
 from tests.fakes import InMemoryPageStatsSource
 
@@ -220,7 +218,7 @@ def test_stream_records_of_other_items_are_ignored() -> None:
         },
     }
     removal = {**session, "eventName": "REMOVE"}
-    assert deltas_from_stream([session, chunk, removal], NoChunks()) == {
+    assert deltas(decode([session, chunk, removal]), NoChunks()) == {
         "demo": {"/laarzen": counts(entrances=1, bounces=1, exits=1, views=1, unique_views=1)}
     }
 

@@ -1,4 +1,4 @@
-"""The report's counters from stream images (klantreis.reports.counting): each chat transition,
+"""The report's counters from stream images (klantreis.projections.report_counters): each chat transition,
 survey, new session and first purchase counts once, on its own day and hour."""
 
 from __future__ import annotations
@@ -9,22 +9,24 @@ from typing import Any
 from klantreis.conversations.models import Chat, ChatAgent
 from klantreis.conversations.store import chat_item
 from klantreis.dynamo import to_item
-from klantreis.journey.counters import (
+from klantreis.projections.changes import decode
+from klantreis.projections.day_counters import (
     MAX_NAMES_PER_UPDATE,
-    MAX_TRANSACTION_ITEMS,
     DynamoCounterStore,
-    transaction_parts,
 )
-from klantreis.reports.counting import (
+from klantreis.projections.exactly_once import MAX_TRANSACTION_ITEMS, transaction_parts
+from klantreis.projections.report_counters import (
     ArmDecision,
     FirstPurchase,
     chat_counts,
     first_purchases,
-    report_deltas,
     session_arm,
     session_hour_counts,
     survey_item_counts,
     uplift_deltas,
+)
+from klantreis.projections.report_counters import (
+    deltas as report_deltas,
 )
 from klantreis.reports.names import WAIT_BUCKET_EDGES, wait_bucket, wait_bucket_of
 
@@ -278,7 +280,7 @@ def test_a_follow_up_of_a_chat_never_handled_is_no_agents_failed_resolution() ->
 def test_surveys_count_when_written_on_their_own_day() -> None:
     later = survey(csat=4, day="2026-11-24")
     records = [record("1", later), record("2", later | {"comment": "x"}, old=later)]
-    assert report_deltas(records) == {
+    assert report_deltas(decode(records)) == {
         ("demo", "2026-11-24"): {
             "surveys": 1, "csat_n": 1, "csat_good": 1, "csat_sum": 4,
             **breakdowns("mirjam", "dameslaarzen", {"csat_n": 1, "csat_good": 1}),
@@ -314,7 +316,7 @@ def test_a_batch_sums_by_site_and_day_and_ignores_removals_and_other_items() -> 
         record("6", {"PK": "SITE#demo#V#anna", "SK": "JOURNEY#s-1#00000#x", "entries": []}),
         record("7", ended(), old=assigned()),
     ]
-    assert report_deltas(records) == {
+    assert report_deltas(decode(records)) == {
         ("demo", DAY): {
             "h20#sessions": 1, "h20#chats": 1, "chats_assigned": 1, "wait_seconds_sum": 42,
             "wait_b06": 1, "agent#mirjam#chats": 1, "category#dameslaarzen#chats": 1,
@@ -342,7 +344,7 @@ def test_only_a_sessions_first_purchase_is_a_first_purchase() -> None:
         record("3", session(purchases=1) | {"SK": "SESSION#s-2"}),  # bought in its first batch
         record("4", session() | {"SK": "SESSION#s-3", "version": 2}, old=session() | {"SK": "SESSION#s-3"}),
     ]
-    assert first_purchases(records) == [
+    assert first_purchases(decode(records)) == [
         FirstPurchase("demo", "anna", "s-1", AT, AT + timedelta(minutes=5)),
         FirstPurchase("demo", "anna", "s-2", AT, AT + timedelta(minutes=5)),
     ]

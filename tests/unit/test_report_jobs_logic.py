@@ -10,11 +10,11 @@ import pytest
 
 from klantreis.engagement.config import OpeningHours
 from klantreis.errors import ValidationFailed
+from klantreis.reports.alerts import CSAT_DROP, SERVICE_LEVEL, Alert, AlertThresholds, evaluate, subject
 from klantreis.reports.daily import DailyRow
+from klantreis.reports.service import NightlyReports, Reports, check_range, due_day
+from klantreis.reports.store import read_days
 from klantreis.sites import Site
-from report.alerts import CSAT_DROP, SERVICE_LEVEL, Alert, AlertThresholds, evaluate, subject
-from report.reporting import NightlyReports, Reports, check_range, due_day
-from report.store import read_days
 
 AMSTERDAM = Site(site_id="demo", name="Demo schoenenwinkel", timezone="Europe/Amsterdam")
 

@@ -3,7 +3,7 @@ their estimated uplift, and the daily row and the page say which policy chose th
 
 from __future__ import annotations
 
-from klantreis.journey.counters import funnel_deltas
+from klantreis.projections.day_counters import funnel_deltas
 from klantreis.reports.daily import daily_row, period_total
 from klantreis.reports.html import render_html
 from tests.unit.test_funnel_counters import decision

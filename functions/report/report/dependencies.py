@@ -5,20 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
 
-from klantreis import dynamo
+from klantreis import aws, dynamo
 from klantreis.engagement.store import DynamoEngagementSettingsStore, EngagementSettingsStore
-from klantreis.journey.counters import DayCounterReader, DynamoCounterStore
+from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardStore
+from klantreis.reports.alerts import Alerts, AlertThresholds
 from klantreis.reports.feedback import DynamoFeedbackReader
 from klantreis.reports.performance import DynamoPerformanceReader
-from klantreis.settings import get_settings
-from klantreis.sites import DynamoSiteStore
-from report.alerts import Alerts, AlertThresholds
-from report.reporting import NightlyReports, Reports, ServiceLevel
-from report.store import (
+from klantreis.reports.service import NightlyReports, Reports, ServiceLevel
+from klantreis.reports.store import (
     AlertPublisher,
     AlertWebhook,
+    DayCounterReader,
     DynamoReportStore,
     NoWebhook,
     ReportFiles,
@@ -30,6 +29,8 @@ from report.store import (
     SlackWebhook,
     SnsAlertPublisher,
 )
+from klantreis.settings import get_settings
+from klantreis.sites import DynamoSiteStore
 
 ALERT_MIN_ASSIGNED_CHATS = 10
 """Fewer assigned chats today than this never raise a service-level alert."""
@@ -80,26 +81,18 @@ def reports() -> Reports:
     )
 
 
-def _client(service: str) -> Any:
-    import boto3
-    from botocore.config import Config
-
-    config = Config(retries={"max_attempts": 4, "mode": "standard"}, connect_timeout=2, read_timeout=10)
-    return boto3.client(service, config=config)
-
-
 @cache
 def report_files() -> ReportFiles:
     """The reports bucket; without REPORTS_BUCKET (the local stack) files are skipped and logged."""
     bucket = get_settings().reports_bucket
-    return S3ReportFiles(_client("s3"), bucket) if bucket else SkippedReportFiles()
+    return S3ReportFiles(aws.client("s3"), bucket) if bucket else SkippedReportFiles()
 
 
 @cache
 def alert_publisher() -> AlertPublisher:
     """The alert topic; without ALERT_TOPIC_ARN (the local stack) alerts are only logged."""
     topic = get_settings().alert_topic_arn
-    return SnsAlertPublisher(_client("sns"), topic) if topic else SkippedAlertPublisher()
+    return SnsAlertPublisher(aws.client("sns"), topic) if topic else SkippedAlertPublisher()
 
 
 @cache
@@ -130,6 +123,12 @@ def alerts() -> Alerts:
     return Alerts(counter_store(), report_store(), alert_publisher(), alert_webhook(), thresholds)
 
 
+@cache
+def board_store() -> LiveBoardStore:
+    """The live board the stream function keeps (functions/aggregate), for the live view's route."""
+    return DynamoLiveBoardStore(dynamo.client(), get_settings().table_name)
+
+
 def reset() -> None:
     """Forgets every built service (tests that change the environment call this)."""
     factories = (site_store, settings_store, counter_store, report_store, reports, report_files)
@@ -141,5 +140,6 @@ def reset() -> None:
         alerts,
         feedback_reader,
         performance_reader,
+        board_store,
     ):
         factory.cache_clear()

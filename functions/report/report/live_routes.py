@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from klantreis.api import current_principal
 from klantreis.observability import metrics
-from klantreis.reports.live import LiveVisitors, live_visitors
-from report import live_dependencies
+from klantreis.projections.live_board import LiveVisitors, live_visitors
+from report import dependencies
 from report.resolver import app
 
 TAGS = ["live view"]
@@ -27,7 +27,7 @@ TAGS = ["live view"]
 )
 def get_live_visitors() -> LiveVisitors:
     principal = current_principal(app).require("agent", "operator")
-    board = live_dependencies.board_store().get(principal.site_id)
+    board = dependencies.board_store().get(principal.site_id)
     view = live_visitors(board, datetime.now(UTC))
     metrics.add_metric(name="LiveViewReads", unit="Count", value=1)
     return view

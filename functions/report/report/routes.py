@@ -22,10 +22,10 @@ from klantreis.errors import NotFound
 from klantreis.observability import metrics
 from klantreis.reports.daily import rows_csv
 from klantreis.reports.performance import AgentCategoryPerformance
+from klantreis.reports.service import CSV_TYPE, HTML_TYPE, DailyReport
 from klantreis.reports.staffing import Staffing
 from klantreis.sites import Site
 from report import dependencies
-from report.reporting import CSV_TYPE, HTML_TYPE, DailyReport
 from report.resolver import app
 
 TAGS = ["reports"]

@@ -40,21 +40,19 @@ def configure_environment(table_name: str = DEFAULT_TABLE, extra: Mapping[str, s
 
 def reset_caches() -> None:
     """Forget cached settings and clients, so a new environment or moto context takes effect."""
-    from klantreis import dynamo, services
+    from klantreis import aws, dynamo, services
     from klantreis.settings import get_settings
 
     get_settings.cache_clear()
     dynamo.client.cache_clear()
+    aws.client.cache_clear()
     dynamo._serializers.cache_clear()
     services.forget()
-    for module_name in ("report.dependencies", "report.live_dependencies"):
+    for module_name in ("report.dependencies", "aggregate.dependencies", "aggregate.live_dependencies"):
         import importlib
 
         module = importlib.import_module(module_name)
         module.reset()
-    from track import aggregate
-
-    aggregate.counter_store.cache_clear()
 
 
 @contextmanager

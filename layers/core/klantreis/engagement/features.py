@@ -18,7 +18,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from klantreis.engagement.model import PropensityModel, SessionFeatures
-from klantreis.journey.pages import page_key
+from klantreis.journey.page_stats import page_key
 from klantreis.journey.session import SessionState, Stage
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "June", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -1,7 +1,7 @@
 """Bounce rate, exit rate and page value per page from the site's own history (Google
 Analytics' definitions), for the live purchase-propensity features: the
 klantreis.engagement.features.PageStatsSource port over the counters the stream consumer keeps
-(klantreis.journey.pages; design in docs/decisions.md, "Page statistics").
+(klantreis.projections.pages; design in docs/decisions.md, "Page statistics").
 
 Per page: bounce rate = bounces / entrances (sessions that entered on it and saw no other page),
 exit rate = exits / views, page value = revenue of sessions that bought after viewing it / unique
@@ -23,7 +23,7 @@ from botocore.exceptions import ClientError
 from klantreis.cache import TtlCache
 from klantreis.engagement.features import PageMetrics, SitePageStats
 from klantreis.errors import Throttled
-from klantreis.journey.pages import ENTRANCES, VALUE, VIEWS, capped, load_counts
+from klantreis.journey.page_stats import ENTRANCES, VALUE, VIEWS, capped, load_counts
 
 READER_MAX_PAGES = 2_000
 READER_MAX_SITES = 64

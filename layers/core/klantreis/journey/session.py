@@ -90,7 +90,7 @@ class SessionState(BaseModel):
     last_at: datetime
     first_local_hour: int | None = Field(None, ge=0, le=23)
     """The site's local hour (0-23) of `first_at`: the hour the report's arrivals count it in
-    (klantreis.reports.counting); None only in sessions stored before it was kept."""
+    (klantreis.projections.report_counters); None only in sessions stored before it was kept."""
     returning_visitor: bool = False
     event_count: int = 0
     counts_by_type: dict[str, int] = Field(default_factory=dict)
@@ -103,7 +103,7 @@ class SessionState(BaseModel):
     last_purchase_at: datetime | None = None
     discount_codes: list[str] = Field(default_factory=list)
     """Codes the shop reported on purchases (`properties.discount_code`), first seen first: what
-    attributes a purchase to the chat that gave the code (klantreis.conversations.attribution)."""
+    attributes a purchase to the chat that gave the code (klantreis.projections.attribution)."""
     currency: str | None = None
     page_types: dict[str, PageTypeStats] = Field(default_factory=dict)
     last_page_type: str | None = None

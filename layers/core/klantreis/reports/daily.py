@@ -16,8 +16,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from klantreis.journey.counters import BLOCKING_REASONS
 from klantreis.reports import names, stats
+from klantreis.reports.names import BLOCKING_REASONS
 
 SERVICE_LEVEL_SECONDS = names.SERVICE_LEVEL_SECONDS
 AGENT_PREFIX = "agent#"

@@ -1,5 +1,5 @@
 """The names of the daily counters that reports read, beyond the session and funnel counters of
-`klantreis.journey.counters` (one place, so the stream consumer that adds them and the report that
+`klantreis.projections.day_counters` (one place, so the stream consumer that adds them and the report that
 reads them cannot drift apart).
 
 All live on the day's counter items (SITE#{site}#DAY#{yyyy-mm-dd} / COUNTER#{slot}), the day being
@@ -10,6 +10,9 @@ a decision's day).
 from __future__ import annotations
 
 from klantreis.routing.performance import SURVEY_ANSWER_COUNTERS
+
+BLOCKING_REASONS = ("no_consent", "bot", "not_qualified", "outside_hours", "no_agent", "capped")
+"""Why a decision offered nothing (`blocked_{reason}` counters)."""
 
 SERVICE_LEVEL_SECONDS = 30
 """The service level is the share of chats answered within this many seconds (an edge of the

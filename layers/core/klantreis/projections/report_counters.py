@@ -2,7 +2,7 @@
 handle time, resolution, follow-ups), surveys, arrivals per local hour, per-agent and per-category
 breakdowns, and the uplift experiment's converted sessions.
 
-Like the session and funnel counters (klantreis.journey.counters), every counter here is a
+Like the session and funnel counters (klantreis.projections.day_counters), every counter here is a
 difference of an item's old and new image, so each transition is counted by the one stream
 record that makes it, and the aggregation function adds a whole batch exactly once. The names
 are those of klantreis.reports.names; each counts on the local day stored in the item that
@@ -55,6 +55,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from klantreis import dynamo, keys
+from klantreis.projections.changes import ItemChange
 from klantreis.reports.names import (
     BREAKDOWN_METRICS,
     SERVICE_LEVEL_SECONDS,
@@ -83,29 +84,11 @@ DECISION_MARGIN = timedelta(days=1)
 before the first tracked event; clocks differ) to a day after its purchase."""
 
 
-@dataclass(frozen=True)
-class Change:
-    """One INSERT or MODIFY stream record: the item's keys and its plain old and new images."""
-
-    partition_key: str
-    sort_key: str
-    old: dict[str, Any] | None
-    new: dict[str, Any]
-
-
-def changes(records: Iterable[Mapping[str, Any]]) -> Iterator[Change]:
-    """The INSERT and MODIFY records with a new image (removals count nothing), in order."""
-    for record in records:
-        if record.get("eventName") not in ("INSERT", "MODIFY"):
-            continue
-        change = record.get("dynamodb", {})
-        item_keys = change.get("Keys", {})
-        partition_key = item_keys.get("PK", {}).get("S", "")
-        sort_key = item_keys.get("SK", {}).get("S", "")
-        if not change.get("NewImage") or not partition_key:
-            continue
-        old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
-        yield Change(partition_key, sort_key, old, dynamo.from_item(change["NewImage"]))
+def _written(changes: Iterable[ItemChange]) -> Iterator[tuple[ItemChange, dict[str, Any]]]:
+    """The INSERT and MODIFY changes with a new image (removals count nothing), with that image."""
+    for change in changes:
+        if change.is_write and change.partition_key and change.new is not None:
+            yield change, change.new
 
 
 def _add(deltas: Deltas, day_key: DayKey, change: Mapping[str, float]) -> None:
@@ -289,16 +272,11 @@ def session_hour_counts(
     return min(days), {hourly_counter(hour, "sessions"): 1.0}
 
 
-def report_deltas(records: Iterable[Mapping[str, Any]]) -> Deltas:
-    """The report counters (everything here but uplift) of a batch of stream records, pure."""
-    return report_deltas_of(changes(records))
-
-
-def report_deltas_of(decoded: Iterable[Change]) -> Deltas:
-    """`report_deltas` of records decoded once by `changes` (the caller reuses them)."""
+def deltas(changes: Iterable[ItemChange]) -> Deltas:
+    """The report counters (everything here but uplift) of a batch's changes, pure."""
     deltas: Deltas = {}
-    for change in decoded:
-        sort_key, new = change.sort_key, change.new
+    for change, new in _written(changes):
+        sort_key = change.sort_key
         try:
             if sort_key == keys.CHAT:
                 site_id, _ = keys.parse_chat_pk(change.partition_key)
@@ -349,26 +327,22 @@ class DecisionLookup(Protocol):
         ...
 
 
-def first_purchases(records: Iterable[Mapping[str, Any]]) -> list[FirstPurchase]:
-    return first_purchases_of(changes(records))
-
-
-def first_purchases_of(decoded: Iterable[Change]) -> list[FirstPurchase]:
-    """Sessions whose first purchase is in these decoded changes."""
+def first_purchases(changes: Iterable[ItemChange]) -> list[FirstPurchase]:
+    """Sessions whose first purchase is in these changes."""
     found: list[FirstPurchase] = []
-    for change in decoded:
-        if not change.sort_key.startswith(keys.SESSION_PREFIX):
+    for change, new in _written(changes):
+        if not change.is_session:
             continue
         before = int((change.old or {}).get("purchases") or 0)
-        after = int(change.new.get("purchases") or 0)
+        after = int(new.get("purchases") or 0)
         if before > 0 or after <= 0:
             continue
         try:
             site_id, visitor_id = keys.parse_visitor_pk(change.partition_key)
         except ValueError:
             continue
-        first_at = _moment(change.new.get("first_at"))
-        bought_at = _moment(change.new.get("last_purchase_at")) or _moment(change.new.get("last_at"))
+        first_at = _moment(new.get("first_at"))
+        bought_at = _moment(new.get("last_purchase_at")) or _moment(new.get("last_at"))
         if first_at is None or bought_at is None:
             continue
         session_id = change.sort_key.removeprefix(keys.SESSION_PREFIX)

@@ -1,7 +1,8 @@
 """Lambda entry point of the counter aggregation: DynamoDB stream records of session, decision,
-offer, chat and survey items in; daily counters and per-page statistics out (each exactly once
-per batch; see klantreis.journey.counters, klantreis.reports.counting and klantreis.journey.pages),
-then purchases attributed to chats (once per chat; see klantreis.conversations.attribution).
+offer, chat and survey items in, each decoded once into a change (klantreis.projections.changes);
+daily counters and per-page statistics out (each exactly once per batch; see the projections
+`day_counters`, `report_counters` and `pages`), then purchases attributed to chats (once per
+chat; `attribution`).
 
 The day's counters of a batch — session and funnel counters, the report's chat, survey and hourly
 counters, and the uplift experiment's converted sessions (whose arm is read from the sessions'
@@ -23,7 +24,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
@@ -32,44 +32,15 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from aggregate import dependencies
 from klantreis import dynamo
-from klantreis.conversations.attribution import AttributionStore, Purchase, attribute, purchases_in_stream
-from klantreis.conversations.store import DynamoChatStore
-from klantreis.journey import pages
-from klantreis.journey.counters import (
-    CounterStore,
-    DayKey,
-    DynamoCounterStore,
-    batch_marker,
-    deltas_from_stream,
-    merge,
-)
 from klantreis.observability import logger, metrics
-from klantreis.reports.counting import (
-    DecisionLookup,
-    DynamoDecisionLookup,
-    FirstPurchase,
-    changes,
-    first_purchases_of,
-    report_deltas_of,
-    uplift_deltas,
-)
-from klantreis.settings import get_settings
-
-
-@cache
-def counter_store() -> CounterStore:
-    return DynamoCounterStore(dynamo.client(), get_settings().table_name)
-
-
-def decision_lookup() -> DecisionLookup:
-    # Not cached: cheap to build, and the client and settings it takes are cached already.
-    return DynamoDecisionLookup(dynamo.client(), get_settings().table_name)
-
-
-def chat_store() -> AttributionStore:
-    # Not cached: cheap to build, and the client and settings it takes are cached already.
-    return DynamoChatStore(dynamo.client(), get_settings().table_name)
+from klantreis.projections import attribution, day_counters, pages, report_counters
+from klantreis.projections.attribution import Purchase
+from klantreis.projections.changes import ItemChange
+from klantreis.projections.day_counters import DayKey, merge
+from klantreis.projections.exactly_once import batch_marker
+from klantreis.projections.report_counters import FirstPurchase
 
 
 class NotProcessed(Exception):
@@ -96,9 +67,9 @@ class InOrderStreamProcessor(BatchProcessor):
 
 @dataclass(frozen=True)
 class RecordCounts:
-    """What one stream record contributes, decoded without reading anything."""
+    """What one stream record contributes, decoded once and counted without reading anything."""
 
-    raw: dict[str, Any]
+    change: ItemChange
     deltas: dict[DayKey, dict[str, float]]
     first_purchases: list[FirstPurchase]
     purchases: list[Purchase]
@@ -106,11 +77,10 @@ class RecordCounts:
 
 def decode(record: DynamoDBRecord) -> RecordCounts:
     """One record's counters, first purchases and attributable purchases; raises on a poison one."""
-    raw = [record.raw_event]
-    deltas = deltas_from_stream(raw)
-    decoded = list(changes(raw))
-    merge(deltas, report_deltas_of(decoded))
-    return RecordCounts(record.raw_event, deltas, first_purchases_of(decoded), purchases_in_stream(raw))
+    one = [ItemChange(record.raw_event)]
+    deltas = day_counters.deltas(one)
+    merge(deltas, report_counters.deltas(one))
+    return RecordCounts(one[0], deltas, report_counters.first_purchases(one), attribution.purchases(one))
 
 
 @logger.inject_lambda_context(clear_state=True)
@@ -131,31 +101,30 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItem
                 "error": str(processor.exceptions[0][1]),
             },
         )
-    prefix = [one.raw for one in counted]
+    prefix = [one.change for one in counted]
     deltas: dict[DayKey, dict[str, float]] = {}
     for one in counted:
         merge(deltas, one.deltas)
     bought = [purchase for one in counted for purchase in one.first_purchases]
-    table = get_settings().table_name
     # Reads (the bought sessions' decisions, the sessions' journey chunks) come before any write
     # of this attempt, but an earlier attempt of the same batch may have written parts: a
     # transient failure asks for the same batch again, unsplit; only a failure the data causes
     # (the same on every attempt, so no attempt got past it) fails the invocation to be bisected.
     try:
-        merge(deltas, uplift_deltas(bought, decision_lookup()))
-        page_deltas = pages.deltas_from_stream(prefix, pages.DynamoChunkReader(dynamo.client(), table))
+        merge(deltas, report_counters.uplift_deltas(bought, dependencies.decision_lookup()))
+        page_deltas = pages.deltas(prefix, dependencies.chunk_reader())
     except Exception as exc:
         if dynamo.transient(exc) is None:
             raise
         return _retry_whole_batch(records, "reading for the batch's counters failed")
-    marker, now = batch_marker(prefix), int(time.time())
+    marker, now = batch_marker(change.raw for change in prefix), int(time.time())
     try:
-        applied = bool(deltas) and counter_store().add_once(marker, deltas, now)
-        pages_applied = bool(page_deltas) and pages.DynamoPageStatsWriter(dynamo.client(), table).add_once(
-            marker, page_deltas, now
-        )
-        chats = chat_store()
-        credits = [credit for one in counted for p in one.purchases for credit in attribute(p, chats)]
+        applied = bool(deltas) and dependencies.counter_store().add_once(marker, deltas, now)
+        pages_applied = bool(page_deltas) and dependencies.page_writer().add_once(marker, page_deltas, now)
+        chats = dependencies.chat_store()
+        credits = [
+            credit for one in counted for p in one.purchases for credit in attribution.attribute(p, chats)
+        ]
     except Exception:
         # Some parts may be written: the same batch must come again, unsplit, so that the same
         # markers skip them.

@@ -11,15 +11,15 @@ transaction, together with a marker of that batch, so a retried batch is not cou
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from klantreis import dynamo, keys
-from klantreis.errors import ConcurrentUpdate
+from klantreis.projections.changes import ItemChange
+from klantreis.projections.exactly_once import apply_once
+from klantreis.reports import names
+from klantreis.reports.names import BLOCKING_REASONS
 
 SESSION_COUNTERS = (
     "sessions",
@@ -31,7 +31,6 @@ SESSION_COUNTERS = (
     "purchases",
     "revenue",
 )
-BLOCKING_REASONS = ("no_consent", "bot", "not_qualified", "outside_hours", "no_agent", "capped")
 FUNNEL_COUNTERS = (
     "decisions",
     "qualified",
@@ -50,12 +49,10 @@ FUNNEL_COUNTERS = (
 )
 """The engagement funnel from decision, offer and chat items (see `funnel_deltas`): a chat counts
 in `chats_started` when it is created and in `chats_converted` when a purchase is attributed to it
-(klantreis.conversations.attribution), both on the chat's own day (the day it started). Offers the
+(klantreis.projections.attribution), both on the chat's own day (the day it started). Offers the
 gain policy made count in `gain_offers`, their estimated uplifts summed in `gain_estimated_uplift`."""
 COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
-MARKER_TTL_SECONDS = 3 * 24 * 3600
-MAX_TRANSACTION_ITEMS = 100
 MAX_NAMES_PER_UPDATE = 100
 """Counters one update of a slot item adds. A day of a busy batch can change a few hundred
 (per-agent, per-category and hourly report counters, klantreis.reports.names); an update
@@ -172,97 +169,24 @@ def merge(into: dict[DayKey, dict[str, float]], more: Mapping[DayKey, Mapping[st
             target[name] = target[name] + value
 
 
-def deltas_from_stream(records: Iterable[Mapping[str, Any]]) -> dict[DayKey, dict[str, float]]:
-    """Sums the deltas of a batch of DynamoDB stream records (Lambda event format): session
-    items, and the engagement funnel's decision, offer and chat items."""
+def deltas(changes: Iterable[ItemChange]) -> dict[DayKey, dict[str, float]]:
+    """Sums the deltas of a batch's changes: session items, and the engagement funnel's decision,
+    offer and chat items."""
     total: dict[DayKey, dict[str, float]] = {}
-    for record in records:
-        if record.get("eventName") not in ("INSERT", "MODIFY"):
+    for change in changes:
+        if change.event_name not in ("INSERT", "MODIFY"):
             continue
-        change = record.get("dynamodb", {})
-        item_keys = change.get("Keys", {})
-        sort_key: str = item_keys.get("SK", {}).get("S", "")
-        is_session = sort_key.startswith(keys.SESSION_PREFIX)
-        if not (is_session or _is_funnel_item(sort_key)):
+        if not (change.is_session or _is_funnel_item(change.sort_key)):
             continue
-        old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
-        new = dynamo.from_item(change["NewImage"]) if change.get("NewImage") else None
-        if is_session:
-            site_id, _ = keys.parse_visitor_pk(item_keys["PK"]["S"])
+        old, new = change.old, change.new
+        if change.is_session:
+            site_id, _ = keys.parse_visitor_pk(change.partition_key)
             merge(total, session_deltas(site_id, old, new))
             continue
-        funnel = funnel_deltas(sort_key, old, new)
+        funnel = funnel_deltas(change.sort_key, old, new)
         if funnel and new and new.get("day"):
-            merge(total, {(_funnel_site(item_keys["PK"]["S"], sort_key), str(new["day"])): funnel})
+            merge(total, {(_funnel_site(change.partition_key, change.sort_key), str(new["day"])): funnel})
     return total
-
-
-def batch_marker(records: Iterable[Mapping[str, Any]]) -> str:
-    digest = hashlib.sha256()
-    for record in records:
-        digest.update(str(record.get("eventID", "")).encode())
-        digest.update(str(record.get("dynamodb", {}).get("SequenceNumber", "")).encode())
-    return digest.hexdigest()
-
-
-def marker_put(table: str, marker: str, now: int) -> dict[str, Any]:
-    """The transaction action that records a stream batch (part) as applied."""
-    return {
-        "Put": {
-            "TableName": table,
-            "Item": dynamo.to_item(
-                {"PK": f"STREAMBATCH#{marker}", "SK": "MARKER", "expires_at": now + MARKER_TTL_SECONDS}
-            ),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }
-    }
-
-
-def _item_of(action: Mapping[str, Any]) -> str:
-    [(kind, body)] = action.items()
-    key = body["Item"] if kind == "Put" else body["Key"]
-    return json.dumps([body["TableName"], key.get("PK"), key.get("SK")], sort_keys=True)
-
-
-def transaction_parts(actions: Sequence[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
-    """`actions` in their order, cut into transactions of at most 99 (the 100th action is the
-    part's marker) and where an item would be written a second time, which one transaction
-    cannot do."""
-    parts: list[list[Mapping[str, Any]]] = []
-    current: list[Mapping[str, Any]] = []
-    items: set[str] = set()
-    for action in actions:
-        item = _item_of(action)
-        if len(current) >= MAX_TRANSACTION_ITEMS - 1 or item in items:
-            parts.append(current)
-            current, items = [], set()
-        current.append(action)
-        items.add(item)
-    if current:
-        parts.append(current)
-    return parts
-
-
-def apply_once(
-    dynamodb: Any, table: str, marker: str, actions: Sequence[Mapping[str, Any]], now: int
-) -> bool:
-    """Writes `actions` exactly once per `marker`: in transactions (`transaction_parts`), each with
-    the marker item of its part (`{marker}#{part}`, condition `attribute_not_exists`). A part whose
-    marker exists was applied by an earlier attempt of the same batch and is skipped; a failed
-    transaction applied nothing. The actions must be built in the same order, on the same items,
-    on every attempt. True if any part was applied now."""
-    applied_any = False
-    for part, chunk in enumerate(transaction_parts(actions)):
-        transaction = [marker_put(table, f"{marker}#{part}", now), *chunk]
-        try:
-            dynamodb.transact_write_items(TransactItems=transaction)
-            applied_any = True
-        except ClientError as exc:
-            translated = dynamo.translate(exc)
-            if isinstance(translated, ConcurrentUpdate):
-                continue  # this part was applied by an earlier attempt of the same batch
-            raise translated from exc
-    return applied_any
 
 
 class CounterStore(Protocol):
@@ -271,12 +195,6 @@ class CounterStore(Protocol):
         ...
 
     def day_totals(self, site_id: str, day: str) -> dict[str, float]: ...
-
-
-class DayCounterReader(Protocol):
-    def day_counters(self, site_id: str, day: str) -> dict[str, float]:
-        """Every counter of the day (`DynamoCounterStore.day_counters`)."""
-        ...
 
 
 class DynamoCounterStore:
@@ -349,9 +267,8 @@ class DynamoCounterStore:
     def day_counters(self, site_id: str, day: str) -> dict[str, float]:
         """Every counter of the day summed over its slots: the fixed ones of this module and of
         klantreis.reports.names (0 when nothing counted them) and whatever per-agent,
-        per-category and hourly counters the day has. Sums are rounded to 3 decimals (money to 2)."""
-        from klantreis.reports import names
-
+        per-category and hourly counters the day has. Sums are rounded to 3 decimals (money to 2).
+        It is the report's `klantreis.reports.store.DayCounterReader`."""
         fixed = (*COUNTERS, *names.CHAT_COUNTERS, *names.SURVEY_COUNTERS, *names.UPLIFT_COUNTERS)
         totals = dict.fromkeys((*fixed, *names.WAIT_BUCKETS), 0.0)
         for plain in self._slot_items(site_id, day):

@@ -22,11 +22,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from klantreis.journey.counters import DayCounterReader
 from klantreis.reports import names, stats
 from klantreis.reports.daily import days_between, sum_counters
+from klantreis.reports.store import AlertPublisher, AlertWebhook, DayCounterReader, ReportStore, read_days
 from klantreis.sites import Site
-from report.store import AlertPublisher, AlertWebhook, ReportStore, read_days
 
 CSAT_DROP = "csat_drop"
 SERVICE_LEVEL = "service_level"

@@ -17,12 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from klantreis.engagement.config import OpeningHours
 from klantreis.engagement.store import EngagementSettingsStore
 from klantreis.errors import ValidationFailed
-from klantreis.journey.counters import DayCounterReader
 from klantreis.reports.daily import DailyRow, daily_row, days_between, period_total, rows_csv
 from klantreis.reports.html import render_html
 from klantreis.reports.staffing import Staffing, staffing
+from klantreis.reports.store import CountersByDay, DayCounterReader, ReportFiles, ReportStore, read_days
 from klantreis.sites import Site
-from report.store import CountersByDay, ReportFiles, ReportStore, read_days
 
 MAX_REPORT_DAYS = 366
 CONTEXT_DAYS = 14

@@ -19,7 +19,6 @@ from botocore.exceptions import ClientError
 
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate
-from klantreis.journey.counters import DayCounterReader
 from klantreis.observability import logger
 from klantreis.reports.daily import DailyRow
 from klantreis.secrets import secret_string
@@ -31,6 +30,13 @@ ALERT_MARKER_TTL_SECONDS = 35 * 24 * 3600
 WEBHOOK_TIMEOUT_SECONDS = 5.0
 
 CountersByDay = dict[str, dict[str, float]]
+
+
+class DayCounterReader(Protocol):
+    def day_counters(self, site_id: str, day: str) -> dict[str, float]:
+        """Every counter of the day (klantreis.projections.day_counters.DynamoCounterStore, which
+        the stream functions write)."""
+        ...
 
 
 def read_days(source: DayCounterReader, site_id: str, days: Sequence[str]) -> CountersByDay:

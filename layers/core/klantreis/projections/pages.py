@@ -1,68 +1,65 @@
-"""Per-page counters of a site's history, kept from the table's change stream: what bounce rate,
-exit rate and page value per page (klantreis.engagement.pagestats) are computed from, by Google
-Analytics' definitions (see docs/decisions.md, "Page statistics").
-
-Per page (`page_key`: products by id, other pages by URL path) six counters:
-
-- ``entrances``: sessions whose first page it was; ``bounces``: of those, sessions that have seen
-  exactly one page so far (bounce rate = bounces / entrances);
-- ``exits``: sessions whose current last page it is (exit rate = exits / views);
-- ``views`` and ``unique_views`` (sessions that viewed it); ``value``: revenue of sessions that
-  bought after viewing it (page value = value / unique views).
+"""Per-page counters of a site's history, kept from the table's change stream (their stored form
+and readers: klantreis.journey.page_stats, read by klantreis.engagement.pagestats).
 
 Every counter is a sum over sessions of an indicator of the session's state, so the stream
 consumer adds, for each change of a session item, the indicator of the new image minus that of
-the old one (the same pattern as klantreis.journey.counters). The stored session is compact and
-its journey moves to chunk items once it passes 1 KB; the entries a write added are read from the
+the old one (the same pattern as klantreis.projections.day_counters). The stored session is
+compact and its journey moves to chunk items once it passes 1 KB; the entries a write added are read from the
 new image or, when the write flushed them, from that chunk (immutable, read with BatchGetItem).
 
 Storage (partition ``SITE#{site}#PAGES``), written only by the stream consumer:
 
 - ``DELTA#{ms}#{marker}``: one item per stream batch and site, zlib-compressed JSON of the batch's
   per-page changes, written in one transaction with a marker of the batch (exactly once; see
-  klantreis.journey.counters.apply_once). Cost: the compressed size, doubled.
+  klantreis.projections.exactly_once). Cost: the compressed size, doubled.
 - ``SNAPSHOT``: every delta up to ``watermark`` folded, capped to the most viewed pages (site
   totals keep everything), versioned. A consumer folds the deltas older than
   ``FOLD_MARGIN_SECONDS`` once they weigh as much as the snapshot (or wait an hour), so the write
   cost per event stays proportional to the changes, not to the number of pages a site has. What
   is waiting is estimated in the consumer's memory, which costs no write.
-
-A reader sums the snapshot and the deltas after its watermark: two requests per site.
-
-This module imports nothing of the engagement package (its model and pydantic), so the stream
-consumer stays quick to start; `page_key` is the page keying the live features use.
 """
 
 from __future__ import annotations
 
-import json
 import time
-import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
 
 from botocore.exceptions import ClientError
 
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate, Throttled
-from klantreis.journey.counters import apply_once
+from klantreis.journey.page_stats import (
+    BOUNCES,
+    ENTRANCES,
+    EXITS,
+    FIELDS,
+    PAGES_SK_SNAPSHOT,
+    UNIQUE_VIEWS,
+    VALUE,
+    VIEWS,
+    SitePages,
+    capped,
+    decode_pages,
+    delta_sk,
+    encode_pages,
+    merge_pages,
+    page_key,
+    pages_pk,
+    read_deltas,
+    read_snapshot,
+    stored_number,
+    totals_of,
+)
+from klantreis.projections.changes import ItemChange
+from klantreis.projections.exactly_once import apply_once
 
-FIELDS = ("entrances", "bounces", "exits", "views", "unique_views", "value")
-ENTRANCES, BOUNCES, EXITS, VIEWS, UNIQUE_VIEWS, VALUE = range(len(FIELDS))
-
-PageCounts = list[float]
-"""The six counters of one page, in `FIELDS` order."""
-SitePages = dict[str, PageCounts]
-"""page key → counters."""
 PageDeltas = dict[str, SitePages]
 """site → page key → counter changes."""
 ChunkLookup = Callable[[str], list[dict[str, Any]] | None]
 """Sort key of one of the session's journey chunks → its stored entries (None: gone)."""
 
-PAGES_SK_SNAPSHOT = "SNAPSHOT"
-DELTA_PREFIX = "DELTA#"
 DELTA_TTL_SECONDS = 30 * 24 * 3600
 FOLD_MARGIN_SECONDS = 120
 """Deltas younger than this are not folded yet: a delta's sort key holds the time its consumer
@@ -71,23 +68,6 @@ FOLD_MIN_BYTES = 4_096
 FOLD_MAX_WAIT_SECONDS = 3_600
 SNAPSHOT_MAX_PAGES = 10_000
 SNAPSHOT_MAX_BYTES = 300_000
-
-
-def pages_pk(site_id: str) -> str:
-    return f"SITE#{site_id}#PAGES"
-
-
-def delta_sk(now_ms: int, marker: str) -> str:
-    return f"{DELTA_PREFIX}{now_ms:013d}#{marker[:16]}"
-
-
-def page_key(url: str | None = None, product_id: str | None = None) -> str | None:
-    """Product pages by product (`product:b-39`), others by URL path without query."""
-    if product_id:
-        return f"product:{product_id}"
-    if url:
-        return urlsplit(url).path or "/"
-    return None
 
 
 # --------------------------------------------------------------------------- derivation
@@ -300,32 +280,17 @@ class ChunkReader(Protocol):
     def entries(self, partition_key: str, sort_key: str) -> list[dict[str, Any]] | None: ...
 
 
-def merge_pages(into: SitePages, more: Mapping[str, Sequence[float]]) -> None:
-    for key, counts in more.items():
-        target = into.setdefault(key, [0.0] * len(FIELDS))
-        for field, amount in enumerate(counts):
-            target[field] += amount
-
-
-def deltas_from_stream(records: Iterable[Mapping[str, Any]], chunks: ChunkReader) -> PageDeltas:
-    """Sums the per-page changes of a batch of DynamoDB stream records (Lambda event format)."""
-    changes: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = []
-    for record in records:
-        if record.get("eventName") not in ("INSERT", "MODIFY"):
+def deltas(changes: Iterable[ItemChange], chunks: ChunkReader) -> PageDeltas:
+    """Sums the per-page changes of a batch's changes of session items."""
+    sessions: list[tuple[str, str, dict[str, Any] | None, dict[str, Any]]] = []
+    for change in changes:
+        if not (change.is_write and change.is_session) or change.new is None:
             continue
-        change = record.get("dynamodb", {})
-        item_keys = change.get("Keys", {})
-        if not item_keys.get("SK", {}).get("S", "").startswith(keys.SESSION_PREFIX):
-            continue
-        if not change.get("NewImage"):
-            continue
-        partition_key = item_keys["PK"]["S"]
-        site_id, _ = keys.parse_visitor_pk(partition_key)
-        old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else None
-        changes.append((site_id, partition_key, old, dynamo.from_item(change["NewImage"])))
-    chunks.prefetch((pk, sk) for _, pk, old, new in changes for sk in chunks_wanted(old, new))
+        site_id, _ = keys.parse_visitor_pk(change.partition_key)
+        sessions.append((site_id, change.partition_key, change.old, change.new))
+    chunks.prefetch((pk, sk) for _, pk, old, new in sessions for sk in chunks_wanted(old, new))
     total: PageDeltas = {}
-    for site_id, partition_key, old, new in changes:
+    for site_id, partition_key, old, new in sessions:
 
         def lookup(sort_key: str, partition_key: str = partition_key) -> list[dict[str, Any]] | None:
             return chunks.entries(partition_key, sort_key)
@@ -380,41 +345,6 @@ class DynamoChunkReader:
             ).get("Item")
             self._cache[key] = list(dynamo.from_item(item).get("entries", [])) if item else None
         return self._cache[key]
-
-
-# --------------------------------------------------------------------------- storage form
-def encode_pages(pages: Mapping[str, Sequence[float]]) -> bytes:
-    """Per-page counters as compact JSON, zlib-compressed (a write unit is 1 KB of item)."""
-    plain = {key: [_number(v) for v in counts] for key, counts in pages.items()}
-    return zlib.compress(json.dumps(plain, separators=(",", ":")).encode(), 6)
-
-
-def decode_pages(blob: bytes | None) -> SitePages:
-    if not blob:
-        return {}
-    plain: dict[str, list[float]] = json.loads(zlib.decompress(blob))
-    return {key: [float(v) for v in counts] for key, counts in plain.items()}
-
-
-def _number(value: float) -> float | int:
-    rounded = round(value, 2)
-    return int(rounded) if float(rounded).is_integer() else rounded
-
-
-def totals_of(pages: Mapping[str, Sequence[float]]) -> PageCounts:
-    totals = [0.0] * len(FIELDS)
-    for counts in pages.values():
-        for field, amount in enumerate(counts):
-            totals[field] += amount
-    return totals
-
-
-def capped(pages: SitePages, max_pages: int) -> SitePages:
-    """The `max_pages` most viewed pages (ties by key, so the cut is deterministic)."""
-    if len(pages) <= max_pages:
-        return pages
-    ranked = sorted(pages.items(), key=lambda item: (-item[1][VIEWS], item[0]))
-    return dict(ranked[:max_pages])
 
 
 # --------------------------------------------------------------------------- the writer
@@ -529,7 +459,7 @@ class DynamoPageStatsWriter:
                         "SK": PAGES_SK_SNAPSHOT,
                         "version": version + 1,
                         "watermark": cutoff,
-                        "totals": [_number(v) for v in totals],
+                        "totals": [stored_number(v) for v in totals],
                         "pages": blob,
                         "folded_at": now,
                     }
@@ -550,44 +480,3 @@ class DynamoPageStatsWriter:
         estimate = self._estimates.setdefault((self._table, site_id), FoldEstimate())
         estimate.snapshot_bytes = snapshot_bytes
         estimate.pending_bytes, estimate.pending_since = 0, None
-
-
-def read_snapshot(dynamodb: Any, table: str, site_id: str, *, consistent: bool) -> dict[str, Any]:
-    item = dynamodb.get_item(
-        TableName=table,
-        Key=dynamo.to_item({"PK": pages_pk(site_id), "SK": PAGES_SK_SNAPSHOT}),
-        ConsistentRead=consistent,
-    ).get("Item")
-    return dynamo.from_item(item) if item else {}
-
-
-def read_deltas(
-    dynamodb: Any, table: str, site_id: str, *, after: int, up_to: int | None = None, consistent: bool
-) -> list[dict[str, Any]]:
-    """The delta items written after `after` (epoch ms), up to `up_to` if given."""
-    upper = f"{DELTA_PREFIX}{up_to:013d}$" if up_to is not None else f"{DELTA_PREFIX}~"
-    items = dynamo.query_all(
-        dynamodb,
-        TableName=table,
-        KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-        ExpressionAttributeValues={
-            ":pk": dynamo.to_value(pages_pk(site_id)),
-            ":low": dynamo.to_value(f"{DELTA_PREFIX}{after + 1:013d}"),
-            ":high": dynamo.to_value(upper),
-        },
-        ConsistentRead=consistent,
-    )
-    return [dynamo.from_item(item) for item in items]
-
-
-def load_counts(dynamodb: Any, table: str, site_id: str) -> tuple[SitePages, PageCounts]:
-    """A site's per-page counters and totals as of now: the snapshot plus the deltas after it."""
-    snapshot = read_snapshot(dynamodb, table, site_id, consistent=False)
-    pages = decode_pages(snapshot.get("pages"))
-    totals = [float(v) for v in snapshot.get("totals", [0.0] * len(FIELDS))]
-    watermark = int(snapshot.get("watermark", 0))
-    for item in read_deltas(dynamodb, table, site_id, after=watermark, consistent=False):
-        change = decode_pages(item.get("pages"))
-        merge_pages(pages, change)
-        totals = [a + b for a, b in zip(totals, totals_of(change), strict=True)]
-    return pages, totals

@@ -1,6 +1,6 @@
 """The live view: visitors active in the last five minutes, kept on one small board per site.
 
-A stream consumer (functions/report/report/live_stream.py) folds each batch of session, decision
+A stream consumer (functions/aggregate/aggregate/live.py) folds each batch of session, decision
 and chat changes into the site's board (`SITE#{site}` / `LIVE`) and writes it back with one
 conditional `PutItem` per site and batch; `GET /v1/visitors/live` reads it with one `GetItem`.
 The tracking request writes nothing more (docs/decisions.md, "The live view").
@@ -37,6 +37,7 @@ from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.session import Stage
 from klantreis.journey.store import session_from_item
+from klantreis.projections.changes import ItemChange
 from klantreis.routing.wait import UNKNOWN_SCORE
 
 LIVE_WINDOW = timedelta(minutes=5)
@@ -52,8 +53,6 @@ MAX_ATTEMPTS = 8
 """Read-fold-write rounds per site and batch before the batch fails (and Lambda retries it)."""
 CHAT_STATUS_RANK = {"queued": 0, "assigned": 1, "ended": 2}
 """Breaks a tie between two changes of one chat within the same millisecond."""
-TTL_PRINCIPAL = "dynamodb.amazonaws.com"
-"""The `userIdentity.principalId` of a stream record of a TTL deletion."""
 STORAGE_FORMAT = 1
 
 
@@ -283,11 +282,6 @@ class LiveChange:
     part: Part | None
 
 
-def _is_ttl_removal(record: Mapping[str, Any]) -> bool:
-    identity = record.get("userIdentity") or {}
-    return identity.get("type") == "Service" and identity.get("principalId") == TTL_PRINCIPAL
-
-
 def _session_part(image: dict[str, Any]) -> tuple[str, str, SessionPart] | None:
     state = session_from_item(image)
     if state.client is not None and state.client.bot:
@@ -335,55 +329,48 @@ def _chat_part(partition_key: str, image: Mapping[str, Any], record_time: Any) -
     return site_id, str(image["visitor_id"]), part
 
 
-def _change(record: Mapping[str, Any]) -> LiveChange | None:
-    event_name = record.get("eventName")
-    change = record.get("dynamodb") or {}
-    item_keys = change.get("Keys") or {}
-    partition_key = str(item_keys.get("PK", {}).get("S", ""))
-    sort_key = str(item_keys.get("SK", {}).get("S", ""))
-    is_session = sort_key.startswith(keys.SESSION_PREFIX)
-    is_decision = sort_key.startswith(keys.DECISION_PREFIX)
-    is_chat = sort_key == keys.CHAT
-    if not (is_session or is_decision or is_chat):
+def _board_change(change: ItemChange) -> LiveChange | None:
+    partition_key = change.partition_key
+    if not (change.is_session or change.is_decision or change.is_chat):
         return None
-    if event_name == "REMOVE":
-        if _is_ttl_removal(record):
+    if change.is_removal:
+        if change.by_ttl:
             return None
-        if is_chat:
-            old = dynamo.from_item(change["OldImage"]) if change.get("OldImage") else {}
+        if change.is_chat:
+            old = change.old or {}
             if not old.get("visitor_id"):
                 return None
             return LiveChange(keys.parse_chat_pk(partition_key)[0], str(old["visitor_id"]), None)
         site_id, visitor_id = keys.parse_visitor_pk(partition_key)
         return LiveChange(site_id, visitor_id, None)
-    if event_name not in ("INSERT", "MODIFY") or not change.get("NewImage"):
+    if not change.is_write or change.new is None:
         return None
-    image = dynamo.from_item(change["NewImage"])
+    image = change.new
     found: tuple[str, str, Part] | None
-    if is_session:
+    if change.is_session:
         found = _session_part(image)
-    elif is_decision:
+    elif change.is_decision:
         found = _decision_part(partition_key, image)
     else:
-        found = _chat_part(partition_key, image, change.get("ApproximateCreationDateTime"))
+        found = _chat_part(partition_key, image, change.created_at)
     return LiveChange(*found) if found else None
 
 
-def changes_from_stream(records: Iterable[Mapping[str, Any]]) -> tuple[list[LiveChange], int]:
-    """The board's changes in a batch of DynamoDB stream records (Lambda's event format), in
-    stream order, and how many records of the board's kinds could not be read (left out: the
-    board is a view, and one unreadable record must not hold up the shard)."""
-    changes: list[LiveChange] = []
+def board_changes(changes: Iterable[ItemChange]) -> tuple[list[LiveChange], int]:
+    """The board's changes in a batch's changes, in stream order, and how many of the board's
+    kinds could not be read (left out: the board is a view, and one unreadable record must not
+    hold up the shard)."""
+    found: list[LiveChange] = []
     unreadable = 0
-    for record in records:
+    for change in changes:
         try:
-            found = _change(record)
+            board_change = _board_change(change)
         except (KeyError, TypeError, ValueError, ValidationError):
             unreadable += 1
             continue
-        if found is not None:
-            changes.append(found)
-    return changes, unreadable
+        if board_change is not None:
+            found.append(board_change)
+    return found, unreadable
 
 
 def fold_changes(board: LiveBoard, changes: Iterable[LiveChange], now: datetime) -> LiveBoard:
@@ -405,10 +392,10 @@ def fold_changes(board: LiveBoard, changes: Iterable[LiveChange], now: datetime)
     return board.model_copy(update={"entries": {entry.visitor_id: entry for entry in kept}})
 
 
-def fold_records(board: LiveBoard, records: Iterable[Mapping[str, Any]], now: datetime) -> LiveBoard:
-    """The board after a batch of stream records: the pure fold the stream consumer runs."""
-    changes, _ = changes_from_stream(records)
-    return fold_changes(board, changes, now)
+def fold(board: LiveBoard, changes: Iterable[ItemChange], now: datetime) -> LiveBoard:
+    """The board after a batch's changes: the pure fold the stream consumer runs."""
+    found, _ = board_changes(changes)
+    return fold_changes(board, found, now)
 
 
 # --------------------------------------------------------------------------- storage
@@ -572,13 +559,13 @@ class LiveBoardUpdater:
         self._max_attempts = max_attempts
         self._sleep = sleep
 
-    def apply(self, records: Sequence[Mapping[str, Any]]) -> LiveUpdate:
-        changes, unreadable = changes_from_stream(records)
+    def apply(self, stream_changes: Sequence[ItemChange]) -> LiveUpdate:
+        changes, unreadable = board_changes(stream_changes)
         by_site: dict[str, list[LiveChange]] = defaultdict(list)
         for change in changes:
             by_site[change.site_id].append(change)
         update = LiveUpdate(
-            records=len(records), changes=len(changes), unreadable=unreadable, sites=len(by_site)
+            records=len(stream_changes), changes=len(changes), unreadable=unreadable, sites=len(by_site)
         )
         for site_id, site_changes in by_site.items():
             self._apply_site(site_id, site_changes, update)

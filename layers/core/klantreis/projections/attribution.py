@@ -3,7 +3,7 @@
 A purchase is the chat's when the shop reports, on the `purchase` event, a discount code an agent
 gave in that chat (`properties.discount_code`; codes are single-use, so whoever uses it, the chat
 that gave it gets the credit), or else when it falls in the same session after the chat started.
-The stream consumer (functions/track/track/aggregate.py) sees each change of a session item; where
+The stream consumer (functions/aggregate/aggregate/handler.py) sees each change of a session item; where
 `purchases` rose, `purchase_of` tells what was bought and `attribute` credits the chats.
 
 Crediting is idempotent: `ChatStore.mark_converted` is conditional on the chat not being converted
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from klantreis import dynamo, keys
 from klantreis.conversations.models import Chat
 from klantreis.conversations.store import Discount
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import session_from_item
+from klantreis.projections.changes import ItemChange
 
 
 class AttributionStore(Protocol):
@@ -74,35 +74,24 @@ def purchase_of(old: SessionState | None, new: SessionState) -> Purchase | None:
     )
 
 
-def purchases_in_stream(records: Iterable[Mapping[str, Any]]) -> list[Purchase]:
-    """The purchases in a batch of DynamoDB stream records (Lambda event format), in order. Only
-    session items whose `purchases` rose are decoded in full."""
+def purchases(changes: Iterable[ItemChange]) -> list[Purchase]:
+    """The purchases in a batch's changes, in order: session items whose `purchases` rose."""
     found = []
-    for record in records:
-        if record.get("eventName") not in ("INSERT", "MODIFY"):
+    for change in changes:
+        if not (change.is_write and change.is_session) or change.new is None:
             continue
-        change = record.get("dynamodb", {})
-        sort_key: str = change.get("Keys", {}).get("SK", {}).get("S", "")
-        new_image, old_image = change.get("NewImage"), change.get("OldImage")
-        if not sort_key.startswith(keys.SESSION_PREFIX) or not new_image:
+        new_image, old_image = change.new, change.old
+        if int(new_image.get("purchases") or 0) <= int((old_image or {}).get("purchases") or 0):
             continue
-        if _purchases(new_image) <= (_purchases(old_image) if old_image else 0):
-            continue
-        old = _session(old_image) if old_image else None
-        purchase = purchase_of(old, _session(new_image))
+        purchase = purchase_of(_session(old_image) if old_image else None, _session(new_image))
         if purchase is not None:
             found.append(purchase)
     return found
 
 
-def _purchases(image: Mapping[str, Any]) -> int:
-    return int(image.get("purchases", {}).get("N", "0"))
-
-
 def _session(image: Mapping[str, Any]) -> SessionState:
-    # The duplicate check's digests are of no use here (and binary, which a Lambda event holds
-    # in base64).
-    return session_from_item(dynamo.from_item({k: v for k, v in image.items() if k != "seen"}))
+    # The duplicate check's digests are of no use here.
+    return session_from_item({k: v for k, v in image.items() if k != "seen"})
 
 
 def attribute(purchase: Purchase, chats: AttributionStore) -> list[Credit]:
