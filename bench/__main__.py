@@ -187,7 +187,7 @@ def throughput(batchings: dict[str, Any]) -> dict[str, Any]:
     print("moto: wall time of the handler in-process against moto; moto's request parsing, item")
     print("handling and response serialisation (the larger part) are included, so this is a floor.")
     print("fakes: CPU time of the handler (Powertools resolver, validation, fold, metrics) with the")
-    print("session/site stores replaced by tests/fakes.py: no botocore, no item (de)serialisation.")
+    print("session/site stores replaced by tests/fakes/: no botocore, no item (de)serialisation.")
     return results
 
 
@@ -229,7 +229,7 @@ def decide() -> dict[str, Any]:
         )
     )
     print("CPU = thread_time of the whole handler (resolver, validation, widget auth, features, model,")
-    print(f"rules, caps, recording) with DynamoDB replaced by tests/fakes.py; reasons {cpu['reasons']}.")
+    print(f"rules, caps, recording) with DynamoDB replaced by tests/fakes/; reasons {cpu['reasons']}.")
     return measured
 
 

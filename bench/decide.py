@@ -17,7 +17,7 @@ from unittest import mock
 
 from bench.scenarios import quiet
 from bench.throughput import percentile
-from klantreis.agents import AgentProfile
+from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.engagement.decide import Decider, in_holdout
 from klantreis.engagement.model import default_model

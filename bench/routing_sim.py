@@ -56,6 +56,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from klantreis.routing import eligibility
 from klantreis.routing.choice import Candidate, Strategy, choose
 from klantreis.routing.performance import Performance, survey_counts, team_total
 from klantreis.routing.wait import expected_wait_seconds, queue_priority, queue_sort_key
@@ -362,7 +363,12 @@ class Day:
             free = [
                 agent
                 for agent in self.agents.values()
-                if agent.present and agent.active < agent.spec.max_chats and self.able(agent, chat.category)
+                if eligibility.may_take(
+                    available=agent.present,
+                    present=agent.present,
+                    serving=self.able(agent, chat.category),
+                    free_slots=agent.spec.max_chats - agent.active,
+                )
             ]
             if not free:
                 continue

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from klantreis.agents import DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.engagement.decide import in_holdout
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis_local.runtime import DEMO_SITE

@@ -27,7 +27,8 @@ import pytest
 from chalice.config import Config
 from chalice.local import create_local_server
 
-from klantreis.agents import AgentProfile, DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.agents.ports import AgentProfile
 from klantreis.sites import Site
 from klantreis_local import gateway, runtime, server
 from tests.e2e.conftest import WIDGET

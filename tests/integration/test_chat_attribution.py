@@ -11,7 +11,8 @@ from typing import Any
 from aggregate import handler as aggregate
 
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, RoutingRecord
 from klantreis.conversations.store import Discount, DynamoChatStore, chat_agent
 from klantreis.projections.day_counters import DynamoCounterStore

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from engage import dependencies as engage_dependencies
 from engage.handler import lambda_handler as engage
+from klantreis import services
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
-from route import dependencies
 from route.handler import lambda_handler as route
 from tests.factories import FakeContext, anna_journey, api_event, batch
 from track.handler import lambda_handler as track
@@ -28,11 +27,9 @@ OTHER_OPS = {"sub": "ops", "site_id": "other-shop", "role": "operator"}
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    dependencies.reset()
-    engage_dependencies.reset()
+    services.forget()
     yield
-    dependencies.reset()
-    engage_dependencies.reset()
+    services.forget()
 
 
 def get(path: str, claims: dict[str, str], resource: str, **params: str) -> tuple[int, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from klantreis.agents import DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE, DemoPresence, keep_demo_agents_present
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, Message, RoutingRecord, SurveyAnswers
 from klantreis.conversations.store import Discount, DynamoChatStore, chat_agent
 from klantreis.journey.store import DynamoSessionStore

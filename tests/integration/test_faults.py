@@ -17,7 +17,7 @@ from aggregate import handler as aggregate
 from aggregate import live as live_stream
 
 from klantreis import dynamo, keys
-from klantreis.agents import DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey import page_stats
 from klantreis.journey.store import DynamoSessionStore
@@ -38,6 +38,7 @@ from tests.factories import T0, FakeContext, anna_journey, api_event, batch, eve
 from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
 from tests.integration.test_report_counters import DAY, survey_record
 from track import dependencies as track_dependencies
+from track.handler import app as track_app
 from track.handler import lambda_handler as track
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
@@ -50,7 +51,7 @@ AGGREGATE = settings_of("AggregateFunction")
 @pytest.fixture
 def noon(monkeypatch: pytest.MonkeyPatch) -> None:
     """The track function's clock at NOON (not for the live view, which shows the last minutes)."""
-    monkeypatch.setattr(track_dependencies, "now", lambda: NOON)
+    monkeypatch.setitem(track_app.dependency_overrides, track_dependencies.now, lambda: NOON)
 
 
 def header(answer: dict[str, Any], name: str) -> str | None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from klantreis.agents import DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.conversations.models import Chat, RoutingRecord, SurveyAnswers
 from klantreis.conversations.store import DynamoChatStore, chat_agent
 from klantreis.journey.erasure import DynamoVisitorEraser

@@ -10,13 +10,16 @@ from typing import Any
 
 import pytest
 
+from klantreis import services
 from klantreis.knowledge.models import MAX_BODY_CHARS
 from klantreis.sites import Site
 from klantreis_local.demo_knowledge import DEMO_ENTRIES
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
 from route import dependencies
+from route.handler import app
 from route.handler import lambda_handler as route
 from tests.factories import FakeContext, api_event
+from tests.fakes.knowledge import InMemoryKnowledgeStore
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
 OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
@@ -34,9 +37,9 @@ ENTRY = {
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    dependencies.reset()
+    services.forget()
     yield
-    dependencies.reset()
+    services.forget()
 
 
 def call(
@@ -161,3 +164,18 @@ def test_suggestions_are_for_the_chats_agent_and_its_site_only(demo_site: Site) 
     assert call("GET", path, OTHER_OPS, chat_id=chat_id)[0] == 404
     assert call("GET", path, OPS, chat_id=chat_id)[0] == 200
     assert call("GET", f"{path}?limit=0", MIRJAM, chat_id=chat_id)[0] == 422
+
+
+def test_the_routes_take_their_store_from_the_provider_a_test_can_swap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given the knowledge store swapped for the fake (no table at all)
+    fake = InMemoryKnowledgeStore()
+    monkeypatch.setitem(app.dependency_overrides, dependencies.knowledge_store, lambda: fake)
+    # when an operator writes an entry and an agent reads the base
+    created, _ = call("PUT", entry_path("gift-cards"), OPS, ENTRY, entry_id="gift-cards")
+    status, body = call("GET", "/v1/knowledge/entries", MIRJAM)
+    # then both went to the fake
+    assert (created, status) == (201, 200)
+    assert [e["entry_id"] for e in body["entries"]] == ["gift-cards"]
+    assert [e.entry_id for e in fake.entries(DEMO_SITE)] == ["gift-cards"]

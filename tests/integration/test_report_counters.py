@@ -15,7 +15,8 @@ from aggregate import handler as aggregate
 
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, AgentStatus, DynamoAgentStore
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.agents.ports import AgentProfile, AgentStatus
 from klantreis.conversations.models import Chat
 from klantreis.conversations.service import ChatService, NewChat
 from klantreis.conversations.store import DynamoChatStore

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, DynamoAgentStore
+from klantreis import dynamo, keys, services
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import MAX_COMMENT_CHARS, Chat, RoutingRecord, SurveySummary
 from klantreis.conversations.store import DynamoChatStore, chat_agent
 from klantreis.routing.performance import PERFORMANCE_COUNTERS, Performance
@@ -21,7 +22,6 @@ from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis.tokens import SURVEY_TOKEN_SECONDS, KeyRing, TokenSigner
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
-from survey import dependencies
 from survey.handler import lambda_handler
 from tests.factories import FakeContext, api_event
 
@@ -105,10 +105,10 @@ def token_key(demo_site: Site, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]
     monkeypatch.setenv("TOKEN_KEY", TOKEN_KEY)
     monkeypatch.delenv("TOKEN_SECRET_ARN", raising=False)
     get_settings.cache_clear()
-    dependencies.reset()
+    services.forget()
     yield TOKEN_KEY
     get_settings.cache_clear()
-    dependencies.reset()
+    services.forget()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
 from track import dependencies
-from track.handler import lambda_handler
+from track.handler import app, lambda_handler
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
 
@@ -52,7 +52,7 @@ def test_counters_follow_the_stream(
     demo_site: Site, dynamodb: Any, table_name: str, stream: StreamPump, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the batches arrive at noon, so their day is one day whenever the test runs
-    monkeypatch.setattr(dependencies, "now", lambda: T0.replace(hour=11))
+    monkeypatch.setitem(app.dependency_overrides, dependencies.now, lambda: T0.replace(hour=11))
     post_events(batch(*anna_journey()))
     post_events(batch(event("purchase", at=T0 + timedelta(minutes=5), value=296.96), session_id="s-1"))
     post_events(batch(event("page_view"), visitor_id="bram", session_id="s-2"))

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from engage import dependencies as engage_dependencies
+from klantreis import services
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.uplift import DynamoUpliftModelStore
 from klantreis.sites import Site
@@ -21,9 +21,9 @@ from track.handler import lambda_handler as track
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    engage_dependencies.reset()
+    services.forget()
     yield
-    engage_dependencies.reset()
+    services.forget()
 
 
 def anna(demo_site: Site) -> str:

@@ -1,7 +1,7 @@
 """Waiting chats first: a free slot goes to the head of the queue (priority, then age) before any
 new arrival; a new chat takes a slot directly only when no waiting chat could take it; drains go
 on until no slot or no fitting chat is left, past the first page of the queue and past lost races.
-ChatService on the in-memory fakes of tests/fakes.py."""
+ChatService on the in-memory fakes of tests/fakes/."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
-from klantreis.agents import AgentProfile, AgentStatus
+from klantreis.agents.ports import AgentProfile, AgentStatus
 from klantreis.conversations.service import DRAIN_LOST_RACES, QUEUE_PAGE, RETRY_PAUSE_SECONDS, WAITING_FIRST
 from klantreis.conversations.store import DynamoChatStore, QueueEntry
 from klantreis.errors import ConcurrentUpdate, Throttled

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from klantreis.agents import AgentProfile
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat
 from klantreis.conversations.service import (
     ASSIGN_ATTEMPTS,

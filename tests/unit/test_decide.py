@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from klantreis.agents import AgentProfile
+from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.config import EngagementConfig, FrequencyCaps, OpeningHours
 from klantreis.engagement.decide import Decider, DecideRequest, in_holdout, weighing_features
 from klantreis.engagement.features import SitePageStats, session_features

@@ -13,10 +13,12 @@ from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.session import JourneyEntry, SessionState
 from klantreis.journey.store import JourneyChunk, SessionStore
 from klantreis.journey.tracker import Limits, Tracker, parse_batch
+from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.projections.day_counters import CounterStore
 from klantreis.sites import Site, SiteStore
 from tests.factories import T0, anna_journey, batch, event
 from tests.fakes import InMemoryCounterStore, InMemorySessionStore, InMemorySiteStore
+from tests.fakes.knowledge import InMemoryKnowledgeStore
 
 SITE = Site(site_id="demo", name="Demo")
 
@@ -41,6 +43,7 @@ def track(tracker: Tracker, body: dict[str, object]) -> tuple[int, int]:
         (InMemorySessionStore, SessionStore),
         (InMemorySiteStore, SiteStore),
         (InMemoryCounterStore, CounterStore),
+        (InMemoryKnowledgeStore, KnowledgeStore),
     ],
 )
 def test_each_fake_has_the_methods_of_its_port(fake: type, port: type) -> None:

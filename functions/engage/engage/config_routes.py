@@ -13,14 +13,15 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from engage import dependencies
-from engage.resolver import app
-from klantreis.api import checked_first, current_principal
+from klantreis.api import checked_first, current_principal, new_router
 from klantreis.auth import Principal
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.errors import NotFound, PayloadTooLarge
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site
+
+router = new_router()
 
 SitePath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The site (web shop).")]
 TAGS = ["engagement settings"]
@@ -30,7 +31,7 @@ DynamoDB item (400 KB) holds."""
 
 
 def _require_operator_of(site_id: str) -> Principal:
-    return current_principal(app).require("operator").require_site(site_id)
+    return current_principal(router).require("operator").require_site(site_id)
 
 
 OPERATOR_OF_SITE = checked_first(lambda path: _require_operator_of(path["site_id"]))
@@ -52,7 +53,7 @@ def _changed(site_id: str, what: str) -> None:
     logger.info("engagement settings changed", extra={"site_id": site_id, "setting": what})
 
 
-@app.get(
+@router.get(
     "/v1/sites/<site_id>/opening-hours",
     summary="The site's opening hours (operator)",
     description="The stored hours, or the web-shop default (weekdays 08-21, weekends 09-17, in the "
@@ -66,7 +67,7 @@ def get_opening_hours(site_id: SitePath) -> OpeningHours:
     return stored if stored is not None else OpeningHours.webshop_default(site.timezone)
 
 
-@app.put(
+@router.put(
     "/v1/sites/<site_id>/opening-hours",
     summary="Set the site's opening hours (operator)",
     description="Proactive chats are offered only while open. Weekly intervals in the given time "
@@ -84,7 +85,7 @@ def put_opening_hours(site_id: SitePath, hours: OpeningHours) -> OpeningHours:
     return hours
 
 
-@app.get(
+@router.get(
     "/v1/sites/<site_id>/engagement-rules",
     summary="The site's proactive-chat rules, holdout share and frequency caps (operator)",
     description="The stored configuration, or the web-shop default while none is stored.",
@@ -97,7 +98,7 @@ def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
     return stored if stored is not None else EngagementConfig.webshop_default()
 
 
-@app.put(
+@router.put(
     "/v1/sites/<site_id>/engagement-rules",
     summary="Replace the site's proactive-chat rules, holdout share and frequency caps (operator)",
     description="Among the enabled rules whose triggers all hold, the highest `priority` wins, the "

@@ -5,24 +5,28 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 from engage import dependencies
-from engage.resolver import app
-from klantreis.api import checked_first, widget_first
+from klantreis.api import checked_first, new_router, widget_first
 from klantreis.auth import authenticate_widget, header
-from klantreis.engagement.decide import DecideRequest
+from klantreis.engagement.decide import Decider, DecideRequest
 from klantreis.engagement.records import OfferResponse, Reason
 from klantreis.journey.events import Id
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
-from klantreis.sites import Consent
+from klantreis.sites import Consent, SiteDirectory
 from klantreis.strict import STRICT_INPUT
 from klantreis.useragent import describe_client
 
+router = new_router()
+
 TAGS = ["engagement"]
-WIDGET = checked_first(widget_first(app, dependencies.site_directory))
+WIDGET = checked_first(widget_first(router, dependencies.site_directory))
+Directory = Annotated[SiteDirectory, Depends(dependencies.site_directory)]
+DeciderDependency = Annotated[Decider, Depends(dependencies.decider)]
 
 
 class DecideBody(BaseModel):
@@ -68,7 +72,7 @@ class OfferResponseAnswer(BaseModel):
     response: OfferResponse
 
 
-@app.post(
+@router.post(
     "/v1/engagement/decide",
     summary="Should the widget offer this visitor a chat now? (widget, X-Site-Key)",
     description=(
@@ -78,9 +82,9 @@ class OfferResponseAnswer(BaseModel):
     tags=TAGS,
 )
 @WIDGET
-def post_decide(body: DecideBody) -> DecideAnswerModel:
-    event = app.current_event
-    site = authenticate_widget(dependencies.site_directory(), event.headers)
+def post_decide(body: DecideBody, directory: Directory, decider: DeciderDependency) -> DecideAnswerModel:
+    event = router.current_event
+    site = authenticate_widget(directory, event.headers)
     ask = DecideRequest(
         visitor_id=body.visitor_id,
         session_id=body.session_id,
@@ -89,7 +93,7 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
         consent=site.has_consent(body.consent),
         bot_client=describe_client(header(event.headers, "User-Agent")).bot,
     )
-    answer = dependencies.decider().decide(site, ask)
+    answer = decider.decide(site, ask)
     metrics.add_metric(name="EngagementDecisions", unit="Count", value=1)
     if answer.offer:
         metrics.add_metric(name="EngagementOffers", unit="Count", value=1)
@@ -104,7 +108,7 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
     )
 
 
-@app.post(
+@router.post(
     "/v1/engagement/offers/<offer_id>/response",
     summary="The visitor's answer to a chat offer (widget, X-Site-Key)",
     description="404 for an unknown offer or another site's; 409 for a second, different answer.",
@@ -116,10 +120,13 @@ def post_decide(body: DecideBody) -> DecideAnswerModel:
 )
 @WIDGET
 def post_offer_response(
-    offer_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)], body: OfferResponseBody
+    offer_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)],
+    body: OfferResponseBody,
+    directory: Directory,
+    decider: DeciderDependency,
 ) -> OfferResponseAnswer:
-    site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
-    offer = dependencies.decider().respond(site, offer_id, body.response)
+    site = authenticate_widget(directory, router.current_event.headers)
+    offer = decider.respond(site, offer_id, body.response)
     metrics.add_metric(name=f"EngagementOffers{body.response.capitalize()}", unit="Count", value=1)
     logger.info("offer answered", extra={"site_id": site.site_id, "response": body.response})
     return OfferResponseAnswer(offer_id=offer.offer_id, response=body.response)

@@ -10,11 +10,12 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 
 from engage import dependencies
-from engage.resolver import app
-from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.engagement.records import Decision, Reason, WeighingFeature
 from klantreis.engagement.uplift import Policy
 from klantreis.keys import ID_PATTERN
+
+router = new_router()
 
 TAGS = ["engagement"]
 DEFAULT_DECISIONS = 50
@@ -64,7 +65,7 @@ class DecisionLog(BaseModel):
     """Newest first."""
 
 
-@app.get(
+@router.get(
     "/v1/visitors/<visitor_id>/decisions",
     summary="The engagement decisions of a visitor or one session (operator)",
     description="Every `decide` answer still held (decisions expire with the decision TTL), newest "
@@ -72,7 +73,7 @@ class DecisionLog(BaseModel):
     "estimated uplift and expected gain behind a `gain` decision). `session_id` keeps one session's.",
     tags=TAGS,
 )
-@checked_first(roles_first(app, "operator"))
+@checked_first(roles_first(router, "operator"))
 def get_decisions(
     visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The visitor.")],
     session_id: Annotated[
@@ -80,7 +81,7 @@ def get_decisions(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_DECISIONS, description="How many at most.")] = DEFAULT_DECISIONS,
 ) -> DecisionLog:
-    principal = current_principal(app).require("operator")
+    principal = current_principal(router).require("operator")
     found = dependencies.decision_log().decisions(principal.site_id, visitor_id, session_id, limit)
     return DecisionLog(
         visitor_id=visitor_id, session_id=session_id, decisions=[LoggedDecision.of(d) for d in found]

@@ -8,7 +8,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 
-from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.auth import Principal
 from klantreis.errors import Forbidden
 from klantreis.keys import ID_PATTERN
@@ -16,7 +16,8 @@ from klantreis.observability import metrics
 from klantreis.reports.feedback import Feedback
 from klantreis.strict import IsoTime
 from report import dependencies
-from report.resolver import app
+
+router = new_router()
 
 TAGS = ["feedback"]
 DEFAULT_FEEDBACK = 50
@@ -29,7 +30,7 @@ Limit = Annotated[int, Query(ge=1, le=MAX_FEEDBACK, description="How many at mos
 
 
 def _require_self_or_operator(agent_id: str) -> Principal:
-    principal = current_principal(app).require("agent", "operator")
+    principal = current_principal(router).require("agent", "operator")
     if principal.role == "agent" and principal.sub != agent_id:
         raise Forbidden("agents read their own feedback only")
     return principal
@@ -40,7 +41,7 @@ class FeedbackList(BaseModel):
     """Newest first."""
 
 
-@app.get(
+@router.get(
     "/v1/feedback",
     summary="The site's survey feedback as it arrives (operator)",
     description="Each survey, newest first: CSAT, NPS, CES, the preferred channel, the comment, "
@@ -48,15 +49,15 @@ class FeedbackList(BaseModel):
     "survey is listed as soon as it is stored.",
     tags=TAGS,
 )
-@checked_first(roles_first(app, "operator"))
+@checked_first(roles_first(router, "operator"))
 def get_feedback(since: Since = None, limit: Limit = DEFAULT_FEEDBACK) -> FeedbackList:
-    principal = current_principal(app).require("operator")
+    principal = current_principal(router).require("operator")
     found = dependencies.feedback_reader().recent(principal.site_id, since=since, agent_id=None, limit=limit)
     metrics.add_metric(name="FeedbackReads", unit="Count", value=1)
     return FeedbackList(feedback=found)
 
 
-@app.get(
+@router.get(
     "/v1/agents/<agent_id>/feedback",
     summary="An agent's recent ratings and comments (the agent, or an operator)",
     description="The surveys of the agent's chats, newest first, as in GET /v1/feedback.",

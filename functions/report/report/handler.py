@@ -1,17 +1,10 @@
-"""Lambda entry point of the report API."""
+"""Lambda entry point of the report API: its route modules' routers on the shared resolver. The
+scheduled jobs (`jobs.py`) are other Lambda handlers of the same code and use no resolver."""
 
 from __future__ import annotations
 
-from typing import Any
+from klantreis.api import build_resolver, entry_point
+from report import feedback_routes, live_routes, routes
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from klantreis.observability import logger, metrics
-from report import feedback_routes, live_routes, routes  # noqa: F401  (register the routes on the resolver)
-from report.resolver import app
-
-
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+app = build_resolver(feedback_routes.router, live_routes.router, routes.router)
+lambda_handler = entry_point(app)

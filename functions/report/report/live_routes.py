@@ -6,16 +6,17 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from klantreis.api import current_principal
+from klantreis.api import current_principal, new_router
 from klantreis.observability import metrics
 from klantreis.projections.live_board import LiveVisitors, live_visitors
 from report import dependencies
-from report.resolver import app
+
+router = new_router()
 
 TAGS = ["live view"]
 
 
-@app.get(
+@router.get(
     "/v1/visitors/live",
     summary="Visitors active in the last five minutes (agent, operator)",
     description="The caller's site's visitors with a tracked event, decision or chat change in the "
@@ -26,7 +27,7 @@ TAGS = ["live view"]
     tags=TAGS,
 )
 def get_live_visitors() -> LiveVisitors:
-    principal = current_principal(app).require("agent", "operator")
+    principal = current_principal(router).require("agent", "operator")
     board = dependencies.board_store().get(principal.site_id)
     view = live_visitors(board, datetime.now(UTC))
     metrics.add_metric(name="LiveViewReads", unit="Count", value=1)

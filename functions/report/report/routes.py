@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
 from pydantic import BaseModel
 
-from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.errors import NotFound
 from klantreis.observability import metrics
 from klantreis.reports.daily import rows_csv
@@ -26,10 +26,11 @@ from klantreis.reports.service import CSV_TYPE, HTML_TYPE, DailyReport
 from klantreis.reports.staffing import Staffing
 from klantreis.sites import Site
 from report import dependencies
-from report.resolver import app
+
+router = new_router()
 
 TAGS = ["reports"]
-OPERATOR = checked_first(roles_first(app, "operator"))
+OPERATOR = checked_first(roles_first(router, "operator"))
 UNKNOWN_SITE: dict[int, OpenAPIResponse] = {
     404: {"description": "the token's site does not exist (code not_found)"}
 }
@@ -39,7 +40,7 @@ ToDate = Annotated[date, Query(description="The last local day (YYYY-MM-DD), inc
 
 def _operators_site() -> Site:
     """The caller's own site, after checking that the caller is an operator."""
-    principal = current_principal(app).require("operator")
+    principal = current_principal(router).require("operator")
     site = dependencies.site_store().get(principal.site_id)
     if site is None:
         raise NotFound(f"unknown site {principal.site_id!r}")
@@ -53,7 +54,7 @@ def _daily(start: date, end: date) -> DailyReport:
     return report
 
 
-@app.get(
+@router.get(
     "/v1/reports/daily",
     summary="The daily report of the caller's site (operator)",
     description="One row per local day of the site from `from` to `to` (both included, at most "
@@ -67,7 +68,7 @@ def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
     return _daily(start, to)
 
 
-@app.get(
+@router.get(
     "/v1/reports/daily.csv",
     summary="The daily report as CSV (operator)",
     description="The rows of GET /v1/reports/daily as a CSV download (RFC 4180, a header line).",
@@ -94,7 +95,7 @@ class AgentPerformanceTable(BaseModel):
     """One per agent and category the agent has served, by category then agent."""
 
 
-@app.get(
+@router.get(
     "/v1/reports/agents",
     summary="Agent x category performance (operator)",
     description="For every agent and category they served: chats, conversions, resolution, handle "
@@ -113,7 +114,7 @@ HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'n
 outside resource, no framing."""
 
 
-@app.get(
+@router.get(
     "/v1/reports/daily.html",
     summary="The daily report as an HTML page (operator)",
     description="The page the nightly job writes for a day, for any range of at most 366 days: "
@@ -137,7 +138,7 @@ def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
     )
 
 
-@app.get(
+@router.get(
     "/v1/reports/staffing",
     summary="Agents needed per hour of the week (operator)",
     description="Chat arrivals and handle times per hour of the week over the `weeks` weeks up to "

@@ -14,8 +14,8 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
-from klantreis.agents import AgentProfile, AgentProfileInput, AgentStatus
-from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.agents.ports import AgentProfile, AgentProfileInput, AgentStatus
+from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.auth import Principal
 from klantreis.conversations.models import Chat, ChatStatus
 from klantreis.errors import Forbidden, NotFound
@@ -25,7 +25,8 @@ from klantreis.settings import get_settings
 from klantreis.sites import Site
 from klantreis.strict import STRICT_INPUT
 from route import dependencies
-from route.resolver import app
+
+router = new_router()
 
 AgentPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The agent.")]
 TAGS = ["agents"]
@@ -123,14 +124,14 @@ def _site_of(principal: Principal) -> Site:
 
 
 def _require_self_or_operator(agent_id: str) -> Principal:
-    principal = current_principal(app).require("agent", "operator")
+    principal = current_principal(router).require("agent", "operator")
     if principal.role == "agent" and principal.sub != agent_id:
         raise Forbidden("agents act on themselves only")
     return principal
 
 
 def _require_self(agent_id: str) -> Principal:
-    principal = current_principal(app).require("agent")
+    principal = current_principal(router).require("agent")
     if principal.sub != agent_id:
         raise Forbidden("agents act on themselves only")
     return principal
@@ -144,7 +145,7 @@ def _self_or_operator(agent_id: str) -> tuple[Principal, Site]:
 SELF_OR_OPERATOR = checked_first(lambda path: _require_self_or_operator(path["agent_id"]))
 
 
-@app.put(
+@router.put(
     "/v1/agents/<agent_id>",
     summary="Create or change an agent's profile (operator)",
     description="Categories and skills route chats; `max_chats` caps concurrent chats; the "
@@ -152,9 +153,9 @@ SELF_OR_OPERATOR = checked_first(lambda path: _require_self_or_operator(path["ag
     responses={200: {"description": "changed"}, 201: {"description": "created"}},
     tags=TAGS,
 )
-@checked_first(roles_first(app, "operator"))
+@checked_first(roles_first(router, "operator"))
 def put_agent(agent_id: AgentPath, profile: AgentProfileInput) -> Response[AgentView]:
-    principal = current_principal(app).require("operator")
+    principal = current_principal(router).require("operator")
     site = _site_of(principal)
     agent, created = dependencies.agent_store().put_profile(site.site_id, agent_id, profile)
     if agent.status == "available":
@@ -167,13 +168,13 @@ def put_agent(agent_id: AgentPath, profile: AgentProfileInput) -> Response[Agent
     )
 
 
-@app.get("/v1/agents", summary="The site's agents and their status (agent or operator)", tags=TAGS)
+@router.get("/v1/agents", summary="The site's agents and their status (agent or operator)", tags=TAGS)
 def get_agents() -> AgentList:
-    principal = current_principal(app).require("agent", "operator")
+    principal = current_principal(router).require("agent", "operator")
     return AgentList(agents=[AgentView.of(a) for a in dependencies.agent_store().list(principal.site_id)])
 
 
-@app.get("/v1/agents/<agent_id>", summary="One agent (the agent, or an operator)", tags=TAGS)
+@router.get("/v1/agents/<agent_id>", summary="One agent (the agent, or an operator)", tags=TAGS)
 @SELF_OR_OPERATOR
 def get_agent(agent_id: AgentPath) -> AgentView:
     principal, _ = _self_or_operator(agent_id)
@@ -183,7 +184,7 @@ def get_agent(agent_id: AgentPath) -> AgentView:
     return AgentView.of(agent)
 
 
-@app.get(
+@router.get(
     "/v1/agents/<agent_id>/chats",
     summary="An agent's inbox: open chats and the queue they may serve (the agent, or an operator)",
     description="The agent's assigned chats and the queued chats of their categories and skills "
@@ -210,7 +211,7 @@ def _abandonment_risk(chat: Chat) -> float | None:
     return decision.abandonment_risk if decision else None
 
 
-@app.put(
+@router.put(
     "/v1/agents/<agent_id>/status",
     summary="Set an agent's status (the agent, or an operator)",
     description="`available` takes chats (queued ones may follow at once); `away` keeps current "
@@ -227,7 +228,7 @@ def put_status(agent_id: AgentPath, body: StatusBody) -> AgentView:
     return AgentView.of(agent)
 
 
-@app.post(
+@router.post(
     "/v1/agents/<agent_id>/heartbeat",
     summary="The agent's console is open (the agent)",
     description="Send every 30-60 s; an agent silent past the heartbeat window (2 minutes by "

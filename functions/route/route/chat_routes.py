@@ -16,7 +16,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
-from klantreis.api import checked_first, request_principal, widget_first
+from klantreis.api import checked_first, new_router, request_principal, widget_first
 from klantreis.auth import Principal, authenticate_widget, header
 from klantreis.conversations.context import ChatContext, chat_context
 from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatus, Message, RoutingRecord
@@ -32,7 +32,8 @@ from klantreis.sites import Site
 from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.tokens import CHAT_TOKEN_SECONDS, SURVEY_TOKEN_SECONDS
 from route import dependencies
-from route.resolver import app
+
+router = new_router()
 
 ChatPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The chat.")]
 TAGS = ["chats"]
@@ -130,10 +131,10 @@ def _site(site_id: str) -> Site:
 def _chat_credentials(chat_id: str) -> Principal | Site:
     """An agent's or operator's claims, or the widget's site once its chat token for this chat
     verified; checked without reading the chat."""
-    principal = request_principal(app, dependencies.bearer_verifier)
+    principal = request_principal(router, dependencies.bearer_verifier)
     if principal is not None:
         return principal
-    headers = app.current_event.headers
+    headers = router.current_event.headers
     site = authenticate_widget(dependencies.site_directory(), headers)
     token = header(headers, "X-Chat-Token")
     if not token:
@@ -162,7 +163,7 @@ def _caller_of(chat_id: str) -> tuple[Caller, Chat]:
 
 
 def _agent_claims(*roles: Literal["agent", "operator"]) -> Principal:
-    principal = request_principal(app, dependencies.bearer_verifier)
+    principal = request_principal(router, dependencies.bearer_verifier)
     if principal is None:
         raise Unauthorized("a bearer token is required")
     return principal.require(*roles)
@@ -177,7 +178,7 @@ def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Princ
     return principal, site, chat
 
 
-@app.post(
+@router.post(
     "/v1/chats",
     summary="Start a chat (widget, X-Site-Key)",
     description="Routes at once to the best available agent for the category, or queues the chat "
@@ -193,9 +194,9 @@ def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Princ
     },
     tags=TAGS,
 )
-@checked_first(widget_first(app, dependencies.site_directory))
+@checked_first(widget_first(router, dependencies.site_directory))
 def post_chat(body: NewChat) -> Response[ChatStarted]:
-    site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
+    site = authenticate_widget(dependencies.site_directory(), router.current_event.headers)
     started = dependencies.chat_service().start(site, body)
     chat = started.chat
     signer = dependencies.token_signer()
@@ -221,7 +222,7 @@ def post_chat(body: NewChat) -> Response[ChatStarted]:
     return Response(status_code=201, content_type="application/json", body=answer)
 
 
-@app.get(
+@router.get(
     "/v1/chats/<chat_id>",
     summary="A chat and its messages (widget with X-Chat-Token, or its agent)",
     description="`since`: a message id (`next_since` of an earlier answer) or an ISO time; only "
@@ -238,6 +239,7 @@ def get_chat(
     ] = None,
 ) -> ChatView:
     caller, chat = _caller_of(chat_id)
+    sent_since = router.current_event.get_query_string_value("since")
     service = dependencies.chat_service()
     messages = service.messages(chat, since)
     place = service.queue_place(caller.site, chat) if chat.status == "queued" else None
@@ -247,7 +249,7 @@ def get_chat(
         agent=chat.agent,
         messages=messages,
         # No newer message: the cursor stays as the caller sent it (`000003` stays `000003`).
-        next_since=messages[-1].message_id if messages else app.current_event.get_query_string_value("since"),
+        next_since=messages[-1].message_id if messages else sent_since,
         category=chat.category,
         created_at=chat.created_at,
         queue_position=place.position if place else None,
@@ -258,7 +260,7 @@ def get_chat(
     )
 
 
-@app.post(
+@router.post(
     "/v1/chats/<chat_id>/messages",
     summary="Write in a chat (widget with X-Chat-Token, or its agent)",
     description="413 above 4,000 characters; 409 once the chat has ended.",
@@ -281,7 +283,7 @@ def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
     return Response(status_code=201, content_type="application/json", body=message)
 
 
-@app.get(
+@router.get(
     "/v1/chats/<chat_id>/context",
     summary="The visitor's journey for the chat's agent (agent or operator)",
     description="Pages and products with view counts, cart contents and value, the furthest "
@@ -300,7 +302,7 @@ def get_context(chat_id: ChatPath) -> ChatContext:
     )
 
 
-@app.post(
+@router.post(
     "/v1/chats/<chat_id>/discounts",
     summary="Give the visitor a single-use discount code (the chat's agent)",
     description="403 above the agent's mandate; 409 when the chat has a code already or is not "
@@ -323,7 +325,7 @@ def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAns
     return Response(status_code=201, content_type="application/json", body=answer)
 
 
-@app.post(
+@router.post(
     "/v1/chats/<chat_id>/end",
     summary="End a chat (its agent, or an operator)",
     description="Frees the agent's slot (the queue's next chat may follow at once). 409 when it "
@@ -342,7 +344,7 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
 
 
-@app.get(
+@router.get(
     "/v1/chats/<chat_id>/routing",
     summary="Why the chat went where it went (agent or operator)",
     description="Every routing record of the chat, oldest first: assigned, queued or requeued, "
@@ -357,7 +359,7 @@ def get_routing(chat_id: ChatPath) -> RoutingHistory:
     return RoutingHistory(chat_id=chat.chat_id, records=records)
 
 
-@app.get(
+@router.get(
     "/v1/chats/<chat_id>/suggestions",
     summary="Answer suggestions from the knowledge base for the chat (agent or operator)",
     description="The site's FAQ entries and canned replies ranked (BM25, Dutch and English) by the "

@@ -1,76 +1,58 @@
-"""The services this function uses, built once per Lambda instance on first use."""
+"""The providers of the route function's routes and sweep (`Depends(...)`; tests override them on
+the app): each reads the instance's services (`klantreis.services`), built on first use."""
 
 from __future__ import annotations
 
-from functools import cache
-
-from klantreis import dynamo
-from klantreis.agents import DynamoAgentStore
-from klantreis.cognito import BearerVerifier, verifier_from_settings
-from klantreis.conversations.context import DecisionReader, DynamoDecisionReader
+from klantreis import services
+from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.cognito import BearerVerifier
+from klantreis.conversations.context import DecisionReader
 from klantreis.conversations.service import ChatService
 from klantreis.conversations.store import DynamoChatStore
-from klantreis.engagement.records import DynamoEngagementRecords
 from klantreis.journey.store import DynamoSessionStore
-from klantreis.knowledge.store import DynamoKnowledgeStore, KnowledgeStore
+from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.scheduled import SiteLister
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings
-from klantreis.sites import DynamoSiteStore, SiteDirectory, SiteStore
+from klantreis.sites import SiteDirectory, SiteStore
 from klantreis.tokens import TokenSigner
 
 
-@cache
 def site_store() -> SiteStore:
-    return DynamoSiteStore(dynamo.client(), get_settings().table_name)
+    return services.current().site_store
 
 
-@cache
 def site_directory() -> SiteDirectory:
     """Widget site keys to sites (the widget routes authenticate through it)."""
-    return SiteDirectory(site_store(), get_settings().site_cache_seconds)
+    return services.current().site_directory
 
 
-@cache
 def agent_store() -> DynamoAgentStore:
-    return DynamoAgentStore(dynamo.client(), get_settings().table_name)
+    return services.current().agent_store
 
 
-@cache
 def chat_store() -> DynamoChatStore:
-    return DynamoChatStore(dynamo.client(), get_settings().table_name)
+    return services.current().chat_store
 
 
-@cache
 def session_store() -> DynamoSessionStore:
-    return DynamoSessionStore(dynamo.client(), get_settings().table_name)
+    return services.current().session_store
 
 
-@cache
 def chat_service() -> ChatService:
-    return ChatService(
-        chat_store(),
-        agent_store(),
-        session_store(),
-        DynamoEngagementRecords(dynamo.client(), get_settings().table_name),
-        heartbeat_seconds=get_settings().agent_heartbeat_seconds,
-    )
+    return services.current().chat_service
 
 
-@cache
 def site_lister() -> SiteLister:
-    """Every site, for the sweep (uncached reads: a new site is swept from its first minute)."""
-    return DynamoSiteStore(dynamo.client(), get_settings().table_name)
+    return services.current().site_lister
 
 
-@cache
 def knowledge_store() -> KnowledgeStore:
-    return DynamoKnowledgeStore(dynamo.client(), get_settings().table_name)
+    return services.current().knowledge_store
 
 
-@cache
 def decision_reader() -> DecisionReader:
-    return DynamoDecisionReader(dynamo.client(), get_settings().table_name)
+    return services.current().decision_reader
 
 
 def token_signer() -> TokenSigner:
@@ -79,14 +61,6 @@ def token_signer() -> TokenSigner:
     return TokenSigner(load_key_ring(get_settings()))
 
 
-@cache
 def bearer_verifier() -> BearerVerifier | None:
     """Agents' Cognito tokens on routes the widget shares (None locally: the gateway checks)."""
-    return verifier_from_settings(get_settings())
-
-
-def reset() -> None:
-    """Forgets every built service (tests that change the environment call this)."""
-    factories = (site_store, site_directory, agent_store, chat_store, session_store, chat_service)
-    for factory in (*factories, bearer_verifier, decision_reader, site_lister, knowledge_store):
-        factory.cache_clear()
+    return services.current().bearer_verifier

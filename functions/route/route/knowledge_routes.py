@@ -7,17 +7,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 
-from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.errors import Conflict, NotFound
 from klantreis.keys import ID_PATTERN
 from klantreis.knowledge.models import MAX_ENTRIES, EntryKind, KnowledgeEntry, KnowledgeEntryInput
+from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.observability import logger
 from route import dependencies
-from route.resolver import app
+
+router = new_router()
+Knowledge = Annotated[KnowledgeStore, Depends(dependencies.knowledge_store)]
 
 EntryPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The entry.")]
 TAGS = ["knowledge"]
@@ -33,22 +36,23 @@ class EntryDeleted(BaseModel):
     deleted: bool = True
 
 
-@app.get(
+@router.get(
     "/v1/knowledge/entries",
     summary="The site's knowledge base (agent or operator)",
     description="FAQ entries and canned replies, ordered by id; `kind` keeps one of them.",
     tags=TAGS,
 )
-@checked_first(roles_first(app, "agent", "operator"))
+@checked_first(roles_first(router, "agent", "operator"))
 def get_entries(
+    store: Knowledge,
     kind: Annotated[EntryKind | None, Query(description="Only FAQ entries or only canned replies.")] = None,
 ) -> KnowledgeList:
-    principal = current_principal(app).require("agent", "operator")
-    entries = dependencies.knowledge_store().entries(principal.site_id)
+    principal = current_principal(router).require("agent", "operator")
+    entries = store.entries(principal.site_id)
     return KnowledgeList(entries=[e for e in entries if kind is None or e.kind == kind])
 
 
-@app.put(
+@router.put(
     "/v1/knowledge/entries/<entry_id>",
     summary="Create or replace a knowledge-base entry (operator)",
     description=f"201 when created. A site holds at most {MAX_ENTRIES} entries (409 beyond); titles "
@@ -56,10 +60,9 @@ def get_entries(
     responses={200: {"description": "replaced"}, 201: {"description": "created"}},
     tags=TAGS,
 )
-@checked_first(roles_first(app, "operator"))
-def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput) -> Response[KnowledgeEntry]:
-    principal = current_principal(app).require("operator")
-    store = dependencies.knowledge_store()
+@checked_first(roles_first(router, "operator"))
+def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput, store: Knowledge) -> Response[KnowledgeEntry]:
+    principal = current_principal(router).require("operator")
     existing = {e.entry_id for e in store.entries(principal.site_id)}
     created = entry_id not in existing
     if created and len(existing) >= MAX_ENTRIES:
@@ -69,15 +72,15 @@ def put_entry(entry_id: EntryPath, entry: KnowledgeEntryInput) -> Response[Knowl
     return Response(status_code=201 if created else 200, content_type="application/json", body=stored)
 
 
-@app.delete(
+@router.delete(
     "/v1/knowledge/entries/<entry_id>",
     summary="Delete a knowledge-base entry (operator)",
     tags=TAGS,
 )
-@checked_first(roles_first(app, "operator"))
-def delete_entry(entry_id: EntryPath) -> EntryDeleted:
-    principal = current_principal(app).require("operator")
-    if not dependencies.knowledge_store().delete(principal.site_id, entry_id):
+@checked_first(roles_first(router, "operator"))
+def delete_entry(entry_id: EntryPath, store: Knowledge) -> EntryDeleted:
+    principal = current_principal(router).require("operator")
+    if not store.delete(principal.site_id, entry_id):
         raise NotFound("no such entry")
     logger.info("knowledge entry deleted", extra={"site_id": principal.site_id, "entry_id": entry_id})
     return EntryDeleted(entry_id=entry_id)

@@ -9,19 +9,24 @@ before the survey token or any stored data is looked at.
 from __future__ import annotations
 
 from http import HTTPStatus
+from typing import Annotated
 
-from klantreis.api import checked_first, widget_first
+from aws_lambda_powertools.event_handler import Depends
+
+from klantreis.api import checked_first, new_router, widget_first
 from klantreis.auth import authenticate_widget
 from klantreis.conversations.surveys import SurveyReceipt, SurveySubmission
 from klantreis.observability import logger, metrics
+from klantreis.sites import SiteDirectory
 from survey import dependencies
-from survey.resolver import app
+
+router = new_router()
 
 TAGS = ["surveys"]
 ANSWERS = {"csat", "nps", "ces", "preferred_channel", "comment"}
 
 
-@app.post(
+@router.post(
     "/v1/surveys",
     summary="The visitor's survey of a chat (widget, X-Site-Key and the chat's survey token)",
     description=(
@@ -39,9 +44,14 @@ ANSWERS = {"csat", "nps", "ces", "preferred_channel", "comment"}
         409: {"description": "the chat has its survey already (code conflict)"},
     },
 )
-@checked_first(widget_first(app, dependencies.site_directory))
-def post_survey(submission: SurveySubmission) -> SurveyReceipt:
-    site = authenticate_widget(dependencies.site_directory(), app.current_event.headers)
+@checked_first(widget_first(router, dependencies.site_directory))
+def post_survey(
+    submission: SurveySubmission,
+    directory: Annotated[SiteDirectory, Depends(dependencies.site_directory)],
+) -> SurveyReceipt:
+    site = authenticate_widget(directory, router.current_event.headers)
+    # Built in the body, not by Depends: it reads the token key (a secret), whose failure must
+    # reach the resolver's error mapping rather than Powertools' dependency error.
     receipt = dependencies.survey_service().submit(site, submission)
     metrics.add_metric(name="SurveysReceived", unit="Count", value=1)
     answered = [name for name, value in receipt.model_dump(include=ANSWERS).items() if value is not None]

@@ -1,17 +1,9 @@
-"""Lambda entry point of the track API."""
+"""Lambda entry point of the track API: its route modules' routers on the shared resolver."""
 
 from __future__ import annotations
 
-from typing import Any
+from klantreis.api import build_resolver, entry_point
+from track import routes
 
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
-from klantreis.observability import logger, metrics
-from track import routes  # noqa: F401  (registers the routes on the resolver)
-from track.resolver import app
-
-
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
-@metrics.log_metrics
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+app = build_resolver(routes.router)
+lambda_handler = entry_point(app)

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
-from klantreis.api import checked_first, current_principal, roles_first
+from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.auth import authenticate_widget, header
 from klantreis.errors import PayloadTooLarge, ValidationFailed
+from klantreis.journey.erasure import VisitorEraser
 from klantreis.journey.events import Id, Rejection, TrackedEvent
-from klantreis.journey.tracker import parse_batch
+from klantreis.journey.tracker import Limits, Tracker, parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
-from klantreis.sites import Consent
+from klantreis.sites import Consent, SiteDirectory
 from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.useragent import describe_client
 from track import dependencies
-from track.resolver import app
+
+router = new_router()
 
 
 class EventBatch(BaseModel):
@@ -62,7 +66,7 @@ class ErasureResponse(BaseModel):
     erased_items: int
 
 
-@app.post(
+@router.post(
     "/v1/events",
     summary="Track a batch of journey events (widget, X-Site-Key)",
     description=(
@@ -75,10 +79,15 @@ class ErasureResponse(BaseModel):
     },
     tags=["tracking"],
 )
-def post_events() -> ConsentRequiredResponse | TrackResponse:
-    event = app.current_event
-    site = authenticate_widget(dependencies.site_directory(), event.headers)
-    parsed = parse_batch(event.decoded_body, dependencies.limits())
+def post_events(
+    directory: Annotated[SiteDirectory, Depends(dependencies.site_directory)],
+    limits: Annotated[Limits, Depends(dependencies.limits)],
+    tracker: Annotated[Tracker, Depends(dependencies.tracker)],
+    now: Annotated[datetime, Depends(dependencies.now)],
+) -> ConsentRequiredResponse | TrackResponse:
+    event = router.current_event
+    site = authenticate_widget(directory, event.headers)
+    parsed = parse_batch(event.decoded_body, limits)
     if not site.has_consent(parsed.envelope.consent):
         # Not stored, not counted, never on the live board; a 200 so the widget does not retry.
         metrics.add_metric(name="EventsWithoutConsent", unit="Count", value=len(parsed.envelope.events))
@@ -90,7 +99,7 @@ def post_events() -> ConsentRequiredResponse | TrackResponse:
         header(event.headers, "CloudFront-Viewer-Country"),
         header(event.headers, "CloudFront-Viewer-Country-Region"),
     )
-    result = dependencies.tracker().track(site, parsed.envelope, parsed.valid, dependencies.now(), client)
+    result = tracker.track(site, parsed.envelope, parsed.valid, now, client)
     rejected = sorted([*parsed.rejected, *result.rejected], key=lambda r: r["index"])
     metrics.add_metric(name="EventsAccepted", unit="Count", value=result.accepted)
     metrics.add_metric(name="EventsDuplicate", unit="Count", value=result.duplicates)
@@ -114,17 +123,18 @@ def post_events() -> ConsentRequiredResponse | TrackResponse:
     )
 
 
-@app.delete(
+@router.delete(
     "/v1/visitors/<visitor_id>",
     summary="Erase everything held about one visitor (operator, GDPR art. 17)",
     tags=["privacy"],
 )
-@checked_first(roles_first(app, "operator"))
+@checked_first(roles_first(router, "operator"))
 def delete_visitor(
     visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100)],
+    eraser: Annotated[VisitorEraser, Depends(dependencies.eraser)],
 ) -> ErasureResponse:
-    principal = current_principal(app).require("operator")
-    erased = dependencies.eraser().erase(principal.site_id, visitor_id)
+    principal = current_principal(router).require("operator")
+    erased = eraser.erase(principal.site_id, visitor_id)
     logger.info("visitor erased", extra={"site_id": principal.site_id, "erased_items": erased})
     metrics.add_metric(name="VisitorsErased", unit="Count", value=1)
     return ErasureResponse(visitor_id=visitor_id, erased_items=erased)

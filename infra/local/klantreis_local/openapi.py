@@ -159,25 +159,14 @@ class ApiFunction:
 
 
 def function_resolver(spec: template.FunctionSpec) -> APIGatewayRestResolver | None:
-    """The resolver a function's handler serves, or None for a function that is no API handler
-    (a stream consumer, a Cognito trigger).
-
-    The resolver lives in `<package>.resolver` as `app`; the handler module is imported first so
-    that every route it registers is on the resolver. A function serves that resolver only if its
-    handler module holds it (or the resolver module): a stream handler in the same package does not.
-    """
+    """The resolver a function's handler serves (its handler module's `app`), or None for a
+    function that is no API handler (a stream consumer, a scheduled job, a Cognito trigger)."""
     handler_module = importlib.import_module(spec.module)
-    package = spec.module.rpartition(".")[0]
-    resolver_name = f"{package}.resolver" if package else "resolver"
-    if importlib.util.find_spec(resolver_name) is None:
+    app = getattr(handler_module, "app", None)
+    if app is None:
         return None
-    resolver_module = importlib.import_module(resolver_name)
-    app = getattr(resolver_module, "app", None)
     if not isinstance(app, APIGatewayRestResolver):
-        raise DriftError(f"{resolver_name}.app is not an APIGatewayRestResolver")
-    held = vars(handler_module).values()
-    if not any(value is app or value is resolver_module for value in held):
-        return None
+        raise DriftError(f"{spec.module}.app is not an APIGatewayRestResolver")
     return app
 
 

@@ -40,22 +40,15 @@ def configure_environment(table_name: str = DEFAULT_TABLE, extra: Mapping[str, s
 
 def reset_caches() -> None:
     """Forget cached settings and clients, so a new environment or moto context takes effect."""
-    from klantreis import aws, dynamo
+    from klantreis import aws, dynamo, services
     from klantreis.settings import get_settings
 
     get_settings.cache_clear()
     dynamo.client.cache_clear()
     aws.client.cache_clear()
     dynamo._serializers.cache_clear()
-    for module_name in (
-        "track.dependencies",
-        "engage.dependencies",
-        "route.dependencies",
-        "survey.dependencies",
-        "report.dependencies",
-        "aggregate.dependencies",
-        "aggregate.live_dependencies",
-    ):
+    services.forget()
+    for module_name in ("report.dependencies", "aggregate.dependencies", "aggregate.live_dependencies"):
         import importlib
 
         module = importlib.import_module(module_name)
@@ -256,7 +249,7 @@ def keep_demo_agents_present(dynamodb: Any, table_name: str, presence: DemoPrese
     """The heartbeat the demo agents' consoles would send: they stay present (not available:
     their status is still theirs to set). With `presence`, an agent seen by someone else since
     the last beat (a signed-in console) is left to that console from then on."""
-    from klantreis.agents import DynamoAgentStore
+    from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.errors import NotFound
 
     agents = DynamoAgentStore(dynamodb, table_name)
@@ -283,10 +276,11 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
     base (sizes, delivery, returns, payment, discounts). Its opening hours are
     open all week, its holdout share is 10%, and its rules (the web-shop defaults) offer a chat to
     a visitor like Anna."""
-    from klantreis.agents import AgentProfile, DynamoAgentStore
+    from klantreis.agents.dynamo_store import DynamoAgentStore
+    from klantreis.agents.ports import AgentProfile
     from klantreis.engagement.config import EngagementConfig, OpeningHours
     from klantreis.engagement.store import DynamoEngagementSettingsStore
-    from klantreis.knowledge.store import DynamoKnowledgeStore
+    from klantreis.knowledge.dynamo_store import DynamoKnowledgeStore
     from klantreis.sites import DynamoSiteStore, Site
     from klantreis_local.demo_knowledge import DEMO_ENTRIES
 

@@ -1,8 +1,9 @@
 """The REST resolver every function starts from, and the mapping of domain errors to the
 contract's error answers: `{"error": {"code", "message"}}` with a fitting 4xx.
 
-Each function's `resolver.py` calls `build_resolver()` and may register more handlers; nothing
-here matches on error messages, only on error types. Every answer the resolver gives (a route's,
+Each API function's `handler.py` joins its route modules' routers on `build_resolver(...)` and
+takes its Lambda handler from `entry_point(app)`; nothing here matches on error messages, only on
+error types. Every answer the resolver gives (a route's,
 an error's, a 404, a CORS preflight) carries `SECURITY_HEADERS`.
 
 Every request passes the same steps before its route runs (`RequestChecks`): path ids are decoded
@@ -31,6 +32,7 @@ from aws_lambda_powertools.event_handler.middlewares.openapi_validation import (
     OpenAPIRequestValidationMiddleware,
 )
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from aws_lambda_powertools.event_handler.types import EventHandlerInstance
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
@@ -40,6 +42,10 @@ from klantreis.auth import Principal, Role, authenticate_widget, header, princip
 from klantreis.cognito import BearerVerifier, bearer_token
 from klantreis.observability import logger, metrics
 from klantreis.sites import SiteDirectory
+
+RequestSource = APIGatewayRestResolver | APIGatewayRouter
+"""Where a route reads its request: the resolver, or the router of its route module."""
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 STATUS_BY_ERROR: dict[type[errors.KlantreisError], HTTPStatus] = {
     errors.BadRequest: HTTPStatus.BAD_REQUEST,
@@ -135,12 +141,12 @@ def checked_first(check: RouteCheck) -> Callable[[_Route], _Route]:
     return register
 
 
-def widget_first(app: APIGatewayRestResolver, directory: Callable[[], SiteDirectory]) -> RouteCheck:
+def widget_first(app: RequestSource, directory: Callable[[], SiteDirectory]) -> RouteCheck:
     """`checked_first` for a widget route: a known site key and an allowed Origin."""
     return lambda _path: authenticate_widget(directory(), app.current_event.headers)
 
 
-def roles_first(app: APIGatewayRestResolver, *roles: Role) -> RouteCheck:
+def roles_first(app: RequestSource, *roles: Role) -> RouteCheck:
     """`checked_first` for a route of agents or operators: valid claims with one of `roles`."""
     return lambda _path: current_principal(app).require(*roles)
 
@@ -185,8 +191,9 @@ class SecuredRestResolver(APIGatewayRestResolver):
         return result
 
 
-def build_resolver() -> APIGatewayRestResolver:
-    """A REST (payload v1) resolver with validation and the contract's error answers.
+def build_resolver(*routers: APIGatewayRouter) -> APIGatewayRestResolver:
+    """A REST (payload v1) resolver with validation and the contract's error answers, serving the
+    routes of `routers` (each route module of a function holds one).
 
     CORS answers `*`: no request carries ambient credentials (cookies), only the site key or a
     bearer token in headers, and each widget request's Origin is checked against its own site's
@@ -241,19 +248,37 @@ def build_resolver() -> APIGatewayRestResolver:
         metrics.add_metric(name="RequestsRefused", unit="Count", value=1)
         return error_response(HTTPStatus.NOT_FOUND, "not_found", "no such resource")
 
+    for router in routers:
+        app.include_router(router)
     return app
 
 
-def current_principal(app: APIGatewayRestResolver) -> Principal:
+def new_router() -> APIGatewayRouter:
+    """The router of one route module; its function's `handler.py` joins it on the resolver."""
+    router: APIGatewayRouter = APIGatewayRouter()  # type: ignore[no-untyped-call]
+    return router
+
+
+def entry_point(app: APIGatewayRestResolver) -> LambdaHandler:
+    """The Lambda handler of an API function: the same logger context (correlation id from the
+    request id) and metrics around `app.resolve` on every function."""
+
+    @logger.inject_lambda_context(correlation_id_path="requestContext.requestId", clear_state=True)
+    @metrics.log_metrics
+    def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return lambda_handler
+
+
+def current_principal(app: RequestSource) -> Principal:
     """The agent or operator behind this request (claims placed by the Cognito authorizer)."""
     authorizer = app.current_event.request_context.authorizer
     claims = authorizer.claims if authorizer else None
     return principal_from_claims(claims)
 
 
-def request_principal(
-    app: APIGatewayRestResolver, verifier: Callable[[], BearerVerifier | None]
-) -> Principal | None:
+def request_principal(app: RequestSource, verifier: Callable[[], BearerVerifier | None]) -> Principal | None:
     """The agent/operator of a request on a route without a gateway authorizer: the claims the
     gateway (or the local stack) put in the request context if any; else a bearer token in
     Authorization verified by `verifier()` (None when the request carries none). An invalid

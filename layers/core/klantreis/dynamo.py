@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -155,6 +156,36 @@ def translate(exc: BaseException) -> BaseException:
     return exc
 
 
+@contextmanager
+def translated(*, on_conflict: Callable[[], BaseException] | None = None) -> Iterator[None]:
+    """Runs the block with a botocore ClientError raised as the domain error it stands for. A
+    failed condition (a conditional write, or a transaction cancelled by one) raises
+    `on_conflict()` when given, else ConcurrentUpdate; an error with no domain meaning is
+    raised unchanged."""
+    from botocore.exceptions import ClientError
+
+    try:
+        yield
+    except ClientError as exc:
+        error = translate(exc)
+        if on_conflict is not None and isinstance(error, ConcurrentUpdate):
+            raise on_conflict() from exc
+        if error is exc:
+            raise
+        raise error from exc
+
+
+def conditional(operation: Callable[..., Any], **request: Any) -> dict[str, Any] | None:
+    """The answer of a conditional write, or None when its condition did not hold (another
+    failure is raised as its domain error, as `translated` does)."""
+    try:
+        with translated():
+            answer: dict[str, Any] = operation(**request)
+            return answer
+    except ConcurrentUpdate:
+        return None
+
+
 def transient(exc: BaseException) -> Throttled | None:
     """The retryable domain error a store failure stands for: throttling, a DynamoDB 5xx, or a
     connection failure or timeout after botocore's retries. None for anything else (a bug)."""
@@ -182,12 +213,15 @@ def query_all(dynamodb: Any, **kwargs: Any) -> Iterator[Item]:
 
 def query_prefix(dynamodb: Any, table: str, pk: str, sk_prefix: str, **kwargs: Any) -> Iterator[Item]:
     """Every item of partition `pk` whose sort key starts with `sk_prefix` (more Query
-    parameters, such as ConsistentRead or a projection, go in `kwargs`)."""
+    parameters, such as ConsistentRead, a projection or a filter with its own values, go in
+    `kwargs`). Pages are read as the items are taken."""
+    filter_values = kwargs.pop("ExpressionAttributeValues", {})
+    values = {":pk": to_value(pk), ":prefix": to_value(sk_prefix), **filter_values}
     return query_all(
         dynamodb,
         TableName=table,
         KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-        ExpressionAttributeValues={":pk": to_value(pk), ":prefix": to_value(sk_prefix)},
+        ExpressionAttributeValues=values,
         **kwargs,
     )
 

@@ -11,12 +11,11 @@ from typing import Annotated, Any, Literal, Protocol
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from botocore.exceptions import ClientError
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from klantreis import dynamo, keys
 from klantreis.cache import TtlCache
-from klantreis.errors import ConcurrentUpdate, Conflict
+from klantreis.errors import Conflict
 
 SiteId = Annotated[str, StringConstraints(pattern=keys.ID_PATTERN)]
 PageType = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
@@ -176,14 +175,10 @@ class DynamoSiteStore:
 
     def create(self, site: Site) -> None:
         """Stores a new site; Conflict if the site id is taken."""
-        try:
+        with dynamo.translated(on_conflict=lambda: Conflict(f"site {site.site_id!r} exists already")):
             self._db.put_item(
                 TableName=self._table, Item=self._item(site), ConditionExpression="attribute_not_exists(PK)"
             )
-        except ClientError as exc:
-            if isinstance(dynamo.translate(exc), ConcurrentUpdate):
-                raise Conflict(f"site {site.site_id!r} exists already") from exc
-            raise
 
     def _item(self, site: Site) -> dict[str, Any]:
         return dynamo.to_item(

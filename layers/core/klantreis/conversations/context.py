@@ -20,7 +20,6 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from klantreis import dynamo, keys
@@ -347,7 +346,7 @@ class DynamoDecisionReader:
         self._limit = limit
 
     def latest_decision(self, site_id: str, visitor_id: str, session_id: str) -> Decision | None:
-        try:
+        with dynamo.translated():
             answer = self._db.query(
                 TableName=self._table,
                 KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
@@ -360,8 +359,6 @@ class DynamoDecisionReader:
                 ScanIndexForward=False,
                 Limit=self._limit,
             )
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         for item in answer.get("Items", []):
             try:
                 return decision_from_item(dynamo.from_item(item))

@@ -18,7 +18,13 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, AgentProfile, AgentStatus, serving_slots
+from klantreis.agents.ports import (
+    DEFAULT_HEARTBEAT_SECONDS,
+    AgentProfile,
+    AgentStatus,
+    AgentStore,
+    serving_slots,
+)
 from klantreis.conversations.models import (
     FOLLOW_UP_WINDOW,
     MAX_CHAT_MESSAGES,
@@ -71,16 +77,6 @@ WAITING_FIRST = "chats waiting in the queue take the free slots first"
 """Why a new chat that an agent could take was queued: a waiting chat could take that slot."""
 DISCOUNT_CODE_CHARS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 """No 0/O or 1/I: codes are read aloud and typed."""
-
-
-class AgentStore(Protocol):
-    def get(self, site_id: str, agent_id: str) -> AgentProfile | None: ...
-    def list(self, site_id: str) -> list[AgentProfile]: ...
-    def set_status(self, site_id: str, agent_id: str, status: AgentStatus, now: datetime) -> AgentProfile: ...
-    def heartbeat(self, site_id: str, agent_id: str, now: datetime) -> AgentProfile: ...
-    def mark_offline_if_silent(
-        self, site_id: str, agent_id: str, seen_before: datetime, now: datetime
-    ) -> bool: ...
 
 
 class SessionReader(Protocol):

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError, HTTPClientError
 from botocore.exceptions import ConnectionError as NetworkError
+from botocore.exceptions import HTTPClientError
 from pydantic import ValidationError
 
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, agent_key, stamp
+from klantreis.agents.dynamo_store import agent_key, stamp
+from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import (
     CHAT_TTL_SECONDS,
     MAX_CHAT_MESSAGES,
@@ -434,7 +435,8 @@ class DynamoChatStore:
         """Numbers the message (the chat's next sequence number: its id and cursor) and stores
         it; Conflict when the chat ended or is full. Numbers from the chat item's counter keep
         the order in which messages were accepted, whatever the writers' clocks say."""
-        try:
+        ended_or_full = "this chat has ended or holds its maximum of messages"
+        with dynamo.translated(on_conflict=lambda: Conflict(ended_or_full)):
             answer = self._db.update_item(
                 TableName=self._table,
                 Key=dynamo.to_item({"PK": keys.chat_pk(chat.site_id, chat.chat_id), "SK": keys.CHAT}),
@@ -447,10 +449,6 @@ class DynamoChatStore:
                 ),
                 ReturnValues="UPDATED_NEW",
             )
-        except ClientError as exc:
-            if isinstance(dynamo.translate(exc), ConcurrentUpdate):
-                raise Conflict("this chat has ended or holds its maximum of messages") from exc
-            raise dynamo.translate(exc) from exc
         number = int(dynamo.from_item(answer["Attributes"])["message_count"])
         numbered = message.model_copy(update={"message_id": message_id(number)})
         self._call(
@@ -489,14 +487,9 @@ class DynamoChatStore:
     def release(self, site_id: str, agent_id: str, chat_id: str) -> bool:
         """Frees the agent's slot held for a chat that is gone or no longer theirs (an erased
         visitor's chat); True if the agent still counted it."""
-        try:
-            # A transaction's Update action holds exactly UpdateItem's parameters.
-            self._db.update_item(**self._agent_release(site_id, agent_id, chat_id)["Update"])
-        except ClientError as exc:
-            if isinstance(dynamo.translate(exc), ConcurrentUpdate):
-                return False
-            raise dynamo.translate(exc) from exc
-        return True
+        # A transaction's Update action holds exactly UpdateItem's parameters.
+        update = self._agent_release(site_id, agent_id, chat_id)["Update"]
+        return dynamo.conditional(self._db.update_item, **update) is not None
 
     @staticmethod
     def _message_item(chat: Chat, message: Message) -> dict[str, Any]:
@@ -607,17 +600,15 @@ class DynamoChatStore:
             raise Conflict("this chat has its survey already") from exc
 
     def mark_follow_up(self, earlier: Chat, chat_id: str) -> None:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=dynamo.to_item({"PK": keys.chat_pk(earlier.site_id, earlier.chat_id), "SK": keys.CHAT}),
-                UpdateExpression="SET follow_up_chat_id = :chat",
-                ConditionExpression="attribute_exists(PK) AND attribute_not_exists(follow_up_chat_id)",
-                ExpressionAttributeValues=dynamo.to_item({":chat": chat_id}),
-            )
-        except ClientError as exc:
-            if not isinstance(dynamo.translate(exc), ConcurrentUpdate):
-                raise dynamo.translate(exc) from exc
+        # A chat keeps the first follow-up it had: a failed condition is no error.
+        dynamo.conditional(
+            self._db.update_item,
+            TableName=self._table,
+            Key=dynamo.to_item({"PK": keys.chat_pk(earlier.site_id, earlier.chat_id), "SK": keys.CHAT}),
+            UpdateExpression="SET follow_up_chat_id = :chat",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(follow_up_chat_id)",
+            ExpressionAttributeValues=dynamo.to_item({":chat": chat_id}),
+        )
 
     def mark_converted(self, chat: Chat, at: datetime, value: float, code: str | None = None) -> bool:
         """Attributes a purchase to the chat (and its agent) once; True if it was not yet."""
@@ -809,9 +800,8 @@ class DynamoChatStore:
     @staticmethod
     def _call(operation: Any, **request: Any) -> Any:
         try:
-            return operation(**request)
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
+            with dynamo.translated():
+                return operation(**request)
         except (NetworkError, HTTPClientError) as exc:
             # No answer even after botocore's retries: transient, and a write may still land.
             raise Throttled("the database did not answer in time; retry shortly") from exc

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from klantreis.agents import DEFAULT_HEARTBEAT_SECONDS, serving_slots
+from klantreis.agents.ports import DEFAULT_HEARTBEAT_SECONDS, serving_slots
 from klantreis.engagement.config import EngagementConfig, EngagementRule, OpeningHours
 from klantreis.engagement.features import (
     PageStatsSource,

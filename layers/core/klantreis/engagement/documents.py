@@ -7,8 +7,6 @@ import gzip
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from klantreis import dynamo, keys
 
 MAX_STORED_BYTES = 350_000
@@ -32,10 +30,8 @@ class SiteDocuments:
 
     def get(self, site_id: str) -> bytes | None:
         """The document's text, None when the site has none."""
-        try:
+        with dynamo.translated():
             item = self._db.get_item(TableName=self._table, Key=self._key(site_id)).get("Item")
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         return gzip.decompress(dynamo.from_item(item)["model"]) if item else None
 
     def put(self, site_id: str, text: bytes, **attributes: str) -> None:
@@ -50,10 +46,8 @@ class SiteDocuments:
             "model": packed,
             "stored_at": datetime.now(UTC).isoformat(),
         }
-        try:
+        with dynamo.translated():
             self._db.put_item(TableName=self._table, Item=dynamo.to_item(item))
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
 
     def delete(self, site_id: str) -> bool:
         answer = self._db.delete_item(TableName=self._table, Key=self._key(site_id), ReturnValues="ALL_OLD")

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from klantreis import dynamo, keys
-from klantreis.agents import AgentProfile, agent_from_item
+from klantreis.agents.dynamo_store import agent_from_item
+from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.uplift import Policy
 from klantreis.errors import Throttled
 from klantreis.journey.session import SessionState
@@ -181,29 +181,20 @@ class DynamoDecisionLog:
         self._table = table
 
     def decisions(self, site_id: str, visitor_id: str, session_id: str | None, limit: int) -> list[Decision]:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
-                ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
-                ":prefix": dynamo.to_value(keys.DECISION_PREFIX),
-            },
-            "ScanIndexForward": False,
-        }
+        query: dict[str, Any] = {"ScanIndexForward": False}
         if session_id is not None:
             query["FilterExpression"] = "session_id = :session"
-            query["ExpressionAttributeValues"][":session"] = dynamo.to_value(session_id)
+            query["ExpressionAttributeValues"] = {":session": dynamo.to_value(session_id)}
+        visitor = keys.visitor_pk(site_id, visitor_id)
         found: list[Decision] = []
-        try:
-            for item in dynamo.query_all(self._db, **query):
+        with dynamo.translated():
+            for item in dynamo.query_prefix(self._db, self._table, visitor, keys.DECISION_PREFIX, **query):
                 try:
                     found.append(decision_from_item(dynamo.from_item(item)))
                 except (ValidationError, ValueError):
                     continue  # a record the model no longer reads is left out, never a 5xx
                 if len(found) >= limit:
                     break
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         return found
 
 
@@ -305,7 +296,7 @@ class DynamoEngagementRecords:
             self._table: {"Keys": [dynamo.to_item(k) for k in wanted], "ConsistentRead": consistent}
         }
         found: list[dict[str, Any]] = []
-        try:
+        with dynamo.translated():
             for attempt in range(6):
                 answer = self._db.batch_get_item(RequestItems=request)
                 found += answer.get("Responses", {}).get(self._table, [])
@@ -315,8 +306,6 @@ class DynamoEngagementRecords:
                 time.sleep(min(0.02 * 2**attempt, 0.5))
             else:
                 raise Throttled("the database is busy; retry shortly")
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         session: SessionState | None = None
         state = EngagementState()
         agents: list[AgentProfile] = []
@@ -336,7 +325,7 @@ class DynamoEngagementRecords:
 
     def record(self, decision: Decision, offer: Offer | None, state: EngagementState | None) -> None:
         now = _epoch(decision.at)
-        try:
+        with dynamo.translated():
             if offer is None and state is None:
                 self._db.put_item(TableName=self._table, Item=dynamo.to_item(decision_item(decision)))
                 return
@@ -356,8 +345,6 @@ class DynamoEngagementRecords:
             if state is not None:
                 actions.append({"Put": self._state_put(decision, state, now)})
             self._db.transact_write_items(TransactItems=actions)
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
 
     def _state_put(self, decision: Decision, state: EngagementState, now: int) -> dict[str, Any]:
         put: dict[str, Any] = {
@@ -419,7 +406,5 @@ class DynamoEngagementRecords:
                     }
                 }
             )
-        try:
+        with dynamo.translated():
             self._db.transact_write_items(TransactItems=actions)
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc

@@ -4,12 +4,10 @@ its DynamoDB adapter, and the short-lived cache `decide` reads them through."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol, TypeVar
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from klantreis import dynamo, keys
@@ -52,7 +50,7 @@ class DynamoEngagementSettingsStore:
 
     def _get(self, site_id: str, sort_key: str, attribute: str, model: type[_Model]) -> _Model | None:
         # Consistent: an operator reads back what they just wrote; `decide` reads through the cache.
-        with _domain_errors():
+        with dynamo.translated():
             answer = self._db.get_item(
                 TableName=self._table,
                 Key=dynamo.to_item({"PK": keys.site_pk(site_id), "SK": sort_key}),
@@ -62,7 +60,7 @@ class DynamoEngagementSettingsStore:
         return model.model_validate(dynamo.from_item(item)[attribute]) if item else None
 
     def _put(self, site_id: str, sort_key: str, attribute: str, value: BaseModel) -> None:
-        with _domain_errors():
+        with dynamo.translated():
             self._db.put_item(
                 TableName=self._table,
                 Item=dynamo.to_item(
@@ -74,18 +72,6 @@ class DynamoEngagementSettingsStore:
                     }
                 ),
             )
-
-
-@contextmanager
-def _domain_errors() -> Iterator[None]:
-    """Throttling surfaces as the domain's Throttled (429, retry); other errors unchanged."""
-    try:
-        yield
-    except ClientError as exc:
-        translated = dynamo.translate(exc)
-        if translated is exc:
-            raise
-        raise translated from exc
 
 
 class EngagementSettings:

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from klantreis import dynamo, keys
 
 
@@ -31,7 +29,7 @@ class DynamoVisitorEraser:
     def erase(self, site_id: str, visitor_id: str) -> int:
         partition = keys.visitor_pk(site_id, visitor_id)
         values = {":pk": dynamo.to_value(partition)}
-        try:
+        with dynamo.translated():
             in_partition = dynamo.query_all(
                 self._db,
                 TableName=self._table,
@@ -58,8 +56,6 @@ class DynamoVisitorEraser:
             return dynamo.delete_keys(
                 self._db, self._table, [dynamo.to_item({"PK": pk, "SK": sk}) for pk, sk in ordered]
             )
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
 
     def _partition(self, partition: str) -> set[tuple[str, str]]:
         items = dynamo.query_all(

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from klantreis import dynamo, keys
 from klantreis.journey.session import JourneyEntry, ProductInterest, SessionState
 
@@ -145,20 +143,18 @@ class DynamoSessionStore:
         return session_from_item(dynamo.from_item(item)) if item else None
 
     def visitor_has_sessions(self, site_id: str, visitor_id: str) -> bool:
-        answer = self._db.query(
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
-                ":prefix": dynamo.to_value(keys.SESSION_PREFIX),
-            },
+        sessions = dynamo.query_prefix(
+            self._db,
+            self._table,
+            keys.visitor_pk(site_id, visitor_id),
+            keys.SESSION_PREFIX,
             ProjectionExpression="PK",
             Limit=1,
         )
-        return bool(answer.get("Items"))
+        return next(sessions, None) is not None
 
     def save(self, state: SessionState, expected_version: int | None, chunk: JourneyChunk | None) -> None:
-        try:
+        with dynamo.translated():
             if chunk is not None:
                 self._db.put_item(
                     TableName=self._table,
@@ -180,8 +176,6 @@ class DynamoSessionStore:
                     "ExpressionAttributeValues": {":expected": dynamo.to_value(expected_version)},
                 }
             self._db.put_item(TableName=self._table, Item=dynamo.to_item(session_to_item(state)), **condition)
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
 
     def journey(self, state: SessionState) -> list[JourneyEntry]:
         entries: list[JourneyEntry] = []

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ValidationError
 
 from klantreis import dynamo, keys
@@ -63,7 +62,7 @@ class DynamoFeedbackReader:
             query["FilterExpression"] = "agent_id = :agent"
             query["ExpressionAttributeValues"][":agent"] = dynamo.to_value(agent_id)
         found: list[Feedback] = []
-        try:
+        with dynamo.translated():
             for item in dynamo.query_all(self._db, **query):
                 try:
                     found.append(Feedback.model_validate(dynamo.from_item(item)))
@@ -71,6 +70,4 @@ class DynamoFeedbackReader:
                     continue  # an item of an older shape is left out, never a 5xx
                 if len(found) >= limit:
                     break
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         return found

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from klantreis import dynamo, keys
@@ -70,7 +69,7 @@ class DynamoPerformanceReader:
 
     def all(self, site_id: str) -> list[AgentCategoryPerformance]:
         """Every agent x category cell of the site, by category then agent."""
-        try:
+        with dynamo.translated():
             items = list(
                 dynamo.query_prefix(
                     self._db,
@@ -79,8 +78,6 @@ class DynamoPerformanceReader:
                     keys.PERF_PREFIX,
                 )
             )
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         cells = []
         for item in items:
             plain = dynamo.from_item(item)

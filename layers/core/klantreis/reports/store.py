@@ -15,10 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
 from klantreis import dynamo, keys
-from klantreis.errors import ConcurrentUpdate
 from klantreis.observability import logger
 from klantreis.reports.daily import DailyRow
 from klantreis.secrets import secret_string
@@ -137,18 +134,13 @@ class DynamoReportStore:
         return self._put_once(item)
 
     def _put_once(self, item: dict[str, Any]) -> bool:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=dynamo.to_item(item),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            translated = dynamo.translate(exc)
-            if isinstance(translated, ConcurrentUpdate):
-                return False
-            raise translated from exc
-        return True
+        answer = dynamo.conditional(
+            self._db.put_item,
+            TableName=self._table,
+            Item=dynamo.to_item(item),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+        return answer is not None
 
 
 # --------------------------------------------------------------------------- report files

@@ -1,23 +1,15 @@
-"""Knowledge-base entries in the table: `SITE#{site}` / `KB#{entry}`, one query reads a site's."""
+"""The knowledge store's DynamoDB adapter (the port: klantreis.knowledge.ports): entries are
+`SITE#{site}` / `KB#{entry}`, one query reads a site's."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
-from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
 from klantreis import dynamo, keys
 from klantreis.knowledge.models import KnowledgeEntry, KnowledgeEntryInput
-
-
-class KnowledgeStore(Protocol):
-    def entries(self, site_id: str) -> list[KnowledgeEntry]: ...
-    def put(
-        self, site_id: str, entry_id: str, entry: KnowledgeEntryInput, at: datetime
-    ) -> KnowledgeEntry: ...
-    def delete(self, site_id: str, entry_id: str) -> bool: ...
 
 
 class DynamoKnowledgeStore:
@@ -47,19 +39,15 @@ class DynamoKnowledgeStore:
             "SK": keys.knowledge_sk(entry_id),
             **stored.model_dump(mode="json"),
         }
-        try:
+        with dynamo.translated():
             self._db.put_item(TableName=self._table, Item=dynamo.to_item(item))
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         return stored
 
     def delete(self, site_id: str, entry_id: str) -> bool:
-        try:
+        with dynamo.translated():
             answer = self._db.delete_item(
                 TableName=self._table,
                 Key=dynamo.to_item({"PK": keys.site_pk(site_id), "SK": keys.knowledge_sk(entry_id)}),
                 ReturnValues="ALL_OLD",
             )
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
         return bool(answer.get("Attributes"))

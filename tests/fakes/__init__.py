@@ -1,7 +1,10 @@
 """In-memory fakes of the core's ports, for unit tests and the bench: same contracts as the
 DynamoDB adapters (optimistic versions, chunks written before the session, markers counted once),
 no sockets. Stored objects are copies, so a caller's later changes do not leak into the store,
-just as they would not into a table."""
+just as they would not into a table.
+
+A port's fake moves into a module of its own here as its contract test (run against the fake
+and the DynamoDB adapter alike) is written: `knowledge`."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from klantreis import keys
-from klantreis.agents import AgentProfile, AgentStatus
+from klantreis.agents.ports import AgentProfile, AgentStatus
 from klantreis.conversations.models import (
     MAX_CHAT_MESSAGES,
     Chat,
@@ -31,6 +34,7 @@ from klantreis.errors import ConcurrentUpdate, Conflict, NotFound
 from klantreis.journey.session import JourneyEntry, SessionState
 from klantreis.journey.store import JourneyChunk
 from klantreis.projections.day_counters import COUNTERS, DayKey
+from klantreis.routing import eligibility
 from klantreis.routing.performance import Performance, survey_counts
 from klantreis.routing.stats import RoutingStats
 from klantreis.sites import Site
@@ -344,10 +348,12 @@ class InMemoryAgentStore:
 
     def check_take(self, site_id: str, agent_id: str, chat_id: str) -> None:
         agent = self.agents.get((site_id, agent_id))
+        # The adapter's condition: the rule's status and slot parts (presence was read before).
         if (
             agent is None
-            or agent.status != "available"
-            or agent.active_chats >= agent.max_chats
+            or not eligibility.may_take(
+                available=agent.status == "available", present=True, serving=True, free_slots=agent.free_slots
+            )
             or chat_id in agent.chat_ids
         ):
             raise ConcurrentUpdate(f"agent {agent_id} cannot take chat {chat_id}")

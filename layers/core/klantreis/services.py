@@ -1,0 +1,218 @@
+"""The one place where adapters and services are built: every store, directory and service the
+API functions use, each made on first use from the settings and the DynamoDB client and then kept
+for the life of the Lambda instance.
+
+Routes take what they need as a Powertools dependency (`Depends(provider)`, the providers in each
+function's `dependencies.py` read from `current()`); tests swap one with
+`app.dependency_overrides[provider] = ...`. A new environment (the tests' moto table) takes effect
+through `forget()`, which drops the one `Services` instance; there is no registry of caches.
+
+Each adapter is imported inside the property that builds it, so a function imports only what its
+own routes use (cold start).
+"""
+
+from __future__ import annotations
+
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Any
+
+from klantreis import dynamo
+from klantreis.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from klantreis.agents.dynamo_store import DynamoAgentStore
+    from klantreis.cognito import BearerVerifier
+    from klantreis.conversations.context import DecisionReader
+    from klantreis.conversations.service import ChatService
+    from klantreis.conversations.store import DynamoChatStore
+    from klantreis.engagement.decide import Decider
+    from klantreis.engagement.features import PageStatsSource
+    from klantreis.engagement.records import DynamoDecisionLog, EngagementRecords
+    from klantreis.engagement.site_models import SiteModels
+    from klantreis.engagement.store import EngagementSettings, EngagementSettingsStore
+    from klantreis.engagement.uplift import SiteUpliftModels
+    from klantreis.journey.erasure import VisitorEraser
+    from klantreis.journey.store import DynamoSessionStore
+    from klantreis.journey.tracker import Limits, Tracker
+    from klantreis.knowledge.ports import KnowledgeStore
+    from klantreis.scheduled import SiteLister
+    from klantreis.sites import SiteDirectory, SiteStore
+
+
+class Services:
+    """The adapters and services of one environment (settings and DynamoDB client)."""
+
+    def __init__(self, settings: Settings, dynamodb: Any) -> None:
+        self.settings = settings
+        self._db = dynamodb
+        self._table = settings.table_name
+
+    # ------------------------------------------------------------------ sites and agents
+    @cached_property
+    def site_store(self) -> SiteStore:
+        from klantreis.sites import DynamoSiteStore
+
+        return DynamoSiteStore(self._db, self._table)
+
+    @cached_property
+    def site_directory(self) -> SiteDirectory:
+        """Widget site keys to sites, cached as long as the settings say."""
+        from klantreis.sites import SiteDirectory
+
+        return SiteDirectory(self.site_store, self.settings.site_cache_seconds)
+
+    @cached_property
+    def site_lister(self) -> SiteLister:
+        """Every site, for the scheduled jobs (uncached: a new site is swept from its first minute)."""
+        from klantreis.sites import DynamoSiteStore
+
+        return DynamoSiteStore(self._db, self._table)
+
+    @cached_property
+    def agent_store(self) -> DynamoAgentStore:
+        from klantreis.agents.dynamo_store import DynamoAgentStore
+
+        return DynamoAgentStore(self._db, self._table)
+
+    @cached_property
+    def bearer_verifier(self) -> BearerVerifier | None:
+        """Agents' Cognito tokens on routes the widget shares (None locally: the gateway checks)."""
+        from klantreis.cognito import verifier_from_settings
+
+        return verifier_from_settings(self.settings)
+
+    # ------------------------------------------------------------------ journeys
+    @cached_property
+    def session_store(self) -> DynamoSessionStore:
+        from klantreis.journey.store import DynamoSessionStore
+
+        return DynamoSessionStore(self._db, self._table)
+
+    @cached_property
+    def limits(self) -> Limits:
+        from klantreis.journey.tracker import Limits
+
+        return Limits(
+            max_events=self.settings.max_batch_events,
+            max_batch_bytes=self.settings.max_batch_bytes,
+            max_event_bytes=self.settings.max_event_bytes,
+            retention_days=self.settings.journey_retention_days,
+        )
+
+    @cached_property
+    def tracker(self) -> Tracker:
+        from klantreis.journey.tracker import Tracker
+
+        return Tracker(self.session_store, self.limits)
+
+    @cached_property
+    def eraser(self) -> VisitorEraser:
+        from klantreis.journey.erasure import DynamoVisitorEraser
+
+        return DynamoVisitorEraser(self._db, self._table)
+
+    # ------------------------------------------------------------------ engagement
+    @cached_property
+    def engagement_settings_store(self) -> EngagementSettingsStore:
+        from klantreis.engagement.store import DynamoEngagementSettingsStore
+
+        return DynamoEngagementSettingsStore(self._db, self._table)
+
+    @cached_property
+    def engagement_settings(self) -> EngagementSettings:
+        """Rules and opening hours as `decide` reads them: cached as long as site profiles are."""
+        from klantreis.engagement.store import EngagementSettings
+
+        return EngagementSettings(self.engagement_settings_store, self.settings.site_cache_seconds)
+
+    @cached_property
+    def engagement_records(self) -> EngagementRecords:
+        from klantreis.engagement.records import DynamoEngagementRecords
+
+        return DynamoEngagementRecords(self._db, self._table)
+
+    @cached_property
+    def decision_log(self) -> DynamoDecisionLog:
+        from klantreis.engagement.records import DynamoDecisionLog
+
+        return DynamoDecisionLog(self._db, self._table)
+
+    @cached_property
+    def page_stats(self) -> PageStatsSource:
+        """Bounce and exit rates and page values from the site's own history (cached per site)."""
+        from klantreis.engagement.pagestats import DynamoPageStatsSource
+
+        return DynamoPageStatsSource(self._db, self._table)
+
+    @cached_property
+    def site_models(self) -> SiteModels:
+        from klantreis.engagement.model import default_model
+        from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
+
+        return SiteModels(DynamoSiteModelStore(self._db, self._table), default_model())
+
+    @cached_property
+    def uplift_models(self) -> SiteUpliftModels:
+        """The sites' uplift models (offers by expected gain); a site without one decides by rules."""
+        from klantreis.engagement.uplift import DynamoUpliftModelStore, SiteUpliftModels
+
+        return SiteUpliftModels(DynamoUpliftModelStore(self._db, self._table))
+
+    @cached_property
+    def decider(self) -> Decider:
+        from klantreis.engagement.decide import Decider
+        from klantreis.engagement.model import default_model
+
+        return Decider(
+            self.engagement_records,
+            self.engagement_settings,
+            default_model(),
+            self.page_stats,
+            models=self.site_models,
+            uplift=self.uplift_models,
+            heartbeat_seconds=self.settings.agent_heartbeat_seconds,
+        )
+
+    # ------------------------------------------------------------------ chats
+    @cached_property
+    def chat_store(self) -> DynamoChatStore:
+        from klantreis.conversations.store import DynamoChatStore
+
+        return DynamoChatStore(self._db, self._table)
+
+    @cached_property
+    def chat_service(self) -> ChatService:
+        from klantreis.conversations.service import ChatService
+
+        return ChatService(
+            self.chat_store,
+            self.agent_store,
+            self.session_store,
+            self.engagement_records,
+            heartbeat_seconds=self.settings.agent_heartbeat_seconds,
+        )
+
+    @cached_property
+    def decision_reader(self) -> DecisionReader:
+        from klantreis.conversations.context import DynamoDecisionReader
+
+        return DynamoDecisionReader(self._db, self._table)
+
+    @cached_property
+    def knowledge_store(self) -> KnowledgeStore:
+        from klantreis.knowledge.dynamo_store import DynamoKnowledgeStore
+
+        return DynamoKnowledgeStore(self._db, self._table)
+
+
+@cache
+def current() -> Services:
+    """The services of this Lambda instance, built on first use (no client or environment read at
+    import time)."""
+    return Services(get_settings(), dynamo.client())
+
+
+def forget() -> None:
+    """Drops the built services (and the caches they hold), so a new environment (a test's moto
+    table, changed settings) takes effect on next use."""
+    current.cache_clear()
