@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -51,6 +50,10 @@ from klantreis.journey.session import SessionState
 from klantreis.journey.store import session_from_item
 from klantreis.sites import DynamoSiteStore, Site
 
+# The table's option and client are shared with the other operator scripts (siblings, not a package).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from operator_table import add_table_option, table_client
+
 LABEL = "Revenue"
 ALL_PAGES = 1_000_000
 """The export keeps every page the statistics hold (decide keeps the most viewed only)."""
@@ -60,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="export_sessions.py", description=__doc__.split("\n\n")[0] if __doc__ else None
     )
-    root.add_argument("--table", default=os.environ.get("TABLE_NAME"), help="table (default: $TABLE_NAME)")
+    add_table_option(root)
     root.add_argument("--site-id", required=True)
     root.add_argument("--from", dest="start", type=date.fromisoformat, help="first local day (YYYY-MM-DD)")
     root.add_argument("--to", dest="end", type=date.fromisoformat, help="last local day (YYYY-MM-DD)")
@@ -134,16 +137,12 @@ def export(
 
 def main(argv: list[str] | None = None, dynamodb: Any = None) -> int:
     args = parser().parse_args(argv)
-    if not args.table:
-        print("error: give --table or set TABLE_NAME", file=sys.stderr)
+    dynamodb = table_client(args.table, dynamodb)
+    if dynamodb is None:
         return 2
     if args.start and args.end and args.start > args.end:
         print("error: --from is after --to", file=sys.stderr)
         return 2
-    if dynamodb is None:
-        import boto3
-
-        dynamodb = boto3.client("dynamodb")
     site = DynamoSiteStore(dynamodb, args.table).get(args.site_id)
     if site is None:
         print(f"error: no site {args.site_id!r}", file=sys.stderr)

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -27,6 +26,10 @@ from pydantic import TypeAdapter, ValidationError
 
 from klantreis.errors import Conflict
 from klantreis.sites import DynamoSiteStore, PageTypeRule, Site
+
+# The table's option and client are shared with the other operator scripts (siblings, not a package).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from operator_table import add_table_option, table_client
 
 CONSENT_MODES = ["required", "implied"]
 CONSENT_HELP = "required: nothing is stored before the visitor consents; implied: until they refuse"
@@ -38,9 +41,7 @@ def new_site_key() -> str:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="site.py", description=__doc__.split("\n\n")[0] if __doc__ else None)
-    root.add_argument(
-        "--table", default=os.environ.get("TABLE_NAME"), help="table name (default: $TABLE_NAME)"
-    )
+    add_table_option(root)
     commands = root.add_subparsers(dest="command", required=True)
 
     add = commands.add_parser("add", help="create a site and its first key")
@@ -126,13 +127,9 @@ def _existing(store: DynamoSiteStore, site_id: str) -> Site:
 
 def main(argv: list[str] | None = None, dynamodb: Any = None) -> int:
     args = parser().parse_args(argv)
-    if not args.table:
-        print("error: give --table or set TABLE_NAME", file=sys.stderr)
-        return 2
+    dynamodb = table_client(args.table, dynamodb)
     if dynamodb is None:
-        import boto3
-
-        dynamodb = boto3.client("dynamodb")
+        return 2
     try:
         result = run(args, DynamoSiteStore(dynamodb, args.table))
     except (ValueError, ValidationError, Conflict) as exc:

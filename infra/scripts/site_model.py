@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,12 +21,14 @@ from typing import Any
 from klantreis.engagement.model import ModelError
 from klantreis.engagement.site_models import DynamoSiteModelStore
 
+# The table's option and client are shared with the other operator scripts (siblings, not a package).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from operator_table import add_table_option, table_client
+
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="site_model.py", description=(__doc__ or "").split("\n\n")[0])
-    root.add_argument(
-        "--table", default=os.environ.get("TABLE_NAME"), help="table name (default: $TABLE_NAME)"
-    )
+    add_table_option(root)
     commands = root.add_subparsers(dest="command", required=True)
     put = commands.add_parser("put", help="store a site's own model (JSON written by make train)")
     put.add_argument("--site-id", required=True)
@@ -49,13 +50,9 @@ def describe(site_id: str, model: Any) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None, dynamodb: Any = None) -> int:
     args = parser().parse_args(argv)
-    if not args.table:
-        print("error: give --table or set TABLE_NAME", file=sys.stderr)
-        return 2
+    dynamodb = table_client(args.table, dynamodb)
     if dynamodb is None:
-        import boto3
-
-        dynamodb = boto3.client("dynamodb")
+        return 2
     store = DynamoSiteModelStore(dynamodb, args.table)
     try:
         if args.command == "put":

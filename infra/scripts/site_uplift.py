@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from klantreis import dynamo, keys
@@ -37,14 +37,16 @@ from klantreis.engagement.uplift import (
 )
 from klantreis.journey.store import session_from_item
 
+# The table's option and client are shared with the other operator scripts (siblings, not a package).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from operator_table import add_table_option, table_client
+
 ARMS = {"qualified": True, "holdout": False}
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="site_uplift.py", description=(__doc__ or "").split("\n\n")[0])
-    root.add_argument(
-        "--table", default=os.environ.get("TABLE_NAME"), help="table name (default: $TABLE_NAME)"
-    )
+    add_table_option(root)
     commands = root.add_subparsers(dest="command", required=True)
     train = commands.add_parser("train", help="learn the site's uplift model from its holdout and store it")
     train.add_argument("--site-id", required=True)
@@ -129,13 +131,9 @@ def describe(site_id: str, model: UpliftModel) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None, dynamodb: Any = None) -> int:
     args = parser().parse_args(argv)
-    if not args.table:
-        print("error: give --table or set TABLE_NAME", file=sys.stderr)
-        return 2
+    dynamodb = table_client(args.table, dynamodb)
     if dynamodb is None:
-        import boto3
-
-        dynamodb = boto3.client("dynamodb")
+        return 2
     store = DynamoUpliftModelStore(dynamodb, args.table)
     if args.command == "train":
         if args.offer_cost < 0:
