@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from bench.replay import server_clock_at_sent_at
+from klantreis import services
 from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.reports import names
 from klantreis.sites import DynamoSiteStore, Site
@@ -33,9 +34,9 @@ _markers = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
     """The report function's cached services hold the client of the moto in use."""
-    dependencies.reset()
+    services.forget()
     yield
-    dependencies.reset()
+    services.forget()
 
 
 def get(

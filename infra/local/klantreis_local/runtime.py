@@ -48,11 +48,6 @@ def reset_caches() -> None:
     aws.client.cache_clear()
     dynamo._serializers.cache_clear()
     services.forget()
-    for module_name in ("report.dependencies", "aggregate.dependencies", "aggregate.live_dependencies"):
-        import importlib
-
-        module = importlib.import_module(module_name)
-        module.reset()
 
 
 @contextmanager
