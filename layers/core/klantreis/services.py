@@ -5,7 +5,8 @@ for the life of the Lambda instance.
 Routes take what they need as a Powertools dependency (`Depends(provider)`, the providers in each
 function's `dependencies.py` read from `current()`); tests swap one with
 `app.dependency_overrides[provider] = ...`. A new environment (the tests' moto table) takes effect
-through `forget()`, which drops the one `Services` instance; there is no registry of caches.
+through `forget()`, which drops the settings, the clients and the one `Services` instance; there
+is no registry of caches.
 
 Each adapter is imported inside the property that builds it, so a function imports only what its
 own routes use (cold start).
@@ -16,7 +17,7 @@ from __future__ import annotations
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
-from klantreis import dynamo
+from klantreis import aws, dynamo
 from klantreis.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -254,7 +255,6 @@ class Services:
     @cached_property
     def report_files(self) -> ReportFiles:
         """The reports bucket; without REPORTS_BUCKET (the local stack) files are skipped and logged."""
-        from klantreis import aws
         from klantreis.reports.store import S3ReportFiles, SkippedReportFiles
 
         bucket = self.settings.reports_bucket
@@ -263,7 +263,6 @@ class Services:
     @cached_property
     def alert_publisher(self) -> AlertPublisher:
         """The alert topic; without ALERT_TOPIC_ARN (the local stack) alerts are only logged."""
-        from klantreis import aws
         from klantreis.reports.store import SkippedAlertPublisher, SnsAlertPublisher
 
         topic = self.settings.alert_topic_arn
@@ -347,6 +346,10 @@ def current() -> Services:
 
 
 def forget() -> None:
-    """Drops the built services (and the caches they hold), so a new environment (a test's moto
-    table, changed settings) takes effect on next use."""
+    """The one reset point: drops the settings, the clients and the built services (and the caches
+    they hold), so a new environment (a test's moto table, changed settings) takes effect on next
+    use."""
+    get_settings.cache_clear()
+    dynamo.client.cache_clear()
+    aws.client.cache_clear()
     current.cache_clear()
