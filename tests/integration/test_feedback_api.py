@@ -11,13 +11,13 @@ from typing import Any
 
 import pytest
 
+from klantreis import services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.conversations.models import Chat, RoutingRecord, SurveyAnswers
 from klantreis.conversations.store import DynamoChatStore, chat_agent
 from klantreis.journey.erasure import DynamoVisitorEraser
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE
-from report import dependencies
 from report.handler import lambda_handler as report
 from tests.factories import FakeContext, api_event
 
@@ -30,9 +30,9 @@ T0 = datetime(2026, 12, 3, 10, 0, tzinfo=UTC)
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    dependencies.reset()
+    services.forget()
     yield
-    dependencies.reset()
+    services.forget()
 
 
 def surveyed(

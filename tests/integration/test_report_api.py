@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 
 from bench.replay import server_clock_at_sent_at
+from klantreis import services
 from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.reports import names
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from report import dependencies
-from report.handler import lambda_handler
+from report.handler import app, lambda_handler
 from tests.factories import FakeContext, api_event, batch, event
 from track.handler import lambda_handler as track_handler
 
@@ -33,9 +34,9 @@ _markers = itertools.count(1)
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
     """The report function's cached services hold the client of the moto in use."""
-    dependencies.reset()
+    services.forget()
     yield
-    dependencies.reset()
+    services.forget()
 
 
 def get(
@@ -258,7 +259,7 @@ def test_staffing_says_something_after_a_first_day_of_traffic(
     # given a site whose first traffic is today: the clock at 14:30 in Amsterdam, and four chats
     # and 20 sessions at 10:00 today (the site's local day), two of them ended after 10 minutes
     now = datetime(2026, 11, 26, 14, 30, tzinfo=demo_site.zone)
-    monkeypatch.setattr(dependencies, "now", lambda: now.astimezone(UTC))
+    monkeypatch.setitem(app.dependency_overrides, dependencies.now, lambda: now.astimezone(UTC))
     today = now.date()
     add_counters(
         dynamodb, table_name, "demo", today.isoformat(),
@@ -295,7 +296,7 @@ def test_staffing_of_the_weeks_before_leaves_out_days_before_the_first_traffic(
 ) -> None:
     # given traffic at 10:00 on the same weekday one and two weeks ago, none since
     now = datetime(2026, 11, 26, 0, 30, tzinfo=demo_site.zone)
-    monkeypatch.setattr(dependencies, "now", lambda: now.astimezone(UTC))
+    monkeypatch.setitem(app.dependency_overrides, dependencies.now, lambda: now.astimezone(UTC))
     for weeks_ago, chats in ((2, 6), (1, 2)):
         day = (now.date() - timedelta(days=7 * weeks_ago)).isoformat()
         add_counters(dynamodb, table_name, "demo", day, {names.hourly_counter(10, "chats"): chats})

@@ -17,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 
-from klantreis import dynamo, keys
+from klantreis import dynamo, keys, services
 from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.reports import names
 from klantreis.reports.daily import daily_row
@@ -34,17 +34,17 @@ _markers = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _fresh_services() -> Iterator[None]:
-    dependencies.reset()
+    services.forget()
     yield
     get_settings.cache_clear()
-    dependencies.reset()
+    services.forget()
 
 
 def configure(monkeypatch: pytest.MonkeyPatch, **env: str) -> None:
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     get_settings.cache_clear()
-    dependencies.reset()
+    services.forget()
 
 
 def scheduled(at: str) -> dict[str, Any]:

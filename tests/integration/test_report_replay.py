@@ -33,9 +33,9 @@ import pytest
 from bench.moto_speedup import faster_moto
 from bench.rees46 import DATA, SITE_ID, SITE_KEY, load, replay_site, unusable, widget_batches
 from bench.replay import replay
+from klantreis import services
 from klantreis.sites import DynamoSiteStore
 from klantreis_local.runtime import StreamPump
-from report import dependencies
 from report.handler import lambda_handler
 from tests.factories import FakeContext, api_event
 
@@ -126,7 +126,7 @@ def test_the_daily_report_of_the_replayed_file_is_what_the_file_holds(dynamodb: 
     sites = DynamoSiteStore(dynamodb, table_name)
     sites.put(replay_site().model_copy(update={"timezone": timezone}))
     sites.add_key(SITE_ID, SITE_KEY)
-    dependencies.reset()
+    services.forget()
     expected = {day: figures.figures() for day, figures in file_days(timezone).items()}
     assert list(expected) == ["2019-09-30", "2019-10-01"]
 

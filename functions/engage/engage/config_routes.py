@@ -10,20 +10,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from engage import dependencies
 from klantreis.api import checked_first, current_principal, new_router
 from klantreis.auth import Principal
 from klantreis.engagement.config import EngagementConfig, OpeningHours
+from klantreis.engagement.store import EngagementSettings, EngagementSettingsStore
 from klantreis.errors import NotFound, PayloadTooLarge
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
-from klantreis.sites import Site
+from klantreis.sites import Site, SiteStore
 
 router = new_router()
 
 SitePath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The site (web shop).")]
+Sites = Annotated[SiteStore, Depends(dependencies.site_store)]
+SettingsStore = Annotated[EngagementSettingsStore, Depends(dependencies.settings_store)]
+CachedSettings = Annotated[EngagementSettings, Depends(dependencies.engagement_settings)]
 TAGS = ["engagement settings"]
 MAX_CONFIG_BYTES = 200_000
 """The largest engagement configuration (as JSON): far above any real one, and within what one
@@ -37,18 +42,18 @@ def _require_operator_of(site_id: str) -> Principal:
 OPERATOR_OF_SITE = checked_first(lambda path: _require_operator_of(path["site_id"]))
 
 
-def _operators_site(site_id: str) -> Site:
+def _operators_site(sites: SiteStore, site_id: str) -> Site:
     """The site in the path, after checking that the caller is one of its operators."""
     _require_operator_of(site_id)
-    site = dependencies.site_store().get(site_id)
+    site = sites.get(site_id)
     if site is None:
         raise NotFound(f"unknown site {site_id!r}")
     return site
 
 
-def _changed(site_id: str, what: str) -> None:
+def _changed(cached: EngagementSettings, site_id: str, what: str) -> None:
     # This instance's `decide` sees the change at once; other instances within the cache time.
-    dependencies.engagement_settings().forget(site_id)
+    cached.forget(site_id)
     metrics.add_metric(name="EngagementSettingsChanged", unit="Count", value=1)
     logger.info("engagement settings changed", extra={"site_id": site_id, "setting": what})
 
@@ -61,9 +66,9 @@ def _changed(site_id: str, what: str) -> None:
     tags=TAGS,
 )
 @OPERATOR_OF_SITE
-def get_opening_hours(site_id: SitePath) -> OpeningHours:
-    site = _operators_site(site_id)
-    stored = dependencies.settings_store().get_hours(site.site_id)
+def get_opening_hours(site_id: SitePath, sites: Sites, store: SettingsStore) -> OpeningHours:
+    site = _operators_site(sites, site_id)
+    stored = store.get_hours(site.site_id)
     return stored if stored is not None else OpeningHours.webshop_default(site.timezone)
 
 
@@ -76,12 +81,14 @@ def get_opening_hours(site_id: SitePath) -> OpeningHours:
     tags=TAGS,
 )
 @OPERATOR_OF_SITE
-def put_opening_hours(site_id: SitePath, hours: OpeningHours) -> OpeningHours:
-    site = _operators_site(site_id)
+def put_opening_hours(
+    site_id: SitePath, hours: OpeningHours, sites: Sites, store: SettingsStore, cached: CachedSettings
+) -> OpeningHours:
+    site = _operators_site(sites, site_id)
     if "timezone" not in hours.model_fields_set:
         hours = hours.model_copy(update={"timezone": site.timezone})
-    dependencies.settings_store().put_hours(site.site_id, hours)
-    _changed(site.site_id, "opening_hours")
+    store.put_hours(site.site_id, hours)
+    _changed(cached, site.site_id, "opening_hours")
     return hours
 
 
@@ -92,9 +99,9 @@ def put_opening_hours(site_id: SitePath, hours: OpeningHours) -> OpeningHours:
     tags=TAGS,
 )
 @OPERATOR_OF_SITE
-def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
-    site = _operators_site(site_id)
-    stored = dependencies.settings_store().get_config(site.site_id)
+def get_engagement_rules(site_id: SitePath, sites: Sites, store: SettingsStore) -> EngagementConfig:
+    site = _operators_site(sites, site_id)
+    stored = store.get_config(site.site_id)
     return stored if stored is not None else EngagementConfig.webshop_default()
 
 
@@ -110,10 +117,12 @@ def get_engagement_rules(site_id: SitePath) -> EngagementConfig:
     tags=TAGS,
 )
 @OPERATOR_OF_SITE
-def put_engagement_rules(site_id: SitePath, config: EngagementConfig) -> EngagementConfig:
-    site = _operators_site(site_id)
+def put_engagement_rules(
+    site_id: SitePath, config: EngagementConfig, sites: Sites, store: SettingsStore, cached: CachedSettings
+) -> EngagementConfig:
+    site = _operators_site(sites, site_id)
     if len(config.model_dump_json().encode()) > MAX_CONFIG_BYTES:
         raise PayloadTooLarge(f"the engagement configuration holds at most {MAX_CONFIG_BYTES} bytes")
-    dependencies.settings_store().put_config(site.site_id, config)
-    _changed(site.site_id, "engagement_rules")
+    store.put_config(site.site_id, config)
+    _changed(cached, site.site_id, "engagement_rules")
     return config

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 
 from engage import dependencies
 from klantreis.api import checked_first, current_principal, new_router, roles_first
-from klantreis.engagement.records import Decision, Reason, WeighingFeature
+from klantreis.engagement.records import Decision, DynamoDecisionLog, Reason, WeighingFeature
 from klantreis.engagement.uplift import Policy
 from klantreis.keys import ID_PATTERN
 
@@ -76,13 +77,14 @@ class DecisionLog(BaseModel):
 @checked_first(roles_first(router, "operator"))
 def get_decisions(
     visitor_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The visitor.")],
+    log: Annotated[DynamoDecisionLog, Depends(dependencies.decision_log)],
     session_id: Annotated[
         str | None, Query(pattern=ID_PATTERN, max_length=100, description="Only this session's.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_DECISIONS, description="How many at most.")] = DEFAULT_DECISIONS,
 ) -> DecisionLog:
     principal = current_principal(router).require("operator")
-    found = dependencies.decision_log().decisions(principal.site_id, visitor_id, session_id, limit)
+    found = log.decisions(principal.site_id, visitor_id, session_id, limit)
     return DecisionLog(
         visitor_id=visitor_id, session_id=session_id, decisions=[LoggedDecision.of(d) for d in found]
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel
 
@@ -13,7 +14,7 @@ from klantreis.auth import Principal
 from klantreis.errors import Forbidden
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import metrics
-from klantreis.reports.feedback import Feedback
+from klantreis.reports.feedback import DynamoFeedbackReader, Feedback
 from klantreis.strict import IsoTime
 from report import dependencies
 
@@ -27,6 +28,7 @@ Since = Annotated[
     Query(description="Only surveys received after this ISO time (the newest `at` seen: polling)."),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_FEEDBACK, description="How many at most.")]
+Reader = Annotated[DynamoFeedbackReader, Depends(dependencies.feedback_reader)]
 
 
 def _require_self_or_operator(agent_id: str) -> Principal:
@@ -50,9 +52,9 @@ class FeedbackList(BaseModel):
     tags=TAGS,
 )
 @checked_first(roles_first(router, "operator"))
-def get_feedback(since: Since = None, limit: Limit = DEFAULT_FEEDBACK) -> FeedbackList:
+def get_feedback(reader: Reader, since: Since = None, limit: Limit = DEFAULT_FEEDBACK) -> FeedbackList:
     principal = current_principal(router).require("operator")
-    found = dependencies.feedback_reader().recent(principal.site_id, since=since, agent_id=None, limit=limit)
+    found = reader.recent(principal.site_id, since=since, agent_id=None, limit=limit)
     metrics.add_metric(name="FeedbackReads", unit="Count", value=1)
     return FeedbackList(feedback=found)
 
@@ -66,11 +68,10 @@ def get_feedback(since: Since = None, limit: Limit = DEFAULT_FEEDBACK) -> Feedba
 @checked_first(lambda path: _require_self_or_operator(path["agent_id"]))
 def get_agent_feedback(
     agent_id: Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The agent.")],
+    reader: Reader,
     since: Since = None,
     limit: Limit = DEFAULT_FEEDBACK,
 ) -> FeedbackList:
     principal = _require_self_or_operator(agent_id)
-    found = dependencies.feedback_reader().recent(
-        principal.site_id, since=since, agent_id=agent_id, limit=limit
-    )
+    found = reader.recent(principal.site_id, since=since, agent_id=agent_id, limit=limit)
     return FeedbackList(feedback=found)

@@ -50,7 +50,7 @@ def nightly_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, 
     now = scheduled_time(event)
     nightly = dependencies.nightly()
     run = for_each_site(
-        "nightly report", dependencies.site_store(), lambda site: {nightly.run(site, now): 1}, FAILED_METRIC
+        "nightly report", dependencies.site_lister(), lambda site: {nightly.run(site, now): 1}, FAILED_METRIC
     )
     metrics.add_metric(name="DailyReportsStored", unit="Count", value=run.counts["stored"])
     run.raise_if_failed()
@@ -69,7 +69,7 @@ def alerts_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
         published.update(conditions)
         return {"alerted" if conditions else "quiet": 1}
 
-    run = for_each_site("report alerts", dependencies.site_store(), check, FAILED_METRIC)
+    run = for_each_site("report alerts", dependencies.site_lister(), check, FAILED_METRIC)
     summary = run.summary()
     metrics.add_metric(name="ReportAlertSitesChecked", unit="Count", value=summary["sites"])
     for condition, count in published.items():

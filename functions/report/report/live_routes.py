@@ -5,10 +5,13 @@ operators; the site is always the caller's own, so no request can name another s
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Depends
 
 from klantreis.api import current_principal, new_router
 from klantreis.observability import metrics
-from klantreis.projections.live_board import LiveVisitors, live_visitors
+from klantreis.projections.live_board import LiveBoardStore, LiveVisitors, live_visitors
 from report import dependencies
 
 router = new_router()
@@ -26,9 +29,9 @@ TAGS = ["live view"]
     "stream, so a change shows within seconds.",
     tags=TAGS,
 )
-def get_live_visitors() -> LiveVisitors:
+def get_live_visitors(boards: Annotated[LiveBoardStore, Depends(dependencies.board_store)]) -> LiveVisitors:
     principal = current_principal(router).require("agent", "operator")
-    board = dependencies.board_store().get(principal.site_id)
+    board = boards.get(principal.site_id)
     view = live_visitors(board, datetime.now(UTC))
     metrics.add_metric(name="LiveViewReads", unit="Count", value=1)
     return view

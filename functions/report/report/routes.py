@@ -8,10 +8,11 @@ checks the range (from after to, more than 366 days: 422).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from http import HTTPStatus
 from typing import Annotated
 
+from aws_lambda_powertools.event_handler import Depends
 from aws_lambda_powertools.event_handler.api_gateway import Response
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
@@ -21,10 +22,10 @@ from klantreis.api import checked_first, current_principal, new_router, roles_fi
 from klantreis.errors import NotFound
 from klantreis.observability import metrics
 from klantreis.reports.daily import rows_csv
-from klantreis.reports.performance import AgentCategoryPerformance
-from klantreis.reports.service import CSV_TYPE, HTML_TYPE, DailyReport
+from klantreis.reports.performance import AgentCategoryPerformance, DynamoPerformanceReader
+from klantreis.reports.service import CSV_TYPE, HTML_TYPE, DailyReport, Reports
 from klantreis.reports.staffing import Staffing
-from klantreis.sites import Site
+from klantreis.sites import Site, SiteStore
 from report import dependencies
 
 router = new_router()
@@ -36,20 +37,24 @@ UNKNOWN_SITE: dict[int, OpenAPIResponse] = {
 }
 FromDate = Annotated[date, Query(alias="from", description="The first local day of the site (YYYY-MM-DD).")]
 ToDate = Annotated[date, Query(description="The last local day (YYYY-MM-DD), included; at most 366 days.")]
+Sites = Annotated[SiteStore, Depends(dependencies.site_store)]
+SiteReports = Annotated[Reports, Depends(dependencies.reports)]
+Performance = Annotated[DynamoPerformanceReader, Depends(dependencies.performance_reader)]
+Clock = Annotated[datetime, Depends(dependencies.now)]
 
 
-def _operators_site() -> Site:
+def _operators_site(sites: SiteStore) -> Site:
     """The caller's own site, after checking that the caller is an operator."""
     principal = current_principal(router).require("operator")
-    site = dependencies.site_store().get(principal.site_id)
+    site = sites.get(principal.site_id)
     if site is None:
         raise NotFound(f"unknown site {principal.site_id!r}")
     return site
 
 
-def _daily(start: date, end: date) -> DailyReport:
-    site = _operators_site()
-    report = dependencies.reports().daily(site, start, end)
+def _daily(sites: SiteStore, reports: Reports, start: date, end: date) -> DailyReport:
+    site = _operators_site(sites)
+    report = reports.daily(site, start, end)
     metrics.add_metric(name="ReportDaysRead", unit="Count", value=len(report.rows))
     return report
 
@@ -64,8 +69,8 @@ def _daily(start: date, end: date) -> DailyReport:
     responses={200: {"description": "the report"}, **UNKNOWN_SITE},
 )
 @OPERATOR
-def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
-    return _daily(start, to)
+def get_daily_report(start: FromDate, to: ToDate, sites: Sites, reports: SiteReports) -> DailyReport:
+    return _daily(sites, reports, start, to)
 
 
 @router.get(
@@ -79,8 +84,8 @@ def get_daily_report(start: FromDate, to: ToDate) -> DailyReport:
     },
 )
 @OPERATOR
-def get_daily_report_csv(start: FromDate, to: ToDate) -> Response[str]:
-    report = _daily(start, to)
+def get_daily_report_csv(start: FromDate, to: ToDate, sites: Sites, reports: SiteReports) -> Response[str]:
+    report = _daily(sites, reports, start, to)
     filename = f"klantreis-{report.site_id}-{report.start}-{report.to}.csv"
     return Response(
         status_code=HTTPStatus.OK,
@@ -104,9 +109,9 @@ class AgentPerformanceTable(BaseModel):
     tags=TAGS,
 )
 @OPERATOR
-def get_agent_performance() -> AgentPerformanceTable:
-    site = _operators_site()
-    return AgentPerformanceTable(cells=dependencies.performance_reader().all(site.site_id))
+def get_agent_performance(sites: Sites, performance: Performance) -> AgentPerformanceTable:
+    site = _operators_site(sites)
+    return AgentPerformanceTable(cells=performance.all(site.site_id))
 
 
 HTML_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
@@ -126,9 +131,9 @@ outside resource, no framing."""
     },
 )
 @OPERATOR
-def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
-    site = _operators_site()
-    page = dependencies.reports().page(site, start, to)
+def get_daily_report_html(start: FromDate, to: ToDate, sites: Sites, reports: SiteReports) -> Response[str]:
+    site = _operators_site(sites)
+    page = reports.page(site, start, to)
     metrics.add_metric(name="ReportPagesRead", unit="Count", value=1)
     return Response(
         status_code=HTTPStatus.OK,
@@ -151,9 +156,12 @@ def get_daily_report_html(start: FromDate, to: ToDate) -> Response[str]:
 )
 @OPERATOR
 def get_staffing(
+    sites: Sites,
+    reports: SiteReports,
+    now: Clock,
     weeks: Annotated[int, Query(ge=1, le=26, description="Weeks back, today included (1-26).")] = 4,
 ) -> Staffing:
-    site = _operators_site()
-    plan = dependencies.reports().staffing(site, weeks, dependencies.now())
+    site = _operators_site(sites)
+    plan = reports.staffing(site, weeks, now)
     metrics.add_metric(name="ReportDaysRead", unit="Count", value=plan.days)
     return plan

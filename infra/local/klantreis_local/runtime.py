@@ -39,20 +39,11 @@ def configure_environment(table_name: str = DEFAULT_TABLE, extra: Mapping[str, s
 
 
 def reset_caches() -> None:
-    """Forget cached settings and clients, so a new environment or moto context takes effect."""
-    from klantreis import aws, dynamo, services
-    from klantreis.settings import get_settings
+    """Forget cached settings, clients and services, so a new environment or moto context takes
+    effect (`klantreis.services.forget`, the one reset point)."""
+    from klantreis import services
 
-    get_settings.cache_clear()
-    dynamo.client.cache_clear()
-    aws.client.cache_clear()
-    dynamo._serializers.cache_clear()
     services.forget()
-    for module_name in ("report.dependencies", "aggregate.dependencies", "aggregate.live_dependencies"):
-        import importlib
-
-        module = importlib.import_module(module_name)
-        module.reset()
 
 
 @contextmanager

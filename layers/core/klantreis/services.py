@@ -1,11 +1,12 @@
 """The one place where adapters and services are built: every store, directory and service the
-API functions use, each made on first use from the settings and the DynamoDB client and then kept
+functions use, each made on first use from the settings and the DynamoDB client and then kept
 for the life of the Lambda instance.
 
 Routes take what they need as a Powertools dependency (`Depends(provider)`, the providers in each
 function's `dependencies.py` read from `current()`); tests swap one with
 `app.dependency_overrides[provider] = ...`. A new environment (the tests' moto table) takes effect
-through `forget()`, which drops the one `Services` instance; there is no registry of caches.
+through `forget()`, which drops the settings, the clients and the one `Services` instance; there
+is no registry of caches.
 
 Each adapter is imported inside the property that builds it, so a function imports only what its
 own routes use (cold start).
@@ -16,7 +17,7 @@ from __future__ import annotations
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Any
 
-from klantreis import dynamo
+from klantreis import aws, dynamo
 from klantreis.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -35,8 +36,22 @@ if TYPE_CHECKING:
     from klantreis.journey.store import DynamoSessionStore
     from klantreis.journey.tracker import Limits, Tracker
     from klantreis.knowledge.ports import KnowledgeStore
+    from klantreis.projections.attribution import AttributionStore
+    from klantreis.projections.day_counters import DynamoCounterStore
+    from klantreis.projections.live_board import LiveBoardStore, LiveBoardUpdater
+    from klantreis.projections.pages import DynamoChunkReader, DynamoPageStatsWriter
+    from klantreis.projections.report_counters import DecisionLookup
+    from klantreis.reports.alerts import Alerts
+    from klantreis.reports.feedback import DynamoFeedbackReader
+    from klantreis.reports.performance import DynamoPerformanceReader
+    from klantreis.reports.service import NightlyReports, Reports
+    from klantreis.reports.store import AlertPublisher, AlertWebhook, ReportFiles, ReportStore
     from klantreis.scheduled import SiteLister
     from klantreis.sites import SiteDirectory, SiteStore
+
+
+ALERT_MIN_ASSIGNED_CHATS = 10
+"""Fewer assigned chats today than this never raise a service-level alert."""
 
 
 class Services:
@@ -204,6 +219,124 @@ class Services:
 
         return DynamoKnowledgeStore(self._db, self._table)
 
+    # ------------------------------------------------------------------ reports
+    @cached_property
+    def counter_store(self) -> DynamoCounterStore:
+        """The day counters: the report reads them, the stream's aggregate function adds to them."""
+        from klantreis.projections.day_counters import DynamoCounterStore
+
+        return DynamoCounterStore(self._db, self._table)
+
+    @cached_property
+    def report_store(self) -> ReportStore:
+        from klantreis.reports.store import DynamoReportStore
+
+        return DynamoReportStore(self._db, self._table)
+
+    @cached_property
+    def feedback_reader(self) -> DynamoFeedbackReader:
+        from klantreis.reports.feedback import DynamoFeedbackReader
+
+        return DynamoFeedbackReader(self._db, self._table)
+
+    @cached_property
+    def performance_reader(self) -> DynamoPerformanceReader:
+        from klantreis.reports.performance import DynamoPerformanceReader
+
+        return DynamoPerformanceReader(self._db, self._table)
+
+    @cached_property
+    def reports(self) -> Reports:
+        from klantreis.reports.service import Reports, ServiceLevel
+
+        level = ServiceLevel(self.settings.service_level_target, self.settings.service_level_seconds)
+        return Reports(self.counter_store, self.engagement_settings_store, level)
+
+    @cached_property
+    def report_files(self) -> ReportFiles:
+        """The reports bucket; without REPORTS_BUCKET (the local stack) files are skipped and logged."""
+        from klantreis.reports.store import S3ReportFiles, SkippedReportFiles
+
+        bucket = self.settings.reports_bucket
+        return S3ReportFiles(aws.client("s3"), bucket) if bucket else SkippedReportFiles()
+
+    @cached_property
+    def alert_publisher(self) -> AlertPublisher:
+        """The alert topic; without ALERT_TOPIC_ARN (the local stack) alerts are only logged."""
+        from klantreis.reports.store import SkippedAlertPublisher, SnsAlertPublisher
+
+        topic = self.settings.alert_topic_arn
+        return SnsAlertPublisher(aws.client("sns"), topic) if topic else SkippedAlertPublisher()
+
+    @cached_property
+    def alert_webhook(self) -> AlertWebhook:
+        """The webhook's URL from its secret (deployed), else from ALERT_WEBHOOK_URL, else none."""
+        from klantreis.reports.store import NoWebhook, SecretWebhook, SlackWebhook
+
+        if self.settings.alert_webhook_secret_arn:
+            return SecretWebhook(self.settings.alert_webhook_secret_arn)
+        url = self.settings.alert_webhook_url
+        return SlackWebhook(url) if url else NoWebhook()
+
+    @cached_property
+    def nightly_reports(self) -> NightlyReports:
+        from klantreis.reports.service import NightlyReports
+
+        return NightlyReports(self.reports, self.report_store, self.report_files)
+
+    @cached_property
+    def alerts(self) -> Alerts:
+        from klantreis.reports.alerts import Alerts, AlertThresholds
+
+        thresholds = AlertThresholds(
+            csat_drop_points=self.settings.csat_drop_points,
+            min_surveys=self.settings.alert_min_surveys,
+            service_level_target=self.settings.service_level_target,
+            service_level_seconds=self.settings.service_level_seconds,
+            min_assigned_chats=ALERT_MIN_ASSIGNED_CHATS,
+        )
+        return Alerts(
+            self.counter_store, self.report_store, self.alert_publisher, self.alert_webhook, thresholds
+        )
+
+    # ------------------------------------------------------------------ the stream's projections
+    @cached_property
+    def board_store(self) -> LiveBoardStore:
+        """The live board the stream keeps (functions/aggregate), for the live view's route."""
+        from klantreis.projections.live_board import DynamoLiveBoardStore
+
+        return DynamoLiveBoardStore(self._db, self._table)
+
+    @cached_property
+    def live_updater(self) -> LiveBoardUpdater:
+        from klantreis.projections.live_board import LiveBoardUpdater
+
+        return LiveBoardUpdater(self.board_store)
+
+    def decision_lookup(self) -> DecisionLookup:
+        """Not kept: cheap to build from the kept client."""
+        from klantreis.projections.report_counters import DynamoDecisionLookup
+
+        return DynamoDecisionLookup(self._db, self._table)
+
+    def chunk_reader(self) -> DynamoChunkReader:
+        """A new one per stream batch: it holds the batch's prefetched chunks."""
+        from klantreis.projections.pages import DynamoChunkReader
+
+        return DynamoChunkReader(self._db, self._table)
+
+    def page_writer(self) -> DynamoPageStatsWriter:
+        """Not kept: what waits to be folded is estimated module-wide (pages.FOLD_ESTIMATES)."""
+        from klantreis.projections.pages import DynamoPageStatsWriter
+
+        return DynamoPageStatsWriter(self._db, self._table)
+
+    def attribution_store(self) -> AttributionStore:
+        """Not kept: cheap to build from the kept client."""
+        from klantreis.conversations.store import DynamoChatStore
+
+        return DynamoChatStore(self._db, self._table)
+
 
 @cache
 def current() -> Services:
@@ -213,6 +346,10 @@ def current() -> Services:
 
 
 def forget() -> None:
-    """Drops the built services (and the caches they hold), so a new environment (a test's moto
-    table, changed settings) takes effect on next use."""
+    """The one reset point: drops the settings, the clients and the built services (and the caches
+    they hold), so a new environment (a test's moto table, changed settings) takes effect on next
+    use."""
+    get_settings.cache_clear()
+    dynamo.client.cache_clear()
+    aws.client.cache_clear()
     current.cache_clear()
