@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from klantreis.agents.dynamo_store import DynamoAgentStore
-from klantreis.conversations.store import DynamoChatStore
+from klantreis.conversations.dynamo_store import DynamoChatStore
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.records import DynamoEngagementRecords
 from klantreis.sites import DynamoSiteStore, Site

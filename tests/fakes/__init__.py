@@ -25,7 +25,7 @@ from klantreis.conversations.models import (
     SurveyAnswers,
     SurveySummary,
 )
-from klantreis.conversations.store import MESSAGE_PAGE, Discount, QueueEntry, message_id
+from klantreis.conversations.ports import MESSAGE_PAGE, Discount, QueueEntry, message_id
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.engagement.features import SitePageStats
 from klantreis.engagement.model import PropensityModel, parse_model
@@ -388,7 +388,7 @@ class InMemoryAgentStore:
 
 
 class InMemoryChatStore:
-    """klantreis.conversations.store.ChatStore in memory, over an InMemoryAgentStore (the agent
+    """klantreis.conversations.ports.ChatStore in memory, over an InMemoryAgentStore (the agent
     items the adapter's transactions update) and optionally InMemoryEngagementRecords (the offers
     a chat accepts). Each write checks every condition of the adapter's transaction before it
     changes anything, so a lost race (ConcurrentUpdate) or a refusal (Conflict) is all-or-nothing.

@@ -10,8 +10,8 @@ from typing import Any
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo
 from klantreis.conversations.context import DynamoDecisionReader, chat_context
+from klantreis.conversations.dynamo_store import DynamoChatStore, chat_item
 from klantreis.conversations.models import Chat, ChatAgent
-from klantreis.conversations.store import DynamoChatStore, chat_item
 from klantreis.engagement.records import Decision, decision_item
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import Site

@@ -18,7 +18,7 @@ from aggregate import live as live_stream
 
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
-from klantreis.conversations.store import DynamoChatStore
+from klantreis.conversations.dynamo_store import DynamoChatStore
 from klantreis.journey import page_stats
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.projections.day_counters import DynamoCounterStore

@@ -13,8 +13,8 @@ import pytest
 
 from klantreis import services
 from klantreis.agents.dynamo_store import DynamoAgentStore
+from klantreis.conversations.dynamo_store import DynamoChatStore, chat_agent
 from klantreis.conversations.models import Chat, RoutingRecord, SurveyAnswers
-from klantreis.conversations.store import DynamoChatStore, chat_agent
 from klantreis.journey.erasure import DynamoVisitorEraser
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE

@@ -17,9 +17,9 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile, AgentStatus
+from klantreis.conversations.dynamo_store import DynamoChatStore
 from klantreis.conversations.models import Chat
 from klantreis.conversations.service import ChatService, NewChat
-from klantreis.conversations.store import DynamoChatStore
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.records import DynamoEngagementRecords
 from klantreis.journey.store import DynamoSessionStore

@@ -15,8 +15,8 @@ import pytest
 from klantreis import dynamo, keys, services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
+from klantreis.conversations.dynamo_store import DynamoChatStore, chat_agent
 from klantreis.conversations.models import MAX_COMMENT_CHARS, Chat, RoutingRecord, SurveySummary
-from klantreis.conversations.store import DynamoChatStore, chat_agent
 from klantreis.routing.performance import PERFORMANCE_COUNTERS, Performance
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, Site

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from klantreis.conversations.models import Chat, ChatAgent
-from klantreis.conversations.store import Discount
+from klantreis.conversations.ports import Discount
 from klantreis.dynamo import to_item
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState

@@ -14,8 +14,9 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from klantreis.agents.ports import AgentProfile, AgentStatus
+from klantreis.conversations.dynamo_store import DynamoChatStore
+from klantreis.conversations.ports import QueueEntry
 from klantreis.conversations.service import DRAIN_LOST_RACES, QUEUE_PAGE, RETRY_PAUSE_SECONDS, WAITING_FIRST
-from klantreis.conversations.store import DynamoChatStore, QueueEntry
 from klantreis.errors import ConcurrentUpdate, Throttled
 from tests.unit.test_chat_service import HEARTBEAT, SITE, World, agent
 

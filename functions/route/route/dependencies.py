@@ -7,8 +7,8 @@ from klantreis import services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.cognito import BearerVerifier
 from klantreis.conversations.context import DecisionReader
+from klantreis.conversations.dynamo_store import DynamoChatStore
 from klantreis.conversations.service import ChatService
-from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.scheduled import SiteLister

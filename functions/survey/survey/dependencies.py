@@ -6,7 +6,7 @@ Powertools for `klantreis.secrets.SECRET_CACHE_SECONDS`)."""
 from __future__ import annotations
 
 from klantreis import services
-from klantreis.conversations.store import DynamoChatStore
+from klantreis.conversations.dynamo_store import DynamoChatStore
 from klantreis.conversations.surveys import SurveyService
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
     from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.cognito import BearerVerifier
     from klantreis.conversations.context import DecisionReader
+    from klantreis.conversations.dynamo_store import DynamoChatStore
     from klantreis.conversations.service import ChatService
-    from klantreis.conversations.store import DynamoChatStore
     from klantreis.engagement.decide import Decider
     from klantreis.engagement.features import PageStatsSource
     from klantreis.engagement.records import DynamoDecisionLog, EngagementRecords
@@ -191,7 +191,7 @@ class Services:
     # ------------------------------------------------------------------ chats
     @cached_property
     def chat_store(self) -> DynamoChatStore:
-        from klantreis.conversations.store import DynamoChatStore
+        from klantreis.conversations.dynamo_store import DynamoChatStore
 
         return DynamoChatStore(self._db, self._table)
 
@@ -333,7 +333,7 @@ class Services:
 
     def attribution_store(self) -> AttributionStore:
         """Not kept: cheap to build from the kept client."""
-        from klantreis.conversations.store import DynamoChatStore
+        from klantreis.conversations.dynamo_store import DynamoChatStore
 
         return DynamoChatStore(self._db, self._table)
 

@@ -25,6 +25,7 @@ from klantreis.agents.ports import (
     AgentStore,
     serving_slots,
 )
+from klantreis.conversations.dynamo_store import chat_agent
 from klantreis.conversations.models import (
     FOLLOW_UP_WINDOW,
     MAX_CHAT_MESSAGES,
@@ -37,14 +38,7 @@ from klantreis.conversations.models import (
     RoutingRecord,
     is_blank,
 )
-from klantreis.conversations.store import (
-    MESSAGE_PAGE,
-    ChatStore,
-    Discount,
-    QueueEntry,
-    chat_agent,
-    message_id,
-)
+from klantreis.conversations.ports import MESSAGE_PAGE, ChatStore, Discount, QueueEntry, message_id
 from klantreis.engagement.records import Offer
 from klantreis.errors import (
     ConcurrentUpdate,

@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from klantreis.conversations.models import Chat
-from klantreis.conversations.store import Discount
+from klantreis.conversations.ports import Discount
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import session_from_item
 from klantreis.projections.changes import ItemChange

@@ -1,4 +1,4 @@
-"""Chats in the single table: the port routing and surveys use, and its DynamoDB adapter.
+"""Chats in the single table: the DynamoDB adapter of every port in klantreis.conversations.ports.
 
 Every state change that touches an agent's capacity is one TransactWriteItems whose agent update
 carries the condition `#status = available AND active_chats < max_chats` (taking a chat) or
@@ -12,9 +12,8 @@ import hashlib
 import secrets
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
 
 from botocore.exceptions import ConnectionError as NetworkError
 from botocore.exceptions import HTTPClientError
@@ -33,66 +32,13 @@ from klantreis.conversations.models import (
     SurveyAnswers,
     SurveySummary,
 )
+from klantreis.conversations.ports import MESSAGE_PAGE, Discount, QueueEntry, message_id
 from klantreis.errors import ConcurrentUpdate, Conflict, Throttled
 from klantreis.routing.performance import Performance
 from klantreis.routing.stats import RoutingStats, queued_attribute, routing_stats_from_item
 
 CHAT_INDEX_PREFIX = "CHAT#"
 QUEUE_INDEX_PREFIX = "QUEUE#"
-MESSAGE_PAGE = 200
-
-
-@dataclass(frozen=True)
-class QueueEntry:
-    queue_key: str
-    chat_id: str
-    category: str | None
-    skills: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Discount:
-    site_id: str
-    code: str
-    chat_id: str
-    agent_id: str | None
-    percent: float
-    visitor_id: str
-    created_at: datetime
-    used_at: datetime | None = None
-
-
-class ChatStore(Protocol):
-    def chat(self, site_id: str, chat_id: str) -> Chat | None: ...
-    def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]: ...
-    def create_assigned(
-        self, chat: Chat, agent: AgentProfile, record: RoutingRecord, offer_id: str | None
-    ) -> None: ...
-    def create_queued(self, chat: Chat, record: RoutingRecord, offer_id: str | None) -> None: ...
-    def assign_queued(
-        self, chat: Chat, entry_key: str, agent: AgentProfile, record: RoutingRecord
-    ) -> None: ...
-    def requeue(self, chat: Chat, queue_key: str, record: RoutingRecord) -> None: ...
-    def end(self, chat: Chat, at: datetime, resolved: bool | None, release: bool) -> None: ...
-    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
-        """Up to `limit` entries in service order, those after queue key `after` when given."""
-        ...
-
-    def routing_stats(self, site_id: str) -> RoutingStats: ...
-    def performance(self, site_id: str, category: str | None) -> dict[str, Performance]: ...
-    def messages(
-        self, site_id: str, chat_id: str, since: str | None, limit: int = MESSAGE_PAGE
-    ) -> list[Message]: ...
-    def add_message(self, chat: Chat, message: Message) -> Message: ...
-    def add_transcript(self, chat: Chat, messages: list[Message]) -> list[Message]: ...
-    def latest_messages(self, site_id: str, chat_id: str, limit: int) -> list[Message]: ...
-    def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]: ...
-    def add_discount(self, chat: Chat, discount: Discount) -> None: ...
-    def release(self, site_id: str, agent_id: str, chat_id: str) -> bool: ...
-    def discount(self, site_id: str, code: str) -> Discount | None: ...
-    def add_survey(self, chat: Chat, answers: SurveyAnswers, at: datetime, day: str) -> None: ...
-    def mark_follow_up(self, earlier: Chat, chat_id: str) -> None: ...
-    def mark_converted(self, chat: Chat, at: datetime, value: float, code: str | None = None) -> bool: ...
 
 
 def _epoch(moment: datetime) -> int:
@@ -144,14 +90,6 @@ def feedback_item(chat: Chat, answers: SurveyAnswers, at: datetime) -> dict[str,
         plain["agent_id"] = chat.agent.agent_id
         plain["agent_name"] = chat.agent.display_name
     return plain
-
-
-MESSAGE_ID_DIGITS = 6
-"""Message ids are the chat's sequence numbers, zero-padded so they sort as numbers."""
-
-
-def message_id(number: int) -> str:
-    return f"{number:0{MESSAGE_ID_DIGITS}d}"
 
 
 class DynamoChatStore:
