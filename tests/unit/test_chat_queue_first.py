@@ -14,9 +14,11 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from klantreis.agents.ports import AgentProfile, AgentStatus
-from klantreis.conversations.dynamo_store import DynamoChatStore
+from klantreis.conversations.dynamo_store import DynamoChatReader, DynamoQueueReader
 from klantreis.conversations.ports import QueueEntry
-from klantreis.conversations.service import DRAIN_LOST_RACES, QUEUE_PAGE, RETRY_PAUSE_SECONDS, WAITING_FIRST
+from klantreis.dispatch.picking import RETRY_PAUSE_SECONDS
+from klantreis.dispatch.placement import WAITING_FIRST
+from klantreis.dispatch.queue import DRAIN_LOST_RACES, QUEUE_PAGE
 from klantreis.errors import ConcurrentUpdate, Throttled
 from tests.unit.test_chat_service import HEARTBEAT, SITE, World, agent
 
@@ -41,7 +43,7 @@ def test_a_slot_that_freed_without_a_drain_goes_to_the_waiting_chat_not_the_new_
     early = world.start("vroeg", category="dameslaarzen").chat.chat_id
     world.clock.advance(seconds=10)
     # and her console back (a heartbeat frees her slot but triggers no drain)
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
 
     # when a more valuable chat arrives
     world.cart("rijk", 900.0)
@@ -80,7 +82,7 @@ def test_an_agent_serving_both_takes_the_waiting_chat_first_and_the_arrival_goes
     world = World(agent("mirjam", "dameslaarzen", "sneakers", max_chats=1), agent("sven", "sneakers"))
     silent(world, "mirjam")
     laars = world.start("laars", category="dameslaarzen").chat.chat_id
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
 
     # when a sneakers chat arrives that either could take
     sneaker = world.start("sneaker", category="sneakers")
@@ -95,7 +97,7 @@ def test_an_arrival_that_only_claimed_slots_could_take_waits_with_the_reason() -
     world = World(agent("mirjam", "dameslaarzen", max_chats=1))
     silent(world, "mirjam")
     world.start("vroeg", category="dameslaarzen")
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
 
     def drains_always_lose(write: str) -> None:
         if write == "assign_queued":
@@ -122,7 +124,7 @@ def test_a_drain_reads_the_queue_past_its_first_page() -> None:
     assert waiting(world)[-1].chat_id == sneaker
 
     # when Sven becomes available, the drain finds the sneakers chat past the first page
-    world.service.set_status(SITE, "sven", "available")
+    world.presence.set_status(SITE, "sven", "available")
 
     assert world.chat(sneaker).agent_id == "sven"
     assert len(waiting(world)) == QUEUE_PAGE + 10
@@ -144,7 +146,7 @@ def test_a_drain_retries_lost_races_after_jittered_pauses() -> None:
     world.chats.before_write = two_lost_races
 
     # when she becomes available
-    world.service.set_status(SITE, "mirjam", "available")
+    world.presence.set_status(SITE, "mirjam", "available")
 
     # then all three are hers after two pauses, each within its doubling ceiling
     assert sorted(world.agent("mirjam").chat_ids) == sorted(chats)
@@ -166,14 +168,14 @@ def test_a_drain_that_keeps_losing_gives_up_after_a_bound_and_a_later_drain_serv
     world.chats.before_write = always_lose
 
     # when Mirjam becomes available, the request still succeeds after a bounded number of tries
-    world.service.set_status(SITE, "mirjam", "available")
+    world.presence.set_status(SITE, "mirjam", "available")
     assert tries["assign_queued"] == DRAIN_LOST_RACES + 1
     assert len(world.pauses) == DRAIN_LOST_RACES
     assert world.chat(chat).status == "queued"
 
     # and the next drain (here the sweep's) serves the chat
     world.chats.before_write = None
-    assert world.service.sweep(SITE)["chats_assigned"] == 1
+    assert world.presence.sweep(SITE)["chats_assigned"] == 1
     assert world.chat(chat).agent_id == "mirjam"
 
 
@@ -191,7 +193,7 @@ def test_a_busy_table_during_a_drain_is_retried_and_never_fails_the_change_it_fo
     world.chats.before_write = busy
 
     # when she becomes available, her status change succeeds; the chat waits for the next drain
-    assert world.service.set_status(SITE, "mirjam", "available").status == "available"
+    assert world.presence.set_status(SITE, "mirjam", "available").status == "available"
     assert world.chat(chat).status == "queued"
     assert len(world.pauses) == DRAIN_LOST_RACES
 
@@ -206,7 +208,7 @@ def test_a_busy_table_during_a_drain_is_retried_and_never_fails_the_change_it_fo
         return real_queue(site_id, limit, after)
 
     monkeypatch.setattr(world.chats, "queue", queue_busy_once)
-    assert world.service.drain(SITE) == 1
+    assert world.queue.drain(SITE) == 1
     assert world.chat(chat).agent_id == "mirjam"
 
 
@@ -221,11 +223,10 @@ def test_the_chat_store_turns_a_database_that_does_not_answer_into_throttled() -
         def get_item(self, **_: Any) -> Any:
             raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
 
-    store = DynamoChatStore(Unanswering(), "table")
     with pytest.raises(Throttled):
-        store.queue(SITE.site_id)
+        DynamoQueueReader(Unanswering(), "table").queue(SITE.site_id)
     with pytest.raises(Throttled):
-        store.chat(SITE.site_id, "chat-001")
+        DynamoChatReader(Unanswering(), "table").chat(SITE.site_id, "chat-001")
 
 
 # ====================================================================== property
@@ -304,13 +305,13 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
         elif kind == "silence":
             silent(world, rng.choice(agent_ids))
         elif kind == "heartbeat":
-            world.service.heartbeat(SITE, rng.choice(agent_ids))
+            world.presence.heartbeat(SITE, rng.choice(agent_ids))
         elif kind == "status":
             status: AgentStatus = rng.choice(("available", "away", "offline"))
-            world.service.set_status(SITE, rng.choice(agent_ids), status)
+            world.presence.set_status(SITE, rng.choice(agent_ids), status)
             kind = "away" if status == "away" else kind  # going away drains nothing: no slot freed
         elif kind == "sweep":
-            world.service.sweep(SITE)
+            world.presence.sweep(SITE)
         served = _no_overtaking(world, before, agents, arrival)
         if arrival and served:
             seen["arrival drained the queue first"] += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from klantreis.conversations.dynamo_store import chat_item
+from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.models import Chat
 from klantreis.dynamo import to_item
 from klantreis.engagement.records import Decision, Offer, decision_item, offer_item

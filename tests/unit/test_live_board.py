@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klantreis import dynamo
-from klantreis.conversations.dynamo_store import chat_item
+from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.models import Chat
 from klantreis.engagement.records import Decision, decision_item
 from klantreis.errors import ConcurrentUpdate

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from klantreis.conversations.dynamo_store import chat_item
+from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.models import Chat, ChatAgent
 from klantreis.dynamo import to_item
 from klantreis.projections.changes import decode

@@ -53,7 +53,7 @@ class SessionReader(Protocol):
 
 
 class ChatHistory(Protocol):
-    """What the context reads of chats (klantreis.conversations.ports.ChatStore has it)."""
+    """What the context reads of chats (klantreis.conversations.ports.ChatReader has it)."""
 
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]: ...
 

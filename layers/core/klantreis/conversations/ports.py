@@ -1,18 +1,20 @@
 """What the chat domain asks of storage: value types and one small port per concern.
 
-The DynamoDB adapter is `klantreis.conversations.dynamo_store.DynamoChatStore`; it has every port.
-Each caller names the port of its concern, so a fake or a new adapter knows what it must offer:
-placement and queue (`ChatPlacement`, used by routing), messages, discounts, surveys and ending.
+The DynamoDB adapters are in `klantreis.conversations.dynamo_store`, one per port (they share the
+item codec `klantreis.conversations.chat_items`). Each service names the ports of its concern, so a
+fake or a new adapter knows what it must offer: reading chats, the queue, placement (used by
+`klantreis.dispatch`), ending, messages, discounts and surveys.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
 from klantreis.agents.ports import AgentProfile
-from klantreis.conversations.models import Chat, Message, RoutingRecord, SurveyAnswers
+from klantreis.conversations.models import Chat, ChatAgent, Message, RoutingRecord, SurveyAnswers
 from klantreis.routing.performance import Performance
 from klantreis.routing.stats import RoutingStats
 
@@ -46,12 +48,31 @@ class Discount:
     used_at: datetime | None = None
 
 
+def chat_agent(agent: AgentProfile) -> ChatAgent:
+    """The agent as a chat names them."""
+    return ChatAgent(agent_id=agent.agent_id, display_name=agent.display_name)
+
+
 class ChatReader(Protocol):
     def chat(self, site_id: str, chat_id: str) -> Chat | None: ...
+    def chats(self, site_id: str, chat_ids: Sequence[str]) -> dict[str, Chat]:
+        """The chats of `chat_ids` that exist, by id, read together (not one read per chat)."""
+        ...
+
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]: ...
 
 
-class ChatPlacement(Protocol):
+class QueueReader(Protocol):
+    """The site's queue and its routing statistics (what a queue position and wait are made of)."""
+
+    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
+        """Up to `limit` entries in service order, those after queue key `after` when given."""
+        ...
+
+    def routing_stats(self, site_id: str) -> RoutingStats: ...
+
+
+class ChatPlacement(QueueReader, Protocol):
     """Placing chats with agents or in the queue, and what routing reads back of it."""
 
     def create_assigned(
@@ -62,11 +83,6 @@ class ChatPlacement(Protocol):
         self, chat: Chat, entry_key: str, agent: AgentProfile, record: RoutingRecord
     ) -> None: ...
     def requeue(self, chat: Chat, queue_key: str, record: RoutingRecord) -> None: ...
-    def queue(self, site_id: str, limit: int = 50, after: str | None = None) -> list[QueueEntry]:
-        """Up to `limit` entries in service order, those after queue key `after` when given."""
-        ...
-
-    def routing_stats(self, site_id: str) -> RoutingStats: ...
     def performance(self, site_id: str, category: str | None) -> dict[str, Performance]: ...
     def routing_records(self, site_id: str, chat_id: str) -> list[RoutingRecord]: ...
 
@@ -96,5 +112,8 @@ class ChatSurveys(Protocol):
     def mark_follow_up(self, earlier: Chat, chat_id: str) -> None: ...
 
 
-class ChatStore(ChatReader, ChatPlacement, ChatEnding, ChatMessages, ChatDiscounts, ChatSurveys, Protocol):
-    """Every concern at once: what the chat service holds until its parts are split too."""
+class AgentReader(Protocol):
+    """What the chat services read of agents (klantreis.agents.ports.AgentStore has it)."""
+
+    def get(self, site_id: str, agent_id: str) -> AgentProfile | None: ...
+    def list(self, site_id: str) -> list[AgentProfile]: ...
