@@ -45,7 +45,8 @@ class InMemoryChatStore:
     def __init__(self, agents: InMemoryAgentStore, offers: InMemoryEngagementRecords | None = None) -> None:
         self.agents = agents
         self.offers = offers
-        self.chats: dict[tuple[str, str], Chat] = {}
+        self.held: dict[tuple[str, str], Chat] = {}
+        """(site_id, chat_id) → the chat as stored."""
         self.messages_of: dict[tuple[str, str], dict[str, Message]] = defaultdict(dict)
         self.records: dict[tuple[str, str], list[RoutingRecord]] = defaultdict(list)
         self.queues: dict[str, dict[str, QueueEntry]] = defaultdict(dict)
@@ -62,7 +63,7 @@ class InMemoryChatStore:
 
     # ------------------------------------------------------------------ reads
     def chat(self, site_id: str, chat_id: str) -> Chat | None:
-        chat = self.chats.get((site_id, chat_id))
+        chat = self.held.get((site_id, chat_id))
         return chat.model_copy(deep=True) if chat else None
 
     def chats(self, site_id: str, chat_ids: Sequence[str]) -> dict[str, Chat]:
@@ -71,7 +72,7 @@ class InMemoryChatStore:
 
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]:
         return sorted(
-            (c for c in self.chats.values() if (c.site_id, c.visitor_id) == (site_id, visitor_id)),
+            (c for c in self.held.values() if (c.site_id, c.visitor_id) == (site_id, visitor_id)),
             key=lambda c: (c.created_at, c.chat_id),
         )
 
@@ -158,11 +159,11 @@ class InMemoryChatStore:
         self._begin("create_assigned")
         assert chat.agent is not None
         assert chat.assigned_at is not None
-        if (chat.site_id, chat.chat_id) in self.chats:
+        if (chat.site_id, chat.chat_id) in self.held:
             raise ConcurrentUpdate(f"chat {chat.chat_id} exists")
         self.agents.check_take(chat.site_id, agent.agent_id, chat.chat_id)
         self._check_offer(chat.site_id, offer_id)
-        self.chats[(chat.site_id, chat.chat_id)] = chat.model_copy(deep=True)
+        self.held[(chat.site_id, chat.chat_id)] = chat.model_copy(deep=True)
         self.agents.take(chat.site_id, agent.agent_id, chat.chat_id, chat.assigned_at)
         self.records[(chat.site_id, chat.chat_id)].append(record)
         self._count(chat, agent.agent_id, chats=1)
@@ -171,23 +172,23 @@ class InMemoryChatStore:
     def create_queued(self, chat: Chat, record: RoutingRecord, offer_id: str | None) -> None:
         self._begin("create_queued")
         assert chat.queue_key is not None
-        if (chat.site_id, chat.chat_id) in self.chats or chat.queue_key in self.queues[chat.site_id]:
+        if (chat.site_id, chat.chat_id) in self.held or chat.queue_key in self.queues[chat.site_id]:
             raise ConcurrentUpdate(f"chat {chat.chat_id} exists")
         self._check_offer(chat.site_id, offer_id)
-        self.chats[(chat.site_id, chat.chat_id)] = chat.model_copy(deep=True)
+        self.held[(chat.site_id, chat.chat_id)] = chat.model_copy(deep=True)
         self._enqueue(chat, chat.queue_key)
         self.records[(chat.site_id, chat.chat_id)].append(record)
         self._accept_offer(chat, offer_id)
 
     def assign_queued(self, chat: Chat, entry_key: str, agent: AgentProfile, record: RoutingRecord) -> None:
         self._begin("assign_queued")
-        stored = self.chats.get((chat.site_id, chat.chat_id))
+        stored = self.held.get((chat.site_id, chat.chat_id))
         if stored is None or stored.status != "queued" or entry_key not in self.queues[chat.site_id]:
             raise ConcurrentUpdate(f"chat {chat.chat_id} is no longer queued")
         self.agents.check_take(chat.site_id, agent.agent_id, chat.chat_id)
         waited = (record.at - chat.created_at).total_seconds()
         wait = chat.wait_seconds if chat.wait_seconds is not None else waited
-        self.chats[(chat.site_id, chat.chat_id)] = stored.model_copy(
+        self.held[(chat.site_id, chat.chat_id)] = stored.model_copy(
             update={
                 "status": "assigned",
                 "agent": ChatAgent(agent_id=agent.agent_id, display_name=agent.display_name),
@@ -204,13 +205,13 @@ class InMemoryChatStore:
     def requeue(self, chat: Chat, queue_key: str, record: RoutingRecord) -> None:
         self._begin("requeue")
         assert chat.agent is not None
-        stored = self.chats.get((chat.site_id, chat.chat_id))
+        stored = self.held.get((chat.site_id, chat.chat_id))
         if stored is None or stored.status != "assigned" or stored.agent_id != chat.agent.agent_id:
             raise ConcurrentUpdate(f"chat {chat.chat_id} is no longer {chat.agent.agent_id}'s")
         self.agents.check_release(chat.site_id, chat.agent.agent_id, chat.chat_id)
         if queue_key in self.queues[chat.site_id]:
             raise ConcurrentUpdate(f"queue entry {queue_key} exists")
-        self.chats[(chat.site_id, chat.chat_id)] = stored.model_copy(
+        self.held[(chat.site_id, chat.chat_id)] = stored.model_copy(
             update={
                 "status": "queued",
                 "queue_key": queue_key,
@@ -224,7 +225,7 @@ class InMemoryChatStore:
 
     def end(self, chat: Chat, at: datetime, resolved: bool | None, release: bool) -> None:
         self._begin("end")
-        stored = self.chats.get((chat.site_id, chat.chat_id))
+        stored = self.held.get((chat.site_id, chat.chat_id))
         if stored is None or stored.status != chat.status:
             raise ConcurrentUpdate(f"chat {chat.chat_id} changed")
         dequeue = chat.status == "queued" and chat.queue_key is not None
@@ -236,7 +237,7 @@ class InMemoryChatStore:
         update: dict[str, Any] = {"status": "ended", "ended_at": at, "queue_key": None}
         if resolved is not None:
             update["resolved"] = resolved
-        self.chats[(chat.site_id, chat.chat_id)] = stored.model_copy(update=update)
+        self.held[(chat.site_id, chat.chat_id)] = stored.model_copy(update=update)
         if dequeue:
             assert chat.queue_key is not None
             self._dequeue(stored, chat.queue_key)
@@ -251,7 +252,7 @@ class InMemoryChatStore:
     def add_message(self, chat: Chat, message: Message) -> Message:
         """Numbered with the chat's next sequence number, as the adapter's counter does."""
         self._begin("add_message")
-        stored = self.chats.get((chat.site_id, chat.chat_id))
+        stored = self.held.get((chat.site_id, chat.chat_id))
         held = self.messages_of[(chat.site_id, chat.chat_id)]
         if stored is None or stored.status == "ended" or len(held) >= MAX_CHAT_MESSAGES:
             raise Conflict("this chat has ended or holds its maximum of messages")
@@ -279,7 +280,7 @@ class InMemoryChatStore:
 
     def add_discount(self, chat: Chat, discount: Discount) -> None:
         self._begin("add_discount")
-        stored = self.chats.get((chat.site_id, chat.chat_id))
+        stored = self.held.get((chat.site_id, chat.chat_id))
         if (
             stored is None
             or stored.status != "assigned"
@@ -288,37 +289,37 @@ class InMemoryChatStore:
             or (chat.site_id, discount.code) in self.discounts
         ):
             raise Conflict("this chat has a discount code already, or is no longer yours")
-        self.chats[(chat.site_id, chat.chat_id)] = stored.model_copy(
+        self.held[(chat.site_id, chat.chat_id)] = stored.model_copy(
             update={"discount_code": discount.code, "discount_percent": discount.percent}
         )
         self.discounts[(chat.site_id, discount.code)] = discount
 
     def add_survey(self, chat: Chat, answers: SurveyAnswers, at: datetime, day: str) -> None:
         self._begin("add_survey")
-        stored = self.chats.get((chat.site_id, chat.chat_id))
+        stored = self.held.get((chat.site_id, chat.chat_id))
         if stored is None or (chat.site_id, chat.chat_id) in self.surveys:
             raise Conflict("this chat has its survey already")
         self.surveys[(chat.site_id, chat.chat_id)] = answers
         summary = SurveySummary(csat=answers.csat, nps=answers.nps, ces=answers.ces, at=at)
-        self.chats[(chat.site_id, chat.chat_id)] = stored.model_copy(update={"survey": summary})
+        self.held[(chat.site_id, chat.chat_id)] = stored.model_copy(update={"survey": summary})
         if chat.agent is not None:
             self._count(chat, chat.agent.agent_id, **survey_counts(answers.csat, answers.nps, answers.ces))
 
     def mark_follow_up(self, earlier: Chat, chat_id: str) -> None:
-        stored = self.chats.get((earlier.site_id, earlier.chat_id))
+        stored = self.held.get((earlier.site_id, earlier.chat_id))
         if stored is not None and stored.follow_up_chat_id is None:
-            self.chats[(earlier.site_id, earlier.chat_id)] = stored.model_copy(
+            self.held[(earlier.site_id, earlier.chat_id)] = stored.model_copy(
                 update={"follow_up_chat_id": chat_id}
             )
 
     def mark_converted(self, chat: Chat, at: datetime, value: float, code: str | None = None) -> bool:
-        stored = self.chats.get((chat.site_id, chat.chat_id))
+        stored = self.held.get((chat.site_id, chat.chat_id))
         discount = self.discounts.get((chat.site_id, code)) if code else None
         if stored is None or stored.converted_at is not None:
             return False
         if code and (discount is None or discount.used_at is not None):
             return False
-        self.chats[(chat.site_id, chat.chat_id)] = stored.model_copy(
+        self.held[(chat.site_id, chat.chat_id)] = stored.model_copy(
             update={"converted_at": at, "conversion_value": value}
         )
         if discount is not None:
@@ -340,7 +341,7 @@ class InMemoryChats(InMemoryChatStore):
             self.put(chat)
 
     def put(self, chat: Chat) -> None:
-        self.chats[(chat.site_id, chat.chat_id)] = chat
+        self.held[(chat.site_id, chat.chat_id)] = chat
 
     def put_discount(self, discount: Discount) -> None:
         self.discounts[(discount.site_id, discount.code)] = discount

@@ -241,7 +241,7 @@ def _no_overtaking(
     entries = {e.chat_id: e for e in before}
     served = 0
     for place, chat_id in enumerate(order):
-        chat = world.chats.chats[(SITE.site_id, chat_id)]  # read in place: copies would be slow
+        chat = world.chats.held[(SITE.site_id, chat_id)]  # read in place: copies would be slow
         if chat.status != "assigned" or (chat_id in entries and chat_id in still):
             continue
         if chat_id in entries:
@@ -283,7 +283,7 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
         before = waiting(world)
         agents = {a.agent_id: a for a in world.agents.list(SITE.site_id)}
         kind = rng.choices(steps, weights=(10, 7, 3, 1, 3, 2, 1))[0]
-        open_chats = [c for c in world.chats.chats.values() if c.status != "ended"]
+        open_chats = [c for c in world.chats.held.values() if c.status != "ended"]
         assigned = [c for c in open_chats if c.status == "assigned"]
         arrival = None
         if kind == "arrive":
@@ -295,7 +295,7 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
             if rng.random() < 0.2:
                 fields["skills"] = ["engels"]
             arrival = world.start(visitor, **fields).chat.chat_id
-            placed = world.chats.chats[(SITE.site_id, arrival)].status == "assigned"
+            placed = world.chats.held[(SITE.site_id, arrival)].status == "assigned"
             seen["direct past a waiting chat" if placed and before else "arrival"] += 1
         elif kind == "end" and open_chats:
             world.end(rng.choice(open_chats).chat_id)

@@ -604,7 +604,7 @@ def test_a_declined_offer_starts_no_chat(response: str) -> None:
     world.offer("anna", response=response)
     with pytest.raises(Conflict):
         world.start("anna", offer_id="offer-anna")
-    assert world.chats.chats == {}
+    assert world.chats.held == {}
 
 
 def test_another_visitors_or_an_unknown_offer_is_not_found() -> None:
