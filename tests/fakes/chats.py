@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 class InMemoryChatStore:
-    """klantreis.conversations.ports.ChatStore in memory, over an InMemoryAgentStore (the agent
+    """Every chat port of klantreis.conversations.ports in memory, over an InMemoryAgentStore (the agent
     items the adapter's transactions update) and optionally InMemoryEngagementRecords (the offers
     a chat accepts). Each write checks every condition of the adapter's transaction before it
     changes anything, so a lost race (ConcurrentUpdate) or a refusal (Conflict) is all-or-nothing.

@@ -1,7 +1,7 @@
 """Waiting chats first: a free slot goes to the head of the queue (priority, then age) before any
 new arrival; a new chat takes a slot directly only when no waiting chat could take it; drains go
 on until no slot or no fitting chat is left, past the first page of the queue and past lost races.
-ChatService on the in-memory fakes of tests/fakes/."""
+The chat services on the in-memory fakes of tests/fakes/."""
 
 from __future__ import annotations
 

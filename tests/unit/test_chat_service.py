@@ -1,6 +1,6 @@
-"""ChatService on in-memory fakes: who routing may pick, the queue and its order, agents who go
-offline or silent, discounts within the mandate, a category nobody serves, follow-up marking,
-offers, lost races, and the chat's messages and end."""
+"""The chat services (klantreis.dispatch, klantreis.conversations) on in-memory fakes: who routing
+may pick, the queue and its order, agents who go offline or silent, discounts within the mandate,
+a category nobody serves, follow-up marking, offers, lost races, and the chat's messages and end."""
 
 from __future__ import annotations
 

@@ -94,7 +94,7 @@ class InboxChat(BaseModel):
     started unprompted)."""
     abandonment_risk: float | None = None
     """0..1: the chance the visitor leaves without buying, from the latest engagement decision of
-    the chat's session (None when the session has none)."""
+    the chat's session when the chat started (None when the session had none)."""
 
     @classmethod
     def of(cls, listed: inboxes.InboxChat, now: datetime) -> InboxChat:
@@ -203,7 +203,7 @@ def get_agent(agent_id: AgentPath, directory: Directory, agents: Agents) -> Agen
     description="The agent's assigned chats and the queued chats of their categories and skills "
     "(the first 50 of the queue are looked at), each with its waiting time, category, cart value, "
     "the visitor's purchase intent at the offer and the abandonment risk of the session's latest "
-    "engagement decision.",
+    "engagement decision when the chat started.",
     tags=TAGS,
 )
 @SELF_OR_OPERATOR
