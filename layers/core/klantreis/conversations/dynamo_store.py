@@ -53,9 +53,6 @@ from klantreis.errors import ConcurrentUpdate, Conflict, Throttled
 from klantreis.routing.performance import Performance, survey_counts
 from klantreis.routing.stats import RoutingStats, queued_attribute, routing_stats_from_item
 
-BATCH_GET_KEYS = 100
-"""DynamoDB's BatchGetItem limit per call."""
-
 
 class ChatTable:
     """What the chat adapters share: the client and table, one translation of the client's errors,
@@ -89,6 +86,22 @@ class ChatTable:
         except (NetworkError, HTTPClientError) as exc:
             # No answer even after botocore's retries: transient, and a write may still land.
             raise Throttled("the database did not answer in time; retry shortly") from exc
+
+    def _chat_update(
+        self, chat: Chat, update: str, condition: str, values: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """A transaction's conditional Update of the chat item (`#status`, `#agent` name those)."""
+        action: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": dynamo.to_item(chat_key(chat.site_id, chat.chat_id)),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": dynamo.to_item(values),
+        }
+        names = {name: name[1:] for name in ("#status", "#agent") if name in update + condition}
+        if names:
+            action["ExpressionAttributeNames"] = names
+        return {"Update": action}
 
     def _put_new_chat(self, chat: Chat) -> dict[str, Any]:
         return {
@@ -216,30 +229,11 @@ class DynamoChatReader(ChatTable):
         return chat_from_item(answer) if answer else None
 
     def chats(self, site_id: str, chat_ids: Sequence[str]) -> dict[str, Chat]:
-        """One BatchGetItem per 100 chats (consistent, as `chat`), unprocessed keys retried."""
-        wanted = list(dict.fromkeys(chat_ids))
-        found: dict[str, Chat] = {}
-        for start in range(0, len(wanted), BATCH_GET_KEYS):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [
-                        dynamo.to_item(chat_key(site_id, c)) for c in wanted[start : start + BATCH_GET_KEYS]
-                    ],
-                    "ConsistentRead": True,
-                }
-            }
-            for attempt in range(8):
-                answer = self._call(self._db.batch_get_item, RequestItems=request)
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    chat = chat_from_item(dynamo.from_item(item))
-                    found[chat.chat_id] = chat
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(min(0.02 * 2**attempt, 0.5))
-            else:
-                raise Throttled("the database is busy; retry shortly")
-        return found
+        """One BatchGetItem per 100 chats (consistent, as `chat`)."""
+        wanted = [chat_key(site_id, chat_id) for chat_id in chat_ids]
+        items = self._call(lambda: list(dynamo.batch_get(self._db, self._table, wanted, consistent=True)))
+        chats = (chat_from_item(dynamo.from_item(item)) for item in items)
+        return {chat.chat_id: chat for chat in chats}
 
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]:
         items = dynamo.query_all(
@@ -320,25 +314,19 @@ class DynamoChatPlacement(DynamoQueueReader):
         """The queued `chat` (as stored) to `agent`; ConcurrentUpdate if another instance was faster."""
         at = record.at
         wait = chat.wait_seconds if chat.wait_seconds is not None else (at - chat.created_at).total_seconds()
-        chat_update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": dynamo.to_item(chat_key(chat.site_id, chat.chat_id)),
-                "UpdateExpression": "SET #status = :assigned, #agent = :agent, assigned_at = :at, "
-                "wait_seconds = :wait REMOVE queue_key",
-                "ConditionExpression": "#status = :queued",
-                "ExpressionAttributeNames": {"#status": "status", "#agent": "agent"},
-                "ExpressionAttributeValues": dynamo.to_item(
-                    {
-                        ":assigned": "assigned",
-                        ":queued": "queued",
-                        ":agent": {"agent_id": agent.agent_id, "display_name": agent.display_name},
-                        ":at": at.isoformat(),
-                        ":wait": round(max(wait, 0.0), 3),
-                    }
-                ),
-            }
-        }
+        chat_update = self._chat_update(
+            chat,
+            "SET #status = :assigned, #agent = :agent, assigned_at = :at, wait_seconds = :wait "
+            "REMOVE queue_key",
+            "#status = :queued",
+            {
+                ":assigned": "assigned",
+                ":queued": "queued",
+                ":agent": {"agent_id": agent.agent_id, "display_name": agent.display_name},
+                ":at": at.isoformat(),
+                ":wait": round(max(wait, 0.0), 3),
+            },
+        )
         self._transact(
             [
                 chat_update,
@@ -353,25 +341,18 @@ class DynamoChatPlacement(DynamoQueueReader):
     def requeue(self, chat: Chat, queue_key: str, record: RoutingRecord) -> None:
         """Takes an assigned chat back from its agent (who went offline) into the queue."""
         assert chat.agent is not None
-        chat_update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": dynamo.to_item(chat_key(chat.site_id, chat.chat_id)),
-                "UpdateExpression": "SET #status = :queued, queue_key = :key REMOVE #agent "
-                "ADD reassignments :one",
-                "ConditionExpression": "#status = :assigned AND #agent.agent_id = :agent",
-                "ExpressionAttributeNames": {"#status": "status", "#agent": "agent"},
-                "ExpressionAttributeValues": dynamo.to_item(
-                    {
-                        ":queued": "queued",
-                        ":assigned": "assigned",
-                        ":key": queue_key,
-                        ":agent": chat.agent.agent_id,
-                        ":one": 1,
-                    }
-                ),
-            }
-        }
+        chat_update = self._chat_update(
+            chat,
+            "SET #status = :queued, queue_key = :key REMOVE #agent ADD reassignments :one",
+            "#status = :assigned AND #agent.agent_id = :agent",
+            {
+                ":queued": "queued",
+                ":assigned": "assigned",
+                ":key": queue_key,
+                ":agent": chat.agent.agent_id,
+                ":one": 1,
+            },
+        )
         self._transact(
             [
                 chat_update,
@@ -418,18 +399,7 @@ class DynamoChatEnding(ChatTable):
         if resolved is not None:
             expression += ", resolved = :resolved"
             values[":resolved"] = resolved
-        actions: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": dynamo.to_item(chat_key(chat.site_id, chat.chat_id)),
-                    "UpdateExpression": expression + " REMOVE queue_key",
-                    "ConditionExpression": "#status = :current",
-                    "ExpressionAttributeNames": {"#status": "status"},
-                    "ExpressionAttributeValues": dynamo.to_item(values),
-                }
-            }
-        ]
+        actions = [self._chat_update(chat, expression + " REMOVE queue_key", "#status = :current", values)]
         if chat.status == "queued" and chat.queue_key:
             actions.append(self._delete_queue_entry(chat.site_id, chat.queue_key))
             actions.append(self._stats_add(chat.site_id, {queued_attribute(chat.category): -1}))
@@ -553,24 +523,17 @@ class DynamoChatDiscounts(ChatTable):
     def add_discount(self, chat: Chat, discount: Discount) -> None:
         """Conflict when the chat has a code already (or ended, or changed agent)."""
         item = discount_item(chat, discount)
-        chat_update = {
-            "Update": {
-                "TableName": self._table,
-                "Key": dynamo.to_item(chat_key(chat.site_id, chat.chat_id)),
-                "UpdateExpression": "SET discount_code = :code, discount_percent = :percent",
-                "ConditionExpression": "#status = :assigned AND attribute_not_exists(discount_code) "
-                "AND #agent.agent_id = :agent",
-                "ExpressionAttributeNames": {"#status": "status", "#agent": "agent"},
-                "ExpressionAttributeValues": dynamo.to_item(
-                    {
-                        ":code": discount.code,
-                        ":percent": discount.percent,
-                        ":assigned": "assigned",
-                        ":agent": discount.agent_id or "",
-                    }
-                ),
-            }
-        }
+        chat_update = self._chat_update(
+            chat,
+            "SET discount_code = :code, discount_percent = :percent",
+            "#status = :assigned AND attribute_not_exists(discount_code) AND #agent.agent_id = :agent",
+            {
+                ":code": discount.code,
+                ":percent": discount.percent,
+                ":assigned": "assigned",
+                ":agent": discount.agent_id or "",
+            },
+        )
         put = {
             "Put": {
                 "TableName": self._table,
@@ -591,16 +554,13 @@ class DynamoChatDiscounts(ChatTable):
 
     def mark_converted(self, chat: Chat, at: datetime, value: float, code: str | None = None) -> bool:
         """Attributes a purchase to the chat (and its agent) once; True if it was not yet."""
-        actions: list[dict[str, Any]] = [
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": dynamo.to_item(chat_key(chat.site_id, chat.chat_id)),
-                    "UpdateExpression": "SET converted_at = :at, conversion_value = :value",
-                    "ConditionExpression": "attribute_exists(PK) AND attribute_not_exists(converted_at)",
-                    "ExpressionAttributeValues": dynamo.to_item({":at": at.isoformat(), ":value": value}),
-                }
-            }
+        actions = [
+            self._chat_update(
+                chat,
+                "SET converted_at = :at, conversion_value = :value",
+                "attribute_exists(PK) AND attribute_not_exists(converted_at)",
+                {":at": at.isoformat(), ":value": value},
+            )
         ]
         if chat.agent is not None:
             actions.append(
@@ -642,17 +602,12 @@ class DynamoChatSurveys(ChatTable):
                     "ConditionExpression": "attribute_not_exists(PK)",
                 }
             },
-            {
-                "Update": {
-                    "TableName": self._table,
-                    "Key": dynamo.to_item(chat_key(chat.site_id, chat.chat_id)),
-                    "UpdateExpression": "SET survey = :survey",
-                    "ConditionExpression": "attribute_exists(PK)",
-                    "ExpressionAttributeValues": dynamo.to_item(
-                        {":survey": summary.model_dump(mode="json", exclude_none=True)}
-                    ),
-                }
-            },
+            self._chat_update(
+                chat,
+                "SET survey = :survey",
+                "attribute_exists(PK)",
+                {":survey": summary.model_dump(mode="json", exclude_none=True)},
+            ),
         ]
         actions.append(
             {"Put": {"TableName": self._table, "Item": dynamo.to_item(feedback_item(chat, answers, at))}}
