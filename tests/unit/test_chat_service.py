@@ -20,7 +20,7 @@ from klantreis.dispatch.placement import (
     NewChat,
     StartReads,
 )
-from klantreis.engagement.records import Offer
+from klantreis.engagement.records import Decision, Offer
 from klantreis.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -816,3 +816,38 @@ def test_an_unknown_chat_is_not_found() -> None:
         world.presence.set_status(SITE, "nobody", "away")
     with pytest.raises(NotFound):
         world.presence.heartbeat(SITE, "nobody")
+
+
+# ====================================================================== inbox
+def test_the_inbox_shows_each_chats_risk_as_it_started_and_reads_its_chats_at_once() -> None:
+    # given a decision on anna's session, her chat (assigned) and bert's (queued, no decision)
+    world = World(agent("mirjam", "dameslaarzen", max_chats=1))
+    world.decisions.decisions.append(
+        Decision(
+            site_id=SITE.site_id, visitor_id="anna", session_id="s-1", decision_id="d-1", at=T0,
+            day="2026-11-22", reason="not_qualified", abandonment_risk=0.7,
+        )
+    )  # fmt: skip
+    anna = world.start("anna", category="dameslaarzen").chat
+    bert = world.start("bert", category="dameslaarzen").chat
+    assert (anna.status, bert.status) == ("assigned", "queued")
+    # and a queued chat stored before the risk was kept on the chat, its session decided on
+    old = world.start("carla", category="dameslaarzen").chat.model_copy(update={"start_scores": None})
+    world.chats.held[(SITE.site_id, old.chat_id)] = old
+    world.decisions.decisions.append(
+        Decision(
+            site_id=SITE.site_id, visitor_id="carla", session_id="s-1", decision_id="d-2", at=T0,
+            day="2026-11-22", reason="not_qualified", abandonment_risk=0.2,
+        )
+    )  # fmt: skip
+    reads_before = world.decisions.reads
+    # when mirjam's inbox is read
+    inbox = world.lookup.inbox(SITE, "mirjam")
+    # then each chat shows the risk it started with; only the old chat looked its decision up
+    assert [(c.chat.chat_id, c.abandonment_risk) for c in inbox.assigned] == [(anna.chat_id, 0.7)]
+    assert [(c.chat.chat_id, c.abandonment_risk) for c in inbox.queued] == [
+        (bert.chat_id, None),
+        (old.chat_id, 0.2),
+    ]
+    assert world.decisions.reads - reads_before == 1
+    assert world.chats.batch_reads == 1
