@@ -47,7 +47,7 @@ from klantreis.engagement.model import FEATURE_COLUMNS, SessionFeatures
 from klantreis.engagement.pagestats import DynamoPageStatsSource
 from klantreis.engagement.store import DynamoEngagementSettingsStore
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import session_from_item
+from klantreis.journey.session_item import session_from_item
 from klantreis.sites import DynamoSiteStore, Site
 
 # The table's option and client are shared with the other operator scripts (siblings, not a package).

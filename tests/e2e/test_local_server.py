@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis_local.gateway import HANDLER_LOCK
 from klantreis_local.server import stream_pump

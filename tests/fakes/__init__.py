@@ -31,8 +31,8 @@ from klantreis.engagement.features import SitePageStats
 from klantreis.engagement.model import PropensityModel, parse_model
 from klantreis.engagement.records import Decision, EngagementState, Offer, OfferResponse, Snapshot
 from klantreis.errors import ConcurrentUpdate, Conflict, NotFound
+from klantreis.journey.ports import JourneyChunk
 from klantreis.journey.session import JourneyEntry, SessionState
-from klantreis.journey.store import JourneyChunk
 from klantreis.projections.day_counters import COUNTERS, DayKey
 from klantreis.routing import eligibility
 from klantreis.routing.performance import Performance, survey_counts

@@ -13,7 +13,7 @@ from klantreis.conversations.context import DynamoDecisionReader, chat_context
 from klantreis.conversations.models import Chat, ChatAgent
 from klantreis.conversations.store import DynamoChatStore, chat_item
 from klantreis.engagement.records import Decision, decision_item
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event

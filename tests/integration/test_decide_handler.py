@@ -14,7 +14,7 @@ import pytest
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.engagement.decide import in_holdout
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump

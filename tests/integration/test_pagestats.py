@@ -12,7 +12,8 @@ from aggregate import handler as aggregate
 
 from klantreis.engagement.features import PageMetrics
 from klantreis.engagement.pagestats import DynamoPageStatsSource
-from klantreis.journey import page_stats as history
+from klantreis.journey import dynamo_store as history
+from klantreis.journey.page_stats import decode_pages
 from klantreis.projections import pages as projection
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
@@ -120,7 +121,7 @@ def test_a_fold_is_due_once_the_deltas_weigh_as_much_as_the_snapshot(dynamodb: A
     assert writer.add_once("batch-2", change, now=1_000_180)
     snapshot = history.read_snapshot(dynamodb, table_name, "demo", consistent=True)
     assert snapshot["watermark"] == (1_000_180 - projection.FOLD_MARGIN_SECONDS) * 1000
-    assert history.decode_pages(snapshot["pages"]) == {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}
+    assert decode_pages(snapshot["pages"]) == {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}
     # a batch seen before adds nothing
     assert not writer.add_once("batch-2", change, now=1_000_200)
     pages, totals = history.load_counts(dynamodb, table_name, "demo")
@@ -136,5 +137,5 @@ def test_small_deltas_are_folded_after_an_hour(dynamodb: Any, table_name: str) -
     assert history.read_snapshot(dynamodb, table_name, "demo", consistent=True) == {}
     assert writer.add_once("batch-3", change, now=1_003_600)
     snapshot = history.read_snapshot(dynamodb, table_name, "demo", consistent=True)
-    assert history.decode_pages(snapshot["pages"]) == {"/a": [2.0, 2.0, 2.0, 2.0, 2.0, 0.0]}
+    assert decode_pages(snapshot["pages"]) == {"/a": [2.0, 2.0, 2.0, 2.0, 2.0, 0.0]}
     assert history.load_counts(dynamodb, table_name, "demo")[0] == {"/a": [3.0, 3.0, 3.0, 3.0, 3.0, 0.0]}

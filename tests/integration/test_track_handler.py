@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump

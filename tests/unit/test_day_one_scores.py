@@ -25,7 +25,7 @@ from klantreis.engagement.store import EngagementSettings
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.page_stats import SitePages, merge_pages, totals_of
 from klantreis.journey.session import SessionFold, SessionState
-from klantreis.journey.store import session_to_item
+from klantreis.journey.session_item import session_to_item
 from klantreis.projections.pages import session_page_deltas
 from klantreis.sites import Site
 from tests.factories import T0, anna_journey, constant_model, event

@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 
 from klantreis.errors import ConcurrentUpdate
+from klantreis.journey.ports import JourneyChunk, SessionStore
 from klantreis.journey.session import JourneyEntry, SessionState
-from klantreis.journey.store import JourneyChunk, SessionStore
 from klantreis.journey.tracker import Limits, Tracker, parse_batch
 from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.projections.day_counters import CounterStore

@@ -33,7 +33,7 @@ from klantreis.journey.page_stats import (
     page_key,
 )
 from klantreis.journey.session import JOURNEY_FLUSH_BYTES, SessionFold, SessionState
-from klantreis.journey.store import session_to_item
+from klantreis.journey.session_item import session_to_item
 from klantreis.projections.changes import decode
 from klantreis.projections.pages import ChunkLookup, chunks_wanted, deltas, session_page_deltas
 from klantreis.sites import Site

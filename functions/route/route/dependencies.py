@@ -9,7 +9,7 @@ from klantreis.cognito import BearerVerifier
 from klantreis.conversations.context import DecisionReader
 from klantreis.conversations.service import ChatService
 from klantreis.conversations.store import DynamoChatStore
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.scheduled import SiteLister
 from klantreis.secrets import load_key_ring

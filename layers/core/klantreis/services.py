@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from klantreis.engagement.site_models import SiteModels
     from klantreis.engagement.store import EngagementSettings, EngagementSettingsStore
     from klantreis.engagement.uplift import SiteUpliftModels
-    from klantreis.journey.erasure import VisitorEraser
-    from klantreis.journey.store import DynamoSessionStore
+    from klantreis.journey.dynamo_store import DynamoSessionStore
+    from klantreis.journey.ports import VisitorEraser
     from klantreis.journey.tracker import Limits, Tracker
     from klantreis.knowledge.ports import KnowledgeStore
     from klantreis.projections.attribution import AttributionStore
@@ -99,7 +99,7 @@ class Services:
     # ------------------------------------------------------------------ journeys
     @cached_property
     def session_store(self) -> DynamoSessionStore:
-        from klantreis.journey.store import DynamoSessionStore
+        from klantreis.journey.dynamo_store import DynamoSessionStore
 
         return DynamoSessionStore(self._db, self._table)
 
@@ -122,7 +122,7 @@ class Services:
 
     @cached_property
     def eraser(self) -> VisitorEraser:
-        from klantreis.journey.erasure import DynamoVisitorEraser
+        from klantreis.journey.dynamo_store import DynamoVisitorEraser
 
         return DynamoVisitorEraser(self._db, self._table)
 

@@ -23,7 +23,8 @@ from botocore.exceptions import ClientError
 from klantreis.cache import TtlCache
 from klantreis.engagement.features import PageMetrics, SitePageStats
 from klantreis.errors import Throttled
-from klantreis.journey.page_stats import ENTRANCES, VALUE, VIEWS, capped, load_counts
+from klantreis.journey.dynamo_store import load_counts
+from klantreis.journey.page_stats import ENTRANCES, VALUE, VIEWS, capped
 
 READER_MAX_PAGES = 2_000
 READER_MAX_SITES = 64

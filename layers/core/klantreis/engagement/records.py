@@ -24,7 +24,7 @@ from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.uplift import Policy
 from klantreis.errors import Throttled
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import session_from_item
+from klantreis.journey.session_item import session_from_item
 from klantreis.routing.stats import RoutingStats, routing_stats_from_item
 
 Reason = Literal[

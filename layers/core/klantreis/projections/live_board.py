@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.session import Stage
-from klantreis.journey.store import session_from_item
+from klantreis.journey.session_item import session_from_item
 from klantreis.projections.changes import ItemChange
 from klantreis.routing.wait import UNKNOWN_SCORE
 

@@ -30,6 +30,7 @@ from botocore.exceptions import ClientError
 
 from klantreis import dynamo, keys
 from klantreis.errors import ConcurrentUpdate, Throttled
+from klantreis.journey.dynamo_store import read_deltas, read_snapshot
 from klantreis.journey.page_stats import (
     BOUNCES,
     ENTRANCES,
@@ -47,8 +48,6 @@ from klantreis.journey.page_stats import (
     merge_pages,
     page_key,
     pages_pk,
-    read_deltas,
-    read_snapshot,
     stored_number,
     totals_of,
 )
