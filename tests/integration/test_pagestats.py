@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aggregate import handler as aggregate
 
+from klantreis.engagement.dynamo_store import DynamoPageStatsSource
 from klantreis.engagement.features import PageMetrics
-from klantreis.engagement.pagestats import DynamoPageStatsSource
 from klantreis.journey import dynamo_store as history
 from klantreis.journey.page_stats import decode_pages
 from klantreis.projections import pages as projection

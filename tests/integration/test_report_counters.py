@@ -21,7 +21,7 @@ from klantreis.conversations.models import Chat
 from klantreis.conversations.service import ChatService, NewChat
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.engagement.decide import in_holdout
-from klantreis.engagement.records import DynamoEngagementRecords
+from klantreis.engagement.dynamo_store import DynamoEngagementRecords
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.changes import decode
 from klantreis.projections.day_counters import DynamoCounterStore

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from klantreis.engagement.dynamo_store import DynamoSiteModelStore
 from klantreis.engagement.model import ModelError, default_model, parse_model
-from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
+from klantreis.engagement.site_models import SiteModels
 from tests.factories import constant_model, load_operator_script
 from tests.fakes import InMemorySiteModelStore
 

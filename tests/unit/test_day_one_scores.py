@@ -21,7 +21,7 @@ from klantreis.engagement.features import (
 )
 from klantreis.engagement.model import PropensityModel, default_model, parse_model, prior_model
 from klantreis.engagement.pagestats import site_page_stats
-from klantreis.engagement.store import EngagementSettings
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.page_stats import SitePages, merge_pages, totals_of
 from klantreis.journey.session import SessionFold, SessionState

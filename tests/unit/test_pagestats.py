@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from klantreis import dynamo, keys
 from klantreis.engagement import features
+from klantreis.engagement.dynamo_store import DynamoPageStatsSource
 from klantreis.engagement.features import PageMetrics
-from klantreis.engagement.pagestats import DynamoPageStatsSource, page_metrics, site_page_stats
+from klantreis.engagement.pagestats import page_metrics, site_page_stats
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.page_stats import (
     BOUNCES,

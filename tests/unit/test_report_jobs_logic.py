@@ -12,8 +12,8 @@ from klantreis.engagement.config import OpeningHours
 from klantreis.errors import ValidationFailed
 from klantreis.reports.alerts import CSAT_DROP, SERVICE_LEVEL, Alert, AlertThresholds, evaluate, subject
 from klantreis.reports.daily import DailyRow
+from klantreis.reports.days import read_days
 from klantreis.reports.service import NightlyReports, Reports, check_range, due_day
-from klantreis.reports.store import read_days
 from klantreis.sites import Site
 
 AMSTERDAM = Site(site_id="demo", name="Demo schoenenwinkel", timezone="Europe/Amsterdam")

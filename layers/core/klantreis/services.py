@@ -27,10 +27,11 @@ if TYPE_CHECKING:
     from klantreis.conversations.service import ChatService
     from klantreis.conversations.store import DynamoChatStore
     from klantreis.engagement.decide import Decider
+    from klantreis.engagement.dynamo_store import DynamoDecisionLog
     from klantreis.engagement.features import PageStatsSource
-    from klantreis.engagement.records import DynamoDecisionLog, EngagementRecords
+    from klantreis.engagement.ports import EngagementRecords, EngagementSettingsStore
+    from klantreis.engagement.settings import EngagementSettings
     from klantreis.engagement.site_models import SiteModels
-    from klantreis.engagement.store import EngagementSettings, EngagementSettingsStore
     from klantreis.engagement.uplift import SiteUpliftModels
     from klantreis.journey.dynamo_store import DynamoSessionStore
     from klantreis.journey.ports import VisitorEraser
@@ -42,10 +43,15 @@ if TYPE_CHECKING:
     from klantreis.projections.pages import DynamoChunkReader, DynamoPageStatsWriter
     from klantreis.projections.report_counters import DecisionLookup
     from klantreis.reports.alerts import Alerts
-    from klantreis.reports.feedback import DynamoFeedbackReader
-    from klantreis.reports.performance import DynamoPerformanceReader
+    from klantreis.reports.ports import (
+        AlertPublisher,
+        AlertWebhook,
+        FeedbackReader,
+        PerformanceReader,
+        ReportFiles,
+        ReportStore,
+    )
     from klantreis.reports.service import NightlyReports, Reports
-    from klantreis.reports.store import AlertPublisher, AlertWebhook, ReportFiles, ReportStore
     from klantreis.scheduled import SiteLister
     from klantreis.sites import SiteDirectory, SiteStore
 
@@ -65,7 +71,7 @@ class Services:
     # ------------------------------------------------------------------ sites and agents
     @cached_property
     def site_store(self) -> SiteStore:
-        from klantreis.sites import DynamoSiteStore
+        from klantreis.sites.dynamo_store import DynamoSiteStore
 
         return DynamoSiteStore(self._db, self._table)
 
@@ -79,7 +85,7 @@ class Services:
     @cached_property
     def site_lister(self) -> SiteLister:
         """Every site, for the scheduled jobs (uncached: a new site is swept from its first minute)."""
-        from klantreis.sites import DynamoSiteStore
+        from klantreis.sites.dynamo_store import DynamoSiteStore
 
         return DynamoSiteStore(self._db, self._table)
 
@@ -129,40 +135,41 @@ class Services:
     # ------------------------------------------------------------------ engagement
     @cached_property
     def engagement_settings_store(self) -> EngagementSettingsStore:
-        from klantreis.engagement.store import DynamoEngagementSettingsStore
+        from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
 
         return DynamoEngagementSettingsStore(self._db, self._table)
 
     @cached_property
     def engagement_settings(self) -> EngagementSettings:
         """Rules and opening hours as `decide` reads them: cached as long as site profiles are."""
-        from klantreis.engagement.store import EngagementSettings
+        from klantreis.engagement.settings import EngagementSettings
 
         return EngagementSettings(self.engagement_settings_store, self.settings.site_cache_seconds)
 
     @cached_property
     def engagement_records(self) -> EngagementRecords:
-        from klantreis.engagement.records import DynamoEngagementRecords
+        from klantreis.engagement.dynamo_store import DynamoEngagementRecords
 
         return DynamoEngagementRecords(self._db, self._table)
 
     @cached_property
     def decision_log(self) -> DynamoDecisionLog:
-        from klantreis.engagement.records import DynamoDecisionLog
+        from klantreis.engagement.dynamo_store import DynamoDecisionLog
 
         return DynamoDecisionLog(self._db, self._table)
 
     @cached_property
     def page_stats(self) -> PageStatsSource:
         """Bounce and exit rates and page values from the site's own history (cached per site)."""
-        from klantreis.engagement.pagestats import DynamoPageStatsSource
+        from klantreis.engagement.dynamo_store import DynamoPageStatsSource
 
         return DynamoPageStatsSource(self._db, self._table)
 
     @cached_property
     def site_models(self) -> SiteModels:
+        from klantreis.engagement.dynamo_store import DynamoSiteModelStore
         from klantreis.engagement.model import default_model
-        from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
+        from klantreis.engagement.site_models import SiteModels
 
         return SiteModels(DynamoSiteModelStore(self._db, self._table), default_model())
 
@@ -229,19 +236,19 @@ class Services:
 
     @cached_property
     def report_store(self) -> ReportStore:
-        from klantreis.reports.store import DynamoReportStore
+        from klantreis.reports.dynamo_store import DynamoReportStore
 
         return DynamoReportStore(self._db, self._table)
 
     @cached_property
-    def feedback_reader(self) -> DynamoFeedbackReader:
-        from klantreis.reports.feedback import DynamoFeedbackReader
+    def feedback_reader(self) -> FeedbackReader:
+        from klantreis.reports.dynamo_store import DynamoFeedbackReader
 
         return DynamoFeedbackReader(self._db, self._table)
 
     @cached_property
-    def performance_reader(self) -> DynamoPerformanceReader:
-        from klantreis.reports.performance import DynamoPerformanceReader
+    def performance_reader(self) -> PerformanceReader:
+        from klantreis.reports.dynamo_store import DynamoPerformanceReader
 
         return DynamoPerformanceReader(self._db, self._table)
 
@@ -255,7 +262,7 @@ class Services:
     @cached_property
     def report_files(self) -> ReportFiles:
         """The reports bucket; without REPORTS_BUCKET (the local stack) files are skipped and logged."""
-        from klantreis.reports.store import S3ReportFiles, SkippedReportFiles
+        from klantreis.reports.channels import S3ReportFiles, SkippedReportFiles
 
         bucket = self.settings.reports_bucket
         return S3ReportFiles(aws.client("s3"), bucket) if bucket else SkippedReportFiles()
@@ -263,7 +270,7 @@ class Services:
     @cached_property
     def alert_publisher(self) -> AlertPublisher:
         """The alert topic; without ALERT_TOPIC_ARN (the local stack) alerts are only logged."""
-        from klantreis.reports.store import SkippedAlertPublisher, SnsAlertPublisher
+        from klantreis.reports.channels import SkippedAlertPublisher, SnsAlertPublisher
 
         topic = self.settings.alert_topic_arn
         return SnsAlertPublisher(aws.client("sns"), topic) if topic else SkippedAlertPublisher()
@@ -271,7 +278,7 @@ class Services:
     @cached_property
     def alert_webhook(self) -> AlertWebhook:
         """The webhook's URL from its secret (deployed), else from ALERT_WEBHOOK_URL, else none."""
-        from klantreis.reports.store import NoWebhook, SecretWebhook, SlackWebhook
+        from klantreis.reports.channels import NoWebhook, SecretWebhook, SlackWebhook
 
         if self.settings.alert_webhook_secret_arn:
             return SecretWebhook(self.settings.alert_webhook_secret_arn)

@@ -268,7 +268,7 @@ class DynamoCounterStore:
         """Every counter of the day summed over its slots: the fixed ones of this module and of
         klantreis.reports.names (0 when nothing counted them) and whatever per-agent,
         per-category and hourly counters the day has. Sums are rounded to 3 decimals (money to 2).
-        It is the report's `klantreis.reports.store.DayCounterReader`."""
+        It is the report's `klantreis.reports.ports.DayCounterReader`."""
         fixed = (*COUNTERS, *names.CHAT_COUNTERS, *names.SURVEY_COUNTERS, *names.UPLIFT_COUNTERS)
         totals = dict.fromkeys((*fixed, *names.WAIT_BUCKETS), 0.0)
         for plain in self._slot_items(site_id, day):
