@@ -21,7 +21,9 @@ class InMemoryAgentStore:
             self.put(agent)
 
     def put(self, agent: AgentProfile) -> None:
-        self.agents[(agent.site_id, agent.agent_id)] = agent.model_copy(deep=True)
+        # The table keeps chat ids as a string set, which reads back sorted.
+        stored = agent.model_copy(update={"chat_ids": sorted(agent.chat_ids)}, deep=True)
+        self.agents[(agent.site_id, agent.agent_id)] = stored
 
     def get(self, site_id: str, agent_id: str) -> AgentProfile | None:
         agent = self.agents.get((site_id, agent_id))

@@ -17,16 +17,18 @@ class InMemoryCounterStore:
         self.markers: dict[str, int] = {}
 
     def add_once(self, marker: str, deltas: Mapping[DayKey, Mapping[str, float]], now: int) -> bool:
-        if not deltas or marker in self.markers:
+        # Like the adapter: a batch whose changes are all zero writes nothing, not even its marker.
+        if marker in self.markers or not any(any(change.values()) for change in deltas.values()):
             return False
         self.markers[marker] = now
         for day_key, change in deltas.items():
-            totals = self.days.setdefault(day_key, dict.fromkeys(COUNTERS, 0.0))
+            counted = self.days.setdefault(day_key, {})
             for name, value in change.items():
-                totals[name] = totals.get(name, 0.0) + value
+                counted[name] = counted.get(name, 0.0) + value
         return True
 
     def day_totals(self, site_id: str, day: str) -> dict[str, float]:
-        totals = dict(self.days.get((site_id, day), dict.fromkeys(COUNTERS, 0.0)))
-        totals["revenue"] = round(totals.get("revenue", 0.0), 2)
+        counted = self.days.get((site_id, day), {})
+        totals = {name: counted.get(name, 0.0) for name in COUNTERS}
+        totals["revenue"] = round(totals["revenue"], 2)
         return totals
