@@ -5,7 +5,7 @@ just as they would not into a table.
 
 Each port's fake has a module of its own here, run through the same contract test as its DynamoDB
 adapter (tests/integration/test_*_contract.py): `agents`, `engagement`, `journey`, `knowledge`,
-`projections`, `sites`; they are imported from here as well."""
+`projections`, `reports`, `sites`; those that were here before are imported from here as well."""
 
 from __future__ import annotations
 

@@ -14,7 +14,7 @@ SessionKey = tuple[str, str, str]
 
 
 class InMemorySessionStore:
-    """klantreis.journey.store.SessionStore in memory."""
+    """klantreis.journey.ports.SessionStore in memory."""
 
     def __init__(self, *, stale_reads: bool = False) -> None:
         self.stale_reads = stale_reads

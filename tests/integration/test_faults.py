@@ -21,7 +21,7 @@ from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey import dynamo_store as journey_store
 from klantreis.journey.dynamo_store import DynamoSessionStore
-from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import (
     DEMO_SITE,

@@ -15,6 +15,7 @@ from klantreis.engagement.features import PageMetrics
 from klantreis.journey import dynamo_store as history
 from klantreis.journey.page_stats import decode_pages
 from klantreis.projections import pages as projection
+from klantreis.projections.dynamo_store import DynamoPageStatsWriter
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
@@ -98,7 +99,7 @@ def test_folding_into_the_snapshot_keeps_every_figure(
     track_three_visitors()
     stream.drain()
     before = history.load_counts(dynamodb, table_name, "demo")
-    writer = projection.DynamoPageStatsWriter(dynamodb, table_name)
+    writer = DynamoPageStatsWriter(dynamodb, table_name)
     later = int(T0.timestamp()) + 10**9  # well past the fold margin of every delta written
     # when a consumer folds them into the snapshot, and another tries the same
     assert writer.fold("demo", later)
@@ -113,7 +114,7 @@ def test_folding_into_the_snapshot_keeps_every_figure(
 
 
 def test_a_fold_is_due_once_the_deltas_weigh_as_much_as_the_snapshot(dynamodb: Any, table_name: str) -> None:
-    writer = projection.DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=1, estimates={})
+    writer = DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=1, estimates={})
     change = {"demo": {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}}
     # the first delta is too young to fold, the next one, three minutes on, folds it
     assert writer.add_once("batch-1", change, now=1_000_000)
@@ -130,7 +131,7 @@ def test_a_fold_is_due_once_the_deltas_weigh_as_much_as_the_snapshot(dynamodb: A
 
 
 def test_small_deltas_are_folded_after_an_hour(dynamodb: Any, table_name: str) -> None:
-    writer = projection.DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=10**9, estimates={})
+    writer = DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=10**9, estimates={})
     change = {"demo": {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}}
     assert writer.add_once("batch-1", change, now=1_000_000)
     assert writer.add_once("batch-2", change, now=1_000_300)

@@ -24,7 +24,7 @@ from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.dynamo_store import DynamoEngagementRecords
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.changes import decode
-from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.projections.report_counters import deltas as report_deltas
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings

@@ -18,6 +18,7 @@ from klantreis.journey.session import SessionState
 from klantreis.journey.tracker import Limits, Tracker, parse_batch
 from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.projections.day_counters import CounterStore
+from klantreis.reports.ports import ReportStore
 from klantreis.sites import Site, SiteStore
 from tests.factories import T0, anna_journey, batch, event
 from tests.fakes.agents import InMemoryAgentStore
@@ -30,6 +31,7 @@ from tests.fakes.engagement import (
 from tests.fakes.journey import InMemorySessionStore
 from tests.fakes.knowledge import InMemoryKnowledgeStore
 from tests.fakes.projections import InMemoryCounterStore
+from tests.fakes.reports import InMemoryReportStore
 from tests.fakes.sites import InMemorySiteStore
 
 SITE = Site(site_id="demo", name="Demo")
@@ -61,6 +63,7 @@ def track(tracker: Tracker, body: dict[str, object]) -> tuple[int, int]:
         (InMemorySiteModelStore, SiteModelStore),
         (InMemoryEngagementRecords, EngagementRecords),
         (InMemoryPageStatsSource, PageStatsSource),
+        (InMemoryReportStore, ReportStore),
     ],
 )
 def test_each_fake_has_the_methods_of_its_port(fake: type, port: type) -> None:

@@ -38,9 +38,12 @@ if TYPE_CHECKING:
     from klantreis.journey.tracker import Limits, Tracker
     from klantreis.knowledge.ports import KnowledgeStore
     from klantreis.projections.attribution import AttributionStore
-    from klantreis.projections.day_counters import DynamoCounterStore
+    from klantreis.projections.dynamo_store import (
+        DynamoChunkReader,
+        DynamoCounterStore,
+        DynamoPageStatsWriter,
+    )
     from klantreis.projections.live_board import LiveBoardStore, LiveBoardUpdater
-    from klantreis.projections.pages import DynamoChunkReader, DynamoPageStatsWriter
     from klantreis.projections.report_counters import DecisionLookup
     from klantreis.reports.alerts import Alerts
     from klantreis.reports.ports import (
@@ -230,7 +233,7 @@ class Services:
     @cached_property
     def counter_store(self) -> DynamoCounterStore:
         """The day counters: the report reads them, the stream's aggregate function adds to them."""
-        from klantreis.projections.day_counters import DynamoCounterStore
+        from klantreis.projections.dynamo_store import DynamoCounterStore
 
         return DynamoCounterStore(self._db, self._table)
 
@@ -310,7 +313,7 @@ class Services:
     @cached_property
     def board_store(self) -> LiveBoardStore:
         """The live board the stream keeps (functions/aggregate), for the live view's route."""
-        from klantreis.projections.live_board import DynamoLiveBoardStore
+        from klantreis.projections.live_board_dynamo_store import DynamoLiveBoardStore
 
         return DynamoLiveBoardStore(self._db, self._table)
 
@@ -322,19 +325,19 @@ class Services:
 
     def decision_lookup(self) -> DecisionLookup:
         """Not kept: cheap to build from the kept client."""
-        from klantreis.projections.report_counters import DynamoDecisionLookup
+        from klantreis.projections.dynamo_store import DynamoDecisionLookup
 
         return DynamoDecisionLookup(self._db, self._table)
 
     def chunk_reader(self) -> DynamoChunkReader:
         """A new one per stream batch: it holds the batch's prefetched chunks."""
-        from klantreis.projections.pages import DynamoChunkReader
+        from klantreis.projections.dynamo_store import DynamoChunkReader
 
         return DynamoChunkReader(self._db, self._table)
 
     def page_writer(self) -> DynamoPageStatsWriter:
         """Not kept: what waits to be folded is estimated module-wide (pages.FOLD_ESTIMATES)."""
-        from klantreis.projections.pages import DynamoPageStatsWriter
+        from klantreis.projections.dynamo_store import DynamoPageStatsWriter
 
         return DynamoPageStatsWriter(self._db, self._table)
 

@@ -19,7 +19,7 @@ CountersByDay = dict[str, dict[str, float]]
 
 class DayCounterReader(Protocol):
     def day_counters(self, site_id: str, day: str) -> dict[str, float]:
-        """Every counter of the day (klantreis.projections.day_counters.DynamoCounterStore, which
+        """Every counter of the day (klantreis.projections.dynamo_store.DynamoCounterStore, which
         the stream functions write)."""
         ...
 
