@@ -12,7 +12,7 @@ from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, Message, RoutingRecord, SurveyAnswers
 from klantreis.conversations.ports import Discount, chat_agent
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.chat_tables import DynamoChatStore

@@ -15,7 +15,7 @@ from klantreis import services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.conversations.models import Chat, RoutingRecord, SurveyAnswers
 from klantreis.conversations.ports import chat_agent
-from klantreis.journey.erasure import DynamoVisitorEraser
+from klantreis.journey.dynamo_store import DynamoVisitorEraser
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE
 from report.handler import lambda_handler as report

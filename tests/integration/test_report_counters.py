@@ -17,14 +17,14 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile, AgentStatus
-from klantreis.conversations.context import DynamoDecisionReader
+from klantreis.conversations.dynamo_store import DynamoDecisionReader
 from klantreis.conversations.models import Chat
 from klantreis.dispatch.placement import NewChat, StartReads
 from klantreis.engagement.decide import in_holdout
-from klantreis.engagement.records import DynamoEngagementRecords
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.engagement.dynamo_store import DynamoEngagementRecords
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.changes import decode
-from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.projections.report_counters import deltas as report_deltas
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from klantreis.scheduled import JobFailed
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from route import dependencies, sweep
 from tests.factories import FakeContext
 

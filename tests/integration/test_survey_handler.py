@@ -19,7 +19,8 @@ from klantreis.conversations.models import MAX_COMMENT_CHARS, Chat, RoutingRecor
 from klantreis.conversations.ports import chat_agent
 from klantreis.routing.performance import PERFORMANCE_COUNTERS, Performance
 from klantreis.settings import get_settings
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis.tokens import SURVEY_TOKEN_SECONDS, KeyRing, TokenSigner
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
 from survey.handler import lambda_handler

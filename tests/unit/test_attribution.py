@@ -10,7 +10,7 @@ from klantreis.conversations.ports import Discount
 from klantreis.dynamo import to_item
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState
-from klantreis.journey.store import session_to_item
+from klantreis.journey.session_item import session_to_item
 from klantreis.projections.attribution import Purchase, attribute, purchase_of, purchases
 from klantreis.projections.changes import decode
 from klantreis.sites import Site

@@ -18,7 +18,7 @@ from klantreis.conversations.models import Chat
 from klantreis.engagement.records import Decision, decision_item
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.session import CartLine, SessionState
-from klantreis.journey.store import session_to_item
+from klantreis.journey.session_item import session_to_item
 from klantreis.projections import live_board
 from klantreis.projections.changes import decode
 from klantreis.projections.live_board import (

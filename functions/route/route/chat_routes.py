@@ -28,7 +28,7 @@ from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatu
 from klantreis.dispatch.placement import ChatStarter, NewChat
 from klantreis.dispatch.queue import QueueDrainer
 from klantreis.errors import Forbidden, NotFound, Unauthorized
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.keys import ID_PATTERN
 from klantreis.knowledge.chat import MESSAGES_LOOKED_AT, chat_signals
 from klantreis.knowledge.ports import KnowledgeStore

@@ -15,7 +15,7 @@ from klantreis.conversations.messages import MessageService
 from klantreis.dispatch.placement import ChatStarter
 from klantreis.dispatch.queue import QueueDrainer
 from klantreis.dispatch.sweep import AgentPresence
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.scheduled import SiteLister
 from klantreis.secrets import load_key_ring

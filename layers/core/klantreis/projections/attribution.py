@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from klantreis.conversations.models import Chat
 from klantreis.conversations.ports import Discount
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import session_from_item
+from klantreis.journey.session_item import session_from_item
 from klantreis.projections.changes import ItemChange
 
 
