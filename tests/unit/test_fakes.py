@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 
 from klantreis.agents.ports import AgentStore
+from klantreis.conversations.context import DecisionReader
 from klantreis.engagement.features import PageStatsSource
 from klantreis.engagement.ports import EngagementRecords, EngagementSettingsStore, SiteModelStore
 from klantreis.journey.ports import JourneyChunk, SessionStore
@@ -22,6 +23,7 @@ from klantreis.reports.ports import ReportStore
 from klantreis.sites import Site, SiteStore
 from tests.factories import T0, anna_journey, batch, event
 from tests.fakes.agents import InMemoryAgentStore
+from tests.fakes.decisions import InMemoryDecisionReader
 from tests.fakes.engagement import (
     InMemoryEngagementRecords,
     InMemoryEngagementSettingsStore,
@@ -64,6 +66,7 @@ def track(tracker: Tracker, body: dict[str, object]) -> tuple[int, int]:
         (InMemoryEngagementRecords, EngagementRecords),
         (InMemoryPageStatsSource, PageStatsSource),
         (InMemoryReportStore, ReportStore),
+        (InMemoryDecisionReader, DecisionReader),
     ],
 )
 def test_each_fake_has_the_methods_of_its_port(fake: type, port: type) -> None:

@@ -21,12 +21,6 @@ OPERATIONS = frozenset(
 HELPERS = frozenset({"client", "query_all", "query_prefix", "delete_keys", "conditional"})
 """klantreis.dynamo's functions that send requests (its item conversions send none)."""
 
-NOT_YET_APART = {
-    "engagement/documents.py": "the gzipped site documents the uplift model store (engagement/uplift.py, "
-    "edited on another branch) shares; moves into engagement/dynamo_store.py with that store",
-}
-"""Modules that still talk to DynamoDB outside a dynamo_store.py, and why."""
-
 
 def talks_to_dynamodb(tree: ast.AST) -> bool:
     for node in ast.walk(tree):
@@ -78,8 +72,8 @@ def test_only_dynamo_store_modules_talk_to_dynamodb() -> None:
     # when those that talk to DynamoDB are sorted by name
     elsewhere = {module for module in found if not module.endswith("dynamo_store.py")}
 
-    # then each is a dynamo_store.py, or one of the few named (with why) that are not apart yet
-    assert elsewhere == set(NOT_YET_APART)
+    # then there is none: each is a dynamo_store.py
+    assert elsewhere == set()
 
 
 def test_an_adapter_is_recognised_by_its_calls() -> None:

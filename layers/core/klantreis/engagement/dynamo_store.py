@@ -21,7 +21,7 @@ from klantreis.agents.dynamo_store import agent_from_item
 from klantreis.agents.ports import AgentProfile
 from klantreis.cache import TtlCache
 from klantreis.engagement.config import EngagementConfig, OpeningHours
-from klantreis.engagement.documents import DocumentTooBig, SiteDocuments
+from klantreis.engagement.documents_dynamo_store import DocumentTooBig, SiteDocuments
 from klantreis.engagement.features import SitePageStats
 from klantreis.engagement.model import ModelError, PropensityModel, parse_model
 from klantreis.engagement.pagestats import READER_MAX_PAGES, READER_MAX_SITES, site_page_stats

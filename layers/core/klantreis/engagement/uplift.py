@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from klantreis import keys
 from klantreis.cache import TtlCache
-from klantreis.engagement.documents import DocumentTooBig, SiteDocuments
+from klantreis.engagement.documents_dynamo_store import DocumentTooBig, SiteDocuments
 
 UPLIFT_FORMAT = "klantreis.uplift"
 INPUTS: tuple[str, ...] = (

@@ -1,5 +1,7 @@
 """One gzipped JSON document per site in the site's partition (SITE#{site}/{sort key}): where a
-site's own propensity model and its uplift model are kept."""
+site's own propensity model and its uplift model are kept. Apart from engagement/dynamo_store.py,
+which imports the decision records, because the uplift model's store (engagement/uplift.py) builds
+on it and the records import the uplift policy: one module would make an import cycle."""
 
 from __future__ import annotations
 
