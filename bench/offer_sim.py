@@ -13,8 +13,15 @@ OFFERS_PER_PERIOD offers per quarter hour. Each policy spends that capacity diff
 - `gain ranked`: the eligible with the highest expected gain (uplift x cart value) from the
   uplift model (`klantreis.engagement.uplift.fit_uplift`) trained on HISTORY_DAYS of this shop's
   own holdout outcomes under the rules; only positive gains.
-- `gain bar (online)`: what `decide` does, one visitor at a time: `uplift.choose` with the load
-  = offers made this quarter / capacity (no look-ahead within the quarter).
+- `gain bar (online)`: what `decide` does, one visitor at a time (`uplift.choose`, `uplift.bar`):
+  offer when the gain is in the top k/n of the training population's gains, k = offers the quarter
+  can still take, n = eligible visitors expected in the rest of the quarter (the rate of the
+  replicate's own history, stored in its model, x the time left; arrival times are drawn from a
+  separate generator so the visitors stay the same). No look-ahead at the visitors themselves.
+- `gain bar (top k of n)`: a simpler online rule, for comparison: the training population's gain
+  at quantile 1 - k/n (the top k of the n expected), 0 when k >= n.
+- `gain bar (load, before 2026-12-04)`: the first online rule, for comparison: the bar is the gain
+  quantile at the share of the quarter's capacity used (`Capacity` without a rate).
 - `best from what decide sees`: the true expected uplift given the visitor's intent and idle time
   (Bayes' rule over the kinds, from the simulation's own parameters) x cart: the best any policy
   seeing these inputs can do; the gap to `gain ranked` is what the learner misses.
@@ -49,10 +56,11 @@ from typing import Any
 
 from klantreis.engagement.config import EngagementConfig
 from klantreis.engagement.rules import Moment, matching_rule
-from klantreis.engagement.uplift import UpliftExample, UpliftInputs, UpliftModel, choose, fit_uplift
+from klantreis.engagement.uplift import Capacity, UpliftExample, UpliftInputs, UpliftModel, choose, fit_uplift
 
 PERIODS_PER_DAY = 40
 """Quarter hours of chat time (10 hours)."""
+PERIODS_PER_HOUR = 4
 ARRIVALS_PER_PERIOD = 24.0
 """Visitors reaching a decide moment (cart or checkout, idle), Poisson per quarter hour."""
 OFFERS_PER_PERIOD = 4
@@ -91,8 +99,9 @@ INTENT_SD = 0.18
 
 POLICIES = (
     "rules only", "score: risk x cart", "score: intent x cart", "gain ranked", "gain bar (online)",
-    "best from what decide sees", "oracle",
+    "gain bar (top k of n)", "gain bar (load, before 2026-12-04)", "best from what decide sees", "oracle",
 )  # fmt: skip
+ONLINE = ("gain bar (online)", "gain bar (top k of n)", "gain bar (load, before 2026-12-04)")
 CONFIG = EngagementConfig.webshop_default()
 
 
@@ -208,16 +217,42 @@ def _observable_gain(visitor: Visitor) -> float:
     return uplift * visitor.cart
 
 
-def pick(policy: str, candidates: list[Visitor], model: UpliftModel) -> list[Visitor]:
+def online_capacity(policy: str, model: UpliftModel, chosen: int, arrived_at: float) -> Capacity:
+    """What the online bar knows when a visitor arrives at `arrived_at` (0..1 of the quarter):
+    the offers the quarter can still take and, by the model's rate, the eligible visitors expected
+    in the rest of it (the load rule knows only the share used)."""
+    load = chosen / OFFERS_PER_PERIOD
+    if policy == "gain bar (load, before 2026-12-04)" or model.eligible_per_hour is None:
+        return Capacity(free_offers=OFFERS_PER_PERIOD - chosen, expected_arrivals=None, load=load)
+    expected = model.eligible_per_hour / (PERIODS_PER_HOUR) * (1.0 - arrived_at)
+    return Capacity(free_offers=OFFERS_PER_PERIOD - chosen, expected_arrivals=expected, load=load)
+
+
+def _top_share_bar(model: UpliftModel, capacity: Capacity) -> float:
+    expected = capacity.expected_arrivals or 0.0
+    if capacity.free_offers >= expected:
+        return 0.0
+    return model.gain_quantile(1.0 - capacity.free_offers / expected)
+
+
+def pick(
+    policy: str, candidates: list[Visitor], model: UpliftModel, arrivals: Sequence[float] = ()
+) -> list[Visitor]:
     """The visitors one quarter hour's capacity goes to (candidates: eligible, not held out, in
-    arrival order)."""
+    arrival order; `arrivals`: when each came, 0..1 of the quarter)."""
     if policy == "rules only":
         return candidates[:OFFERS_PER_PERIOD]
-    if policy == "gain bar (online)":
+    if policy in ONLINE:
         chosen: list[Visitor] = []
-        for visitor in candidates:
-            load = len(chosen) / OFFERS_PER_PERIOD
-            if load < 1.0 and choose(model, visitor.inputs, load).offer:
+        for visitor, arrived_at in zip(candidates, arrivals, strict=True):
+            if len(chosen) >= OFFERS_PER_PERIOD:
+                break
+            capacity = online_capacity(policy, model, len(chosen), arrived_at)
+            if policy == "gain bar (top k of n)":
+                offered = model.expected_gain(visitor.inputs) > max(_top_share_bar(model, capacity), 0.0)
+            else:
+                offered = choose(model, visitor.inputs, capacity).offer
+            if offered:
                 chosen.append(visitor)
         return chosen
     keys: dict[str, Callable[[Visitor], float]] = {
@@ -259,16 +294,28 @@ class Tally:
         return self.incremental_revenue / (self.agent_minutes / 60) if self.agent_minutes else 0.0
 
 
+def eligible_per_hour(periods: Sequence[Sequence[Visitor]]) -> float:
+    """The site's rate of eligible visitors outside the holdout (those the policy decides on)."""
+    eligible = sum(v.eligible and not v.held_out for visitors in periods for v in visitors)
+    return eligible / len(periods) * PERIODS_PER_HOUR
+
+
 def replicate(seed: int, history_days: int = HISTORY_DAYS, eval_days: int = EVAL_DAYS) -> dict[str, Any]:
     rng = random.Random(seed)
-    model = fit_uplift(history_examples(draw_days(rng, history_days)), require_enough=False)
+    history = draw_days(rng, history_days)
+    model = fit_uplift(
+        history_examples(history), require_enough=False, eligible_per_hour=eligible_per_hour(history)
+    )
     tallies = {policy: Tally() for policy in POLICIES}
     eligible = 0
+    clock = random.Random(seed + 1)  # arrival times within the quarter, apart from the visitors' draws
     for visitors in draw_days(rng, eval_days):
+        arrived = sorted(clock.random() for _ in visitors)
         candidates = [v for v in visitors if v.eligible and not v.held_out]
+        arrivals = [at for v, at in zip(visitors, arrived, strict=True) if v.eligible and not v.held_out]
         eligible += len(candidates)
         for policy in POLICIES:
-            for visitor in pick(policy, candidates, model):
+            for visitor in pick(policy, candidates, model, arrivals):
                 tallies[policy].add(visitor)
     return {"model": model, "tallies": tallies, "eligible": eligible}
 
@@ -319,7 +366,9 @@ def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY
     comparisons = [
         ("gain ranked", baseline) for baseline in ("score: risk x cart", "score: intent x cart", "rules only")
     ]
-    comparisons.append(("gain bar (online)", "rules only"))
+    comparisons += [
+        ("gain bar (online)", baseline) for baseline in ("rules only", "score: risk x cart", "gain ranked")
+    ]
     paired = {f"{policy} - {baseline}": _paired(runs, policy, baseline) for policy, baseline in comparisons}
     trained = [r["model"].training for r in runs]
     return {

@@ -9,10 +9,13 @@ the expected gain of an offer is uplift x cart value minus the cost of the agent
 
 The policy (`choose`): without a site model trained on enough outcomes in both arms, the rules
 and scores decide as before (`rules`). With one (`gain`), a rule-eligible visitor is offered a
-chat only when the expected gain is positive and at least the bar the agents' load sets: the
-quantile of the training population's gains at the share of the category's agent slots in use
-(half the slots busy: only the better half of gains is offered). That is ranking by expected gain
-done online: the scarcer the agents, the higher the gain an offer must bring.
+chat only when the expected gain is positive and at least the bar the agents' capacity sets
+(`Capacity`, `bar`): with k offers the free slots can still take and n eligible visitors expected
+before a slot frees, the bar is what keeping the k-th offer for those n visitors is expected to
+earn (`keep_value`, over the training population's gains). That is ranking by expected gain done
+online: few free offers and many visitors to come raise the bar, offers left free as the window
+closes lower it to 0. A model without the site's arrival rate (trained before it was recorded)
+falls back to the bar of the load: the gain quantile at the share of slots in use.
 
 The model is a small JSON document (`format: "klantreis.uplift"`) stored per site (SITE#{site}/
 UPLIFT_MODEL); `infra/scripts/site_uplift.py` trains and stores it. See docs/model.md.
@@ -20,6 +23,7 @@ UPLIFT_MODEL); `infra/scripts/site_uplift.py` trains and stores it. See docs/mod
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -50,9 +54,13 @@ MIN_CONVERSIONS_PER_ARM = 100
 """Below these a site's holdout says too little about who a chat moves: the rules decide. In
 bench/offer_sim.py a model from about 850 holdout sessions ranked offers worse than the scores
 did, one from about 2,500 better (docs/model.md)."""
-GAIN_QUANTILES = 21
-"""The training population's gains at 0%, 5%, ... 100%: the bars for the agents' load."""
+GAIN_QUANTILES = 101
+"""The training population's gains at 0%, 1%, ... 100%: the bars for the agents' capacity (models
+stored before 2026-12-04 hold 21, at 0%, 5%, ... 100%; both read alike)."""
 MAX_IDLE_MINUTES = 10.0
+MAX_FREE_OFFERS = 20
+"""The online bar weighs at most this many free offers (more: the bar is about 0 anyway)."""
+BAR_STEPS = 60
 
 Policy = Literal["rules", "gain"]
 
@@ -142,8 +150,14 @@ class UpliftModel(BaseModel):
     offer_cost: float = Field(0.0, ge=0.0)
     """What an offer costs in agent time, in the site's currency (agent minutes per offer x cost
     of a minute); subtracted from every expected gain."""
-    gain_quantiles: list[float] = Field(min_length=GAIN_QUANTILES, max_length=GAIN_QUANTILES)
+    gain_quantiles: list[float] = Field(min_length=2, max_length=GAIN_QUANTILES)
     training: UpliftTraining
+    eligible_per_hour: float | None = Field(None, gt=0.0)
+    """Rule-eligible visitors (first decision of a session) per hour with any, over the training
+    period: the arrivals the online bar expects. None: the bar of the load."""
+    acceptance: float | None = Field(None, gt=0.0, le=1.0)
+    """Share of answered offers accepted over the training period: an offer declined leaves its
+    slot free, so k free slots take about k / acceptance offers. None: 1."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
@@ -169,14 +183,15 @@ class UpliftModel(BaseModel):
         lift = self.uplift(inputs) if uplift is None else uplift
         return lift * max(inputs.cart_value, 0.0) - self.offer_cost
 
-    def min_gain(self, load: float) -> float:
-        """The gain an offer must bring when `load` (0..1) of the agents' slots are in use."""
-        position = min(max(load, 0.0), 1.0) * (GAIN_QUANTILES - 1)
+    def gain_quantile(self, share: float) -> float:
+        """The training population's gain at quantile `share` (0..1), interpolated."""
+        last = len(self.gain_quantiles) - 1
+        position = min(max(share, 0.0), 1.0) * last
         low = int(position)
-        if low >= GAIN_QUANTILES - 1:
+        if low >= last:
             return self.gain_quantiles[-1]
-        share = position - low
-        return self.gain_quantiles[low] * (1 - share) + self.gain_quantiles[low + 1] * share
+        between = position - low
+        return self.gain_quantiles[low] * (1 - between) + self.gain_quantiles[low + 1] * between
 
 
 def parse_uplift_model(text: bytes | str, source: str = "uplift model") -> UpliftModel:
@@ -203,21 +218,88 @@ class Verdict:
 RULES = Verdict(policy="rules", offer=True)
 
 
-def choose(model: UpliftModel | None, inputs: UpliftInputs, load: float) -> Verdict:
+@dataclass(frozen=True)
+class Capacity:
+    """What the agents can still take, as the online bar sees it."""
+
+    free_offers: float
+    """Offers the free slots can take before a slot frees (free slots / acceptance)."""
+    expected_arrivals: float | None
+    """Eligible visitors expected before a slot frees; None when the site's rate is unknown."""
+    load: float = 1.0
+    """Share of the slots in use (0..1): the bar of a model without the site's arrival rate."""
+
+
+def capacity_window(model: UpliftModel, *, slots: int, busy: int, mean_handle_seconds: float) -> Capacity:
+    """The capacity of `slots` agent slots of which `busy` are in use or claimed by the queue:
+    k = free slots / acceptance offers for n = the eligible visitors expected (the model's rate)
+    before a busy slot frees (mean handle time / busy chats; one handle time with none busy)."""
+    if slots <= 0:
+        return Capacity(free_offers=0.0, expected_arrivals=None, load=1.0)
+    free = max(slots - busy, 0)
+    load = min(busy / slots, 1.0)
+    if model.eligible_per_hour is None:
+        return Capacity(free_offers=float(free), expected_arrivals=None, load=load)
+    window_seconds = max(mean_handle_seconds, 1.0) / max(busy, 1)
+    return Capacity(
+        free_offers=free / (model.acceptance or 1.0),
+        expected_arrivals=model.eligible_per_hour * window_seconds / 3600.0,
+        load=load,
+    )
+
+
+def bar(model: UpliftModel, capacity: Capacity) -> float:
+    """The gain an offer must bring: what keeping one of the k free offers for the n eligible
+    visitors still expected is worth (`keep_value`); without a rate, the quantile at the load."""
+    if capacity.expected_arrivals is None:
+        return max(model.gain_quantile(capacity.load), 0.0)
+    if capacity.free_offers <= 0:
+        return max(model.gain_quantiles[-1], 0.0)
+    return keep_value(model.gain_quantiles, capacity.free_offers, capacity.expected_arrivals)
+
+
+def keep_value(gains: Sequence[float], free_offers: float, expected_arrivals: float) -> float:
+    """V(k, n) - V(k - 1, n): what the k-th free offer is expected to earn if kept for the n
+    visitors still to come, their gains drawn from `gains` (the training population's quantiles,
+    an equally weighted sample). V(j, n) is the expected gain of the best policy with j offers
+    for Poisson(n) arrivals; a visitor arriving in dn is offered when its gain beats V(j) - V(j-1),
+    so dV(j)/dn = E[(G - (V(j) - V(j - 1)))+] (solved in BAR_STEPS Euler steps). Offering only
+    above this bar takes the best of what comes and leaves no offer unused at the window's end:
+    0 when offers outnumber the expected visitors by far."""
+    free = min(max(round(free_offers), 1), MAX_FREE_OFFERS)
+    if expected_arrivals <= 0:
+        return 0.0
+    ordered = sorted(max(g, 0.0) for g in gains)
+    above = [0.0] * (len(ordered) + 1)  # sums of the gains from index i on
+    for i in range(len(ordered) - 1, -1, -1):
+        above[i] = above[i + 1] + ordered[i]
+
+    def excess(threshold: float) -> float:  # E[(G - threshold)+]
+        start = bisect.bisect_right(ordered, threshold)
+        return (above[start] - threshold * (len(ordered) - start)) / len(ordered)
+
+    step = expected_arrivals / BAR_STEPS
+    values = [0.0] * (free + 1)
+    for _ in range(BAR_STEPS):
+        values = [0.0, *(values[j] + step * excess(values[j] - values[j - 1]) for j in range(1, free + 1))]
+    return values[free] - values[free - 1]
+
+
+def choose(model: UpliftModel | None, inputs: UpliftInputs, capacity: Capacity) -> Verdict:
     """The rules' verdict (offer) without a model trained on enough outcomes; else the gain
-    policy's: offer when the expected gain is positive and at least the bar for the load."""
+    policy's: offer when the expected gain is positive and at least the bar for the capacity."""
     if model is None or not model.training.enough:
         return RULES
     lift = model.uplift(inputs)
     gain = model.expected_gain(inputs, lift)
-    bar = max(model.min_gain(load), 0.0)
+    threshold = bar(model, capacity)
     return Verdict(
         policy="gain",
-        offer=gain > 0.0 and gain >= bar,
+        offer=gain > 0.0 and gain >= threshold,
         model_version=model.model_version,
         estimated_uplift=round(lift, 4),
         expected_gain=round(gain, 2),
-        min_gain=round(bar, 2),
+        min_gain=round(threshold, 2),
     )
 
 
@@ -302,10 +384,13 @@ def fit_uplift(
     l2: float = 1.0,
     trained_on: date | None = None,
     require_enough: bool = True,
+    eligible_per_hour: float | None = None,
+    acceptance: float | None = None,
 ) -> UpliftModel:
     """The T-learner on a site's holdout outcomes. UpliftError when an arm is empty, or (with
     `require_enough`) has fewer than MIN_SESSIONS_PER_ARM sessions or MIN_CONVERSIONS_PER_ARM
-    conversions."""
+    conversions. `eligible_per_hour` and `acceptance` (the site's arrival rate and offer
+    acceptance over the same period) set the online bar (`capacity_window`)."""
     rows = list(examples)
     offered = [e for e in rows if e.offered]
     held = [e for e in rows if not e.offered]
@@ -351,6 +436,8 @@ def fit_uplift(
         "holdout": arms["holdout"].model_dump(),
         "offer_cost": offer_cost,
         "training": training.model_dump(mode="json"),
+        "eligible_per_hour": eligible_per_hour,
+        "acceptance": acceptance,
     }
     digest = hashlib.sha256(json.dumps(draft, sort_keys=True).encode()).hexdigest()[:10]
     provisional = UpliftModel.model_validate(
