@@ -18,6 +18,8 @@ OFFERS_PER_PERIOD offers per quarter hour. Each policy spends that capacity diff
   can still take, n = eligible visitors expected in the rest of the quarter (the rate of the
   replicate's own history, stored in its model, x the time left; arrival times are drawn from a
   separate generator so the visitors stay the same). No look-ahead at the visitors themselves.
+- `score: risk x cart (online)`: the same online bar with risk x cart in place of the gain (its
+  distribution from the replicate's history): the score ranking at the same, online, information.
 - `gain bar (top k of n)`: a simpler online rule, for comparison: the training population's gain
   at quantile 1 - k/n (the top k of the n expected), 0 when k >= n.
 - `gain bar (load, before 2026-12-04)`: the first online rule, for comparison: the bar is the gain
@@ -56,7 +58,17 @@ from typing import Any
 
 from klantreis.engagement.config import EngagementConfig
 from klantreis.engagement.rules import Moment, matching_rule
-from klantreis.engagement.uplift import Capacity, UpliftExample, UpliftInputs, UpliftModel, choose, fit_uplift
+from klantreis.engagement.uplift import (
+    GAIN_QUANTILES,
+    Capacity,
+    UpliftExample,
+    UpliftInputs,
+    UpliftModel,
+    choose,
+    fit_uplift,
+    keep_value,
+    quantiles,
+)
 
 PERIODS_PER_DAY = 40
 """Quarter hours of chat time (10 hours)."""
@@ -73,7 +85,10 @@ HISTORY_DAYS = 60
 (uplift.MIN_SESSIONS_PER_ARM). SHORT_HISTORY_DAYS (about 850) is the sensitivity run below it."""
 SHORT_HISTORY_DAYS = 20
 EVAL_DAYS = 5
-REPLICATES = 20
+REPLICATES = 60
+"""Paired replicates of the main run (common random numbers: every policy sees the same visitors);
+SHORT_REPLICATES for the sensitivity run."""
+SHORT_REPLICATES = 20
 CHECKOUT_SHARE = 0.55
 CART_MEDIAN, CART_SIGMA = 120.0, 0.7
 STAGE_BASE = {"cart": 0.50, "checkout": 0.45}
@@ -99,9 +114,13 @@ INTENT_SD = 0.18
 
 POLICIES = (
     "rules only", "score: risk x cart", "score: intent x cart", "gain ranked", "gain bar (online)",
-    "gain bar (top k of n)", "gain bar (load, before 2026-12-04)", "best from what decide sees", "oracle",
+    "score: risk x cart (online)", "gain bar (top k of n)", "gain bar (load, before 2026-12-04)",
+    "best from what decide sees", "oracle",
 )  # fmt: skip
-ONLINE = ("gain bar (online)", "gain bar (top k of n)", "gain bar (load, before 2026-12-04)")
+ONLINE = (
+    "gain bar (online)", "score: risk x cart (online)", "gain bar (top k of n)",
+    "gain bar (load, before 2026-12-04)",
+)  # fmt: skip
 CONFIG = EngagementConfig.webshop_default()
 
 
@@ -235,8 +254,16 @@ def _top_share_bar(model: UpliftModel, capacity: Capacity) -> float:
     return model.gain_quantile(1.0 - capacity.free_offers / expected)
 
 
+def _value_at_risk(visitor: Visitor) -> float:
+    return visitor.inputs.abandonment_risk * visitor.cart
+
+
 def pick(
-    policy: str, candidates: list[Visitor], model: UpliftModel, arrivals: Sequence[float] = ()
+    policy: str,
+    candidates: list[Visitor],
+    model: UpliftModel,
+    arrivals: Sequence[float] = (),
+    risk_quantiles: Sequence[float] = (),
 ) -> list[Visitor]:
     """The visitors one quarter hour's capacity goes to (candidates: eligible, not held out, in
     arrival order; `arrivals`: when each came, 0..1 of the quarter)."""
@@ -250,13 +277,16 @@ def pick(
             capacity = online_capacity(policy, model, len(chosen), arrived_at)
             if policy == "gain bar (top k of n)":
                 offered = model.expected_gain(visitor.inputs) > max(_top_share_bar(model, capacity), 0.0)
+            elif policy == "score: risk x cart (online)":
+                bar = keep_value(risk_quantiles, capacity.free_offers, capacity.expected_arrivals or 0.0)
+                offered = _value_at_risk(visitor) >= bar
             else:
                 offered = choose(model, visitor.inputs, capacity).offer
             if offered:
                 chosen.append(visitor)
         return chosen
     keys: dict[str, Callable[[Visitor], float]] = {
-        "score: risk x cart": lambda v: v.inputs.abandonment_risk * v.cart,
+        "score: risk x cart": _value_at_risk,
         "score: intent x cart": lambda v: v.inputs.purchase_intent * v.cart,
         "gain ranked": lambda v: model.expected_gain(v.inputs),
         "best from what decide sees": _observable_gain,
@@ -306,6 +336,8 @@ def replicate(seed: int, history_days: int = HISTORY_DAYS, eval_days: int = EVAL
     model = fit_uplift(
         history_examples(history), require_enough=False, eligible_per_hour=eligible_per_hour(history)
     )
+    at_risk = [_value_at_risk(v) for visitors in history for v in visitors if v.eligible and not v.held_out]
+    risk_quantiles = quantiles(at_risk, GAIN_QUANTILES)
     tallies = {policy: Tally() for policy in POLICIES}
     eligible = 0
     clock = random.Random(seed + 1)  # arrival times within the quarter, apart from the visitors' draws
@@ -315,7 +347,7 @@ def replicate(seed: int, history_days: int = HISTORY_DAYS, eval_days: int = EVAL
         arrivals = [at for v, at in zip(visitors, arrived, strict=True) if v.eligible and not v.held_out]
         eligible += len(candidates)
         for policy in POLICIES:
-            for visitor in pick(policy, candidates, model, arrivals):
+            for visitor in pick(policy, candidates, model, arrivals, risk_quantiles):
                 tallies[policy].add(visitor)
     return {"model": model, "tallies": tallies, "eligible": eligible}
 
@@ -367,7 +399,8 @@ def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY
         ("gain ranked", baseline) for baseline in ("score: risk x cart", "score: intent x cart", "rules only")
     ]
     comparisons += [
-        ("gain bar (online)", baseline) for baseline in ("rules only", "score: risk x cart", "gain ranked")
+        ("gain bar (online)", baseline)
+        for baseline in ("rules only", "score: risk x cart", "score: risk x cart (online)", "gain ranked")
     ]
     paired = {f"{policy} - {baseline}": _paired(runs, policy, baseline) for policy, baseline in comparisons}
     trained = [r["model"].training for r in runs]
@@ -440,7 +473,7 @@ def notes(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def short_history(replicates: int = REPLICATES, seed: int = 1) -> dict[str, Any]:
+def short_history(replicates: int = SHORT_REPLICATES, seed: int = 1) -> dict[str, Any]:
     """The same visitors with a model learned from SHORT_HISTORY_DAYS: a holdout below the switch."""
     return run(replicates, seed, SHORT_HISTORY_DAYS)
 

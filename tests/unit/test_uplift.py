@@ -17,6 +17,7 @@ from klantreis.engagement.decide import Decider, DecideRequest, in_holdout
 from klantreis.engagement.model import default_model
 from klantreis.engagement.store import EngagementSettings
 from klantreis.engagement.uplift import (
+    FEATURE_SETS,
     GAIN_QUANTILES,
     INPUTS,
     MIN_SESSIONS_PER_ARM,
@@ -142,6 +143,36 @@ def test_the_t_learner_finds_who_a_chat_moves() -> None:
     assert model.training.enough
     # and the model survives its JSON form unchanged
     assert parse_uplift_model(model.model_dump_json()) == model
+
+
+def test_the_inputs_are_chosen_by_cross_validation_on_the_sites_own_holdout() -> None:
+    # given outcomes where only intent and idle time tell who a chat moves (a curve in intent)
+    draw = random.Random(11)
+    examples = []
+    for _ in range(6000):
+        intent, idle = draw.random(), draw.randint(0, 400)
+        moved = 0.5 * math.exp(-(((intent - 0.4) / 0.15) ** 2)) * min(idle / 200, 1.0)
+        offered = draw.random() < 0.7
+        inputs = UpliftInputs(intent, draw.uniform(0.3, 0.9), draw.uniform(50, 400), "cart", idle)
+        examples.append(UpliftExample(inputs, offered, draw.random() < 0.1 + 0.4 * intent + offered * moved))
+    model = fit_uplift(examples, require_enough=False)
+    # then both candidates were scored on held-out folds and the better one was kept
+    losses = model.training.cv_log_loss
+    assert set(losses) == set(FEATURE_SETS)
+    assert model.training.feature_set == min(losses, key=lambda name: losses[name])
+    assert model.inputs == list(FEATURE_SETS[model.training.feature_set])
+    # a set can also be named, and an unknown one is refused
+    named = fit_uplift(examples, require_enough=False, feature_set="shape")
+    assert (named.inputs, named.training.cv_log_loss) == (list(FEATURE_SETS["shape"]), {})
+    assert named.uplift(UpliftInputs(0.4, 0.5, 100.0, "cart", 300)) > named.uplift(
+        UpliftInputs(0.9, 0.5, 100.0, "cart", 300)
+    )
+    with pytest.raises(UpliftError, match="feature_set"):
+        fit_uplift(examples, require_enough=False, feature_set="everything")
+    # and the model names its inputs: it reads back the same, and a model of unknown inputs is refused
+    assert parse_uplift_model(named.model_dump_json()) == named
+    with pytest.raises(UpliftError):
+        parse_uplift_model(named.model_copy(update={"inputs": ["seconds_on_site"] * 6}).model_dump_json())
 
 
 def test_too_few_holdout_outcomes_learn_nothing() -> None:

@@ -3,9 +3,11 @@ uses it (pure Python: no NumPy in the Lambda).
 
 The holdout gives, per site, rule-eligible visitors who were offered a chat and others, chosen at
 random, who were not. A two-model (T-learner) estimate of what a chat changes: one L2-regularised
-logistic model of conversion per arm, on the same inputs (purchase intent, abandonment risk, cart
-value, stage, idle time). The estimated uplift of a visitor is P(buy | offered) - P(buy | not);
-the expected gain of an offer is uplift x cart value minus the cost of the agent's minutes.
+logistic model of conversion per arm, on the same inputs: either every score (purchase intent,
+abandonment risk, cart value, stage, idle time) or curves of intent and idle time alone, whichever
+predicts the site's own held-out sessions better (`FEATURE_SETS`, cross-validated). The estimated
+uplift of a visitor is P(buy | offered) - P(buy | not); the expected gain of an offer is uplift x
+cart value minus the cost of the agent's minutes.
 
 The policy (`choose`): without a site model trained on enough outcomes in both arms, the rules
 and scores decide as before (`rules`). With one (`gain`), a rule-eligible visitor is offered a
@@ -40,15 +42,34 @@ from klantreis.cache import TtlCache
 from klantreis.engagement.documents import DocumentTooBig, SiteDocuments
 
 UPLIFT_FORMAT = "klantreis.uplift"
-INPUTS: tuple[str, ...] = (
-    "purchase_intent",
-    "abandonment_risk",
-    "log_cart_value",
-    "checkout",
-    "idle_minutes",
-    "intent_x_risk",
-    "intent_squared",
-)
+FEATURES: dict[str, Callable[[UpliftInputs], float]] = {
+    "purchase_intent": lambda i: i.purchase_intent,
+    "abandonment_risk": lambda i: i.abandonment_risk,
+    "log_cart_value": lambda i: math.log1p(max(i.cart_value, 0.0)),
+    "checkout": lambda i: 1.0 if i.stage == "checkout" else 0.0,
+    "idle_minutes": lambda i: i.idle_minutes,
+    "intent_x_risk": lambda i: i.purchase_intent * i.abandonment_risk,
+    "intent_squared": lambda i: i.purchase_intent**2,
+    "intent_cubed": lambda i: i.purchase_intent**3,
+    "idle_squared": lambda i: i.idle_minutes**2,
+    "intent_x_idle": lambda i: i.purchase_intent * i.idle_minutes,
+}
+"""What a model may be fitted on, by name (a model names its own inputs)."""
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "scores": (
+        "purchase_intent", "abandonment_risk", "log_cart_value", "checkout", "idle_minutes",
+        "intent_x_risk", "intent_squared",
+    ),
+    "shape": (
+        "purchase_intent", "intent_squared", "intent_cubed", "idle_minutes", "idle_squared",
+        "intent_x_idle",
+    ),
+}  # fmt: skip
+"""The candidate inputs `fit_uplift` chooses from by cross-validation on the site's own holdout:
+`scores` (every input, as first shipped) or `shape` (curves of intent and idle time and their
+interaction only: fewer weights to learn from a thin holdout)."""
+INPUTS = FEATURE_SETS["scores"]
+CV_FOLDS = 3
 MIN_SESSIONS_PER_ARM = 2000
 MIN_CONVERSIONS_PER_ARM = 100
 """Below these a site's holdout says too little about who a chat moves: the rules decide. In
@@ -79,17 +100,12 @@ class UpliftInputs:
     stage: str
     idle_seconds: int
 
-    def vector(self) -> list[float]:
-        intent, risk = self.purchase_intent, self.abandonment_risk
-        return [
-            intent,
-            risk,
-            math.log1p(max(self.cart_value, 0.0)),
-            1.0 if self.stage == "checkout" else 0.0,
-            min(max(self.idle_seconds, 0) / 60.0, MAX_IDLE_MINUTES),
-            intent * risk,
-            intent * intent,
-        ]
+    @property
+    def idle_minutes(self) -> float:
+        return min(max(self.idle_seconds, 0) / 60.0, MAX_IDLE_MINUTES)
+
+    def vector(self, names: Sequence[str] = INPUTS) -> list[float]:
+        return [FEATURES[name](self) for name in names]
 
 
 @dataclass(frozen=True)
@@ -108,7 +124,7 @@ class Arm(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     bias: float
-    weights: list[float] = Field(min_length=len(INPUTS), max_length=len(INPUTS))
+    weights: list[float] = Field(min_length=1, max_length=len(FEATURES))
 
     def probability(self, standardised: Sequence[float]) -> float:
         return _logistic(self.bias + sum(w * x for w, x in zip(self.weights, standardised, strict=True)))
@@ -123,6 +139,10 @@ class UpliftTraining(BaseModel):
     holdout_conversions: int = Field(ge=0)
     trained_on: date
     l2: float = Field(ge=0.0)
+    feature_set: str | None = None
+    """The candidate inputs chosen (FEATURE_SETS); None for models fitted before the choice."""
+    cv_log_loss: dict[str, float] = {}
+    """Each candidate's mean log loss per session on held-out folds of the site's holdout."""
 
     @property
     def enough(self) -> bool:
@@ -161,10 +181,14 @@ class UpliftModel(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if tuple(self.inputs) != INPUTS:
-            raise ValueError(f"inputs must be {list(INPUTS)}")
-        if len(self.means) != len(INPUTS) or len(self.scales) != len(INPUTS):
+        unknown = [name for name in self.inputs if name not in FEATURES]
+        if unknown or not self.inputs:
+            raise ValueError(f"inputs must be some of {list(FEATURES)}")
+        width = len(self.inputs)
+        if len(self.means) != width or len(self.scales) != width:
             raise ValueError("means and scales need one value per input")
+        if len(self.offered.weights) != width or len(self.holdout.weights) != width:
+            raise ValueError("each arm needs one weight per input")
         if any(scale <= 0 for scale in self.scales):
             raise ValueError("scales must be positive")
         if any(b < a for a, b in zip(self.gain_quantiles, self.gain_quantiles[1:], strict=False)):
@@ -172,7 +196,8 @@ class UpliftModel(BaseModel):
         return self
 
     def _standardised(self, inputs: UpliftInputs) -> list[float]:
-        return [(x - m) / s for x, m, s in zip(inputs.vector(), self.means, self.scales, strict=True)]
+        vector = inputs.vector(self.inputs)
+        return [(x - m) / s for x, m, s in zip(vector, self.means, self.scales, strict=True)]
 
     def uplift(self, inputs: UpliftInputs) -> float:
         """P(buy | offered) - P(buy | not offered), -1..1."""
@@ -364,7 +389,49 @@ def fit_logistic(xs: Sequence[Sequence[float]], ys: Sequence[bool], l2: float, i
     return Arm(bias=beta[0], weights=beta[1:])
 
 
-def _quantiles(values: Sequence[float], count: int) -> list[float]:
+@dataclass(frozen=True)
+class _Arms:
+    means: list[float]
+    scales: list[float]
+    offered: Arm
+    holdout: Arm
+
+    def probability(self, example: UpliftExample, names: Sequence[str]) -> float:
+        vector = example.inputs.vector(names)
+        x = [(v - m) / s for v, m, s in zip(vector, self.means, self.scales, strict=True)]
+        return (self.offered if example.offered else self.holdout).probability(x)
+
+
+def _fit_arms(rows: Sequence[UpliftExample], names: Sequence[str], l2: float) -> _Arms:
+    """One logistic model per arm on the inputs `names`, standardised over both arms."""
+    vectors = [e.inputs.vector(names) for e in rows]
+    count, width = len(vectors), len(names)
+    means = [sum(v[i] for v in vectors) / count for i in range(width)]
+    scales = [math.sqrt(sum((v[i] - means[i]) ** 2 for v in vectors) / count) or 1.0 for i in range(width)]
+    standardised = [[(x - m) / s for x, m, s in zip(v, means, scales, strict=True)] for v in vectors]
+    arms = {}
+    for offered in (True, False):
+        picked = [i for i, e in enumerate(rows) if e.offered is offered]
+        arms[offered] = fit_logistic(
+            [standardised[i] for i in picked], [rows[i].converted for i in picked], l2
+        )
+    return _Arms(means, scales, arms[True], arms[False])
+
+
+def cross_validated_log_loss(rows: Sequence[UpliftExample], names: Sequence[str], l2: float) -> float:
+    """Mean log loss per session of the per-arm models on `names`, each fold predicted by a fit on
+    the others (folds by position, CV_FOLDS of them)."""
+    total = 0.0
+    for fold in range(CV_FOLDS):
+        train = [e for n, e in enumerate(rows) if n % CV_FOLDS != fold]
+        fitted = _fit_arms(train, names, l2)
+        for example in rows[fold::CV_FOLDS]:
+            p = min(max(fitted.probability(example, names), 1e-9), 1.0 - 1e-9)
+            total -= math.log(p if example.converted else 1.0 - p)
+    return total / len(rows)
+
+
+def quantiles(values: Sequence[float], count: int) -> list[float]:
     ordered = sorted(values)
     last = len(ordered) - 1
     found = []
@@ -386,11 +453,14 @@ def fit_uplift(
     require_enough: bool = True,
     eligible_per_hour: float | None = None,
     acceptance: float | None = None,
+    feature_set: str | None = None,
 ) -> UpliftModel:
     """The T-learner on a site's holdout outcomes. UpliftError when an arm is empty, or (with
     `require_enough`) has fewer than MIN_SESSIONS_PER_ARM sessions or MIN_CONVERSIONS_PER_ARM
     conversions. `eligible_per_hour` and `acceptance` (the site's arrival rate and offer
-    acceptance over the same period) set the online bar (`capacity_window`)."""
+    acceptance over the same period) set the online bar (`capacity_window`). The inputs are
+    `feature_set` (FEATURE_SETS), or without it the candidate with the least log loss on held-out
+    folds of these same examples (CV_FOLDS, both arms): chosen by the site's own data alone."""
     rows = list(examples)
     offered = [e for e in rows if e.offered]
     held = [e for e in rows if not e.offered]
@@ -411,29 +481,23 @@ def fit_uplift(
             f"({training.holdout_conversions} bought); each arm needs {MIN_SESSIONS_PER_ARM} sessions "
             f"and {MIN_CONVERSIONS_PER_ARM} purchases"
         )
-    vectors = [e.inputs.vector() for e in rows]
-    count = len(vectors)
-    means = [sum(v[i] for v in vectors) / count for i in range(len(INPUTS))]
-    scales = [
-        math.sqrt(sum((v[i] - means[i]) ** 2 for v in vectors) / count) or 1.0 for i in range(len(INPUTS))
-    ]
-
-    def standardised(vector: Sequence[float]) -> list[float]:
-        return [(x - m) / s for x, m, s in zip(vector, means, scales, strict=True)]
-
-    arms = {}
-    for name, arm in (("offered", offered), ("holdout", held)):
-        arms[name] = fit_logistic(
-            [standardised(e.inputs.vector()) for e in arm], [e.converted for e in arm], l2
-        )
+    if feature_set is None:
+        losses = {name: cross_validated_log_loss(rows, FEATURE_SETS[name], l2) for name in FEATURE_SETS}
+        feature_set = min(losses, key=lambda name: losses[name])
+        training = training.model_copy(update={"cv_log_loss": {k: round(v, 6) for k, v in losses.items()}})
+    elif feature_set not in FEATURE_SETS:
+        raise UpliftError(f"feature_set must be one of {sorted(FEATURE_SETS)}")
+    names = FEATURE_SETS[feature_set]
+    training = training.model_copy(update={"feature_set": feature_set})
+    fitted = _fit_arms(rows, names, l2)
     draft = {
         "format": UPLIFT_FORMAT,
         "version": 1,
-        "inputs": list(INPUTS),
-        "means": means,
-        "scales": scales,
-        "offered": arms["offered"].model_dump(),
-        "holdout": arms["holdout"].model_dump(),
+        "inputs": list(names),
+        "means": fitted.means,
+        "scales": fitted.scales,
+        "offered": fitted.offered.model_dump(),
+        "holdout": fitted.holdout.model_dump(),
         "offer_cost": offer_cost,
         "training": training.model_dump(mode="json"),
         "eligible_per_hour": eligible_per_hour,
@@ -447,7 +511,7 @@ def fit_uplift(
     return provisional.model_copy(
         update={
             "model_version": f"uplift-{training.trained_on.isoformat()}-{digest}",
-            "gain_quantiles": _quantiles(gains, GAIN_QUANTILES),
+            "gain_quantiles": quantiles(gains, GAIN_QUANTILES),
         }
     )
 
