@@ -276,7 +276,9 @@ def pick(
                 break
             capacity = online_capacity(policy, model, len(chosen), arrived_at)
             if policy == "gain bar (top k of n)":
-                offered = model.expected_gain(visitor.inputs) > max(_top_share_bar(model, capacity), 0.0)
+                offered = not model.training.enough or (  # below the switch the rules decide, as in decide
+                    model.expected_gain(visitor.inputs) > max(_top_share_bar(model, capacity), 0.0)
+                )
             elif policy == "score: risk x cart (online)":
                 bar = keep_value(risk_quantiles, capacity.free_offers, capacity.expected_arrivals or 0.0)
                 offered = _value_at_risk(visitor) >= bar
@@ -400,7 +402,10 @@ def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY
     ]
     comparisons += [
         ("gain bar (online)", baseline)
-        for baseline in ("rules only", "score: risk x cart", "score: risk x cart (online)", "gain ranked")
+        for baseline in (
+            "rules only", "score: risk x cart", "score: risk x cart (online)", "gain ranked",
+            "gain bar (load, before 2026-12-04)",
+        )  # fmt: skip
     ]
     paired = {f"{policy} - {baseline}": _paired(runs, policy, baseline) for policy, baseline in comparisons}
     trained = [r["model"].training for r in runs]
