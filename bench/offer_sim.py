@@ -403,9 +403,12 @@ def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY
     comparisons += [
         ("gain bar (online)", baseline)
         for baseline in (
-            "rules only", "score: risk x cart", "score: risk x cart (online)", "gain ranked",
+            "rules only",
+            "score: risk x cart",
+            "score: risk x cart (online)",
+            "gain ranked",
             "gain bar (load, before 2026-12-04)",
-        )  # fmt: skip
+        )
     ]
     paired = {f"{policy} - {baseline}": _paired(runs, policy, baseline) for policy, baseline in comparisons}
     trained = [r["model"].training for r in runs]
