@@ -21,7 +21,7 @@ from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.engagement.decide import Decider, in_holdout
 from klantreis.engagement.model import default_model
-from klantreis.engagement.store import EngagementSettings
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState
 from klantreis.sites import Site, SiteDirectory

@@ -363,7 +363,7 @@ def expected_totals(path: Path = DATA) -> Expected:
 # --------------------------------------------------------------------------- the replay site
 def seed_site(dynamodb: Any, table_name: str) -> None:
     """Site `rees46` (time zone UTC, as the file's days are UTC days; USD) with its widget key."""
-    from klantreis.sites import DynamoSiteStore
+    from klantreis.sites.dynamo_store import DynamoSiteStore
 
     sites = DynamoSiteStore(dynamodb, table_name)
     sites.put(replay_site())

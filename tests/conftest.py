@@ -41,7 +41,7 @@ def table_name(dynamodb: Any) -> str:
 @pytest.fixture
 def demo_site(dynamodb: Any, table_name: str) -> Site:
     runtime.seed_demo(dynamodb, table_name)
-    from klantreis.sites import DynamoSiteStore
+    from klantreis.sites.dynamo_store import DynamoSiteStore
 
     site = DynamoSiteStore(dynamodb, table_name).get(runtime.DEMO_SITE)
     assert site is not None

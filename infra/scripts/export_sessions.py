@@ -42,13 +42,13 @@ from typing import Any, TextIO
 
 from klantreis import dynamo, keys
 from klantreis.engagement.config import EngagementConfig
+from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore, DynamoPageStatsSource
 from klantreis.engagement.features import SitePageStats, session_features
 from klantreis.engagement.model import FEATURE_COLUMNS, SessionFeatures
-from klantreis.engagement.pagestats import DynamoPageStatsSource
-from klantreis.engagement.store import DynamoEngagementSettingsStore
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import session_from_item
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.journey.session_item import session_from_item
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 
 # The table's option and client are shared with the other operator scripts (siblings, not a package).
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 # The widget's publisher is this script's sibling (scripts are not a package): its stack and
 # CloudFront helpers serve both.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from publish_widget import invalidate, stack_outputs
+from publish_widget import add_target_options, aws_clients, invalidate, stack_outputs
 
 ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "web" / "dist" / "console"
@@ -122,9 +122,7 @@ def publish(s3: Any, cloudfront: Any, target: Target, dist: Path = DIST) -> dict
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="publish_console.py", description=(__doc__ or "").split("\n\n")[0])
-    root.add_argument("--stack", help="the stack whose outputs name the bucket, API and sign-in")
-    root.add_argument("--bucket", help="the widget bucket (instead of --stack)")
-    root.add_argument("--distribution-id", help="the widget distribution (instead of --stack)")
+    add_target_options(root, "the stack whose outputs name the bucket, API and sign-in")
     root.add_argument("--api-url", help="the API's base URL, the ApiUrl output (instead of --stack)")
     root.add_argument("--cognito-domain", help="the hosted UI's domain, the CognitoDomain output")
     root.add_argument("--client-id", help="the console's app client, the UserPoolClientId output")
@@ -151,9 +149,7 @@ def main(argv: list[str] | None = None, clients: dict[str, Any] | None = None) -
         )
         return 2
     if clients is None:
-        import boto3
-
-        clients = {name: boto3.client(name) for name in ("s3", "cloudfront", "cloudformation")}
+        clients = aws_clients()
     try:
         target = target_of_stack(clients["cloudformation"], args.stack) if args.stack else Target(*named)
         done = publish(clients["s3"], clients["cloudfront"], target, args.dist)

@@ -148,12 +148,23 @@ def snippet(script_url: str, site_key: str = "<site key>", api_url: str = "<ApiU
     )
 
 
+def add_target_options(root: argparse.ArgumentParser, stack_help: str) -> None:
+    """The options both publishers share: the stack, or the widget bucket and distribution."""
+    root.add_argument("--stack", help=stack_help)
+    root.add_argument("--bucket", help="the widget bucket (instead of --stack)")
+    root.add_argument("--distribution-id", help="the widget distribution (instead of --stack)")
+
+
+def aws_clients() -> dict[str, Any]:
+    import boto3
+
+    return {name: boto3.client(name) for name in ("s3", "cloudfront", "cloudformation")}
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="publish_widget.py", description=(__doc__ or "").split("\n\n")[0])
     root.add_argument("--version", required=True, help="semantic version of this release, e.g. 1.4.0")
-    root.add_argument("--stack", help="the stack whose Widget* outputs name the bucket and distribution")
-    root.add_argument("--bucket", help="the widget bucket (instead of --stack)")
-    root.add_argument("--distribution-id", help="the widget distribution (instead of --stack)")
+    add_target_options(root, "the stack whose Widget* outputs name the bucket and distribution")
     root.add_argument("--dist", type=Path, default=DIST, help="the built files (default: web/dist)")
     return root
 
@@ -164,9 +175,7 @@ def main(argv: list[str] | None = None, clients: dict[str, Any] | None = None) -
         print("error: give --stack, or --bucket and --distribution-id", file=sys.stderr)
         return 2
     if clients is None:
-        import boto3
-
-        clients = {name: boto3.client(name) for name in ("s3", "cloudfront", "cloudformation")}
+        clients = aws_clients()
     try:
         target = (
             target_of_stack(clients["cloudformation"], args.stack)

@@ -25,7 +25,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from klantreis.errors import Conflict
-from klantreis.sites import DynamoSiteStore, PageTypeRule, Site
+from klantreis.sites import PageTypeRule, Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 
 # The table's option and client are shared with the other operator scripts (siblings, not a package).
 sys.path.insert(0, str(Path(__file__).resolve().parent))

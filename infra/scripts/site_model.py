@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from klantreis.engagement.dynamo_store import DynamoSiteModelStore
 from klantreis.engagement.model import ModelError
-from klantreis.engagement.site_models import DynamoSiteModelStore
 
 # The table's option and client are shared with the other operator scripts (siblings, not a package).
 sys.path.insert(0, str(Path(__file__).resolve().parent))

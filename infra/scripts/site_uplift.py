@@ -38,7 +38,7 @@ from klantreis.engagement.uplift import (
     UpliftModel,
     fit_uplift,
 )
-from klantreis.journey.store import session_from_item
+from klantreis.journey.session_item import session_from_item
 
 # The table's option and client are shared with the other operator scripts (siblings, not a package).
 sys.path.insert(0, str(Path(__file__).resolve().parent))

@@ -20,8 +20,8 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Request, sync_playwright
 
 from klantreis.engagement.decide import in_holdout
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import DynamoSessionStore
 from klantreis_local.browser import CHROMIUM, launch
 from klantreis_local.gateway import HANDLER_LOCK
 from klantreis_local.runtime import DEMO_SITE

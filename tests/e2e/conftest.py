@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from chalice.test import Client
 
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.gateway import build_app
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY

@@ -9,7 +9,8 @@ import pytest
 
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.engagement.decide import in_holdout
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local.runtime import DEMO_SITE
 from tests.e2e.conftest import WIDGET, Answer, Api
 from tests.factories import anna_journey, batch, event

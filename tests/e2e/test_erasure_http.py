@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from klantreis.auth import Principal
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis_local import tokens
 from tests.e2e.conftest import Api
 from tests.factories import anna_journey, batch, event

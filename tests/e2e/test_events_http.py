@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from tests.e2e.conftest import WIDGET, Api
 from tests.factories import anna_journey, batch, event
 

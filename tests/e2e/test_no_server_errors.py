@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from klantreis.auth import Principal
 from klantreis.engagement.config import EngagementConfig
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local import template, tokens
 from klantreis_local.runtime import DEMO_SITE, StreamPump
 from tests.e2e.conftest import WIDGET, Answer, Api

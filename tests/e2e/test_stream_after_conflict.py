@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from klantreis.journey.store import DynamoSessionStore
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis_local.runtime import StreamPump
 from tests.e2e.conftest import WIDGET, Api
 from tests.factories import batch, event

@@ -17,9 +17,9 @@ from typing import Any
 import boto3
 import pytest
 
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.journey.events import BatchEnvelope, TrackedEvent
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import DynamoSessionStore
 from klantreis.journey.tracker import Limits, Tracker, TrackResult
 from klantreis.sites import Site
 from klantreis_local import dbserver, template

@@ -13,8 +13,9 @@ from aggregate import live as live_stream
 
 from engage.handler import lambda_handler as engage
 from klantreis.engagement.decide import in_holdout
-from klantreis.journey.store import DynamoSessionStore
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.journey.dynamo_store import DynamoSessionStore
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
 from report.handler import lambda_handler as report

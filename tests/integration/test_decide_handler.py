@@ -14,9 +14,10 @@ import pytest
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.engagement.decide import in_holdout
-from klantreis.journey.store import DynamoSessionStore
-from klantreis.projections.day_counters import DynamoCounterStore
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.journey.dynamo_store import DynamoSessionStore
+from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
 from track.handler import lambda_handler as track

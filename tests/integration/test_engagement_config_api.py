@@ -10,8 +10,9 @@ import pytest
 
 from engage.handler import lambda_handler
 from klantreis.engagement.config import EngagementConfig, OpeningHours
-from klantreis.engagement.store import DynamoEngagementSettingsStore
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from tests.factories import FakeContext, api_event
 
 OPERATOR = {"sub": "ops", "site_id": "demo", "role": "operator"}

@@ -18,10 +18,9 @@ from aggregate import live as live_stream
 
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
-from klantreis.conversations.store import DynamoChatStore
-from klantreis.journey import page_stats
-from klantreis.journey.store import DynamoSessionStore
-from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.journey import dynamo_store as journey_store
+from klantreis.journey.dynamo_store import DynamoSessionStore
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import (
     DEMO_SITE,
@@ -34,6 +33,7 @@ from klantreis_local.runtime import (
 from klantreis_local.stream_delivery import deliver, settings_of
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
+from tests.chat_tables import DynamoChatStore
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event, load_operator_script
 from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
 from tests.integration.test_report_counters import DAY, survey_record
@@ -341,7 +341,7 @@ def test_a_half_written_batch_in_the_dead_letter_queue_is_replayed_and_counted_o
     assert (len(done.replayed), done.failed) == (1, {})
     totals = DynamoCounterStore(dynamodb, table_name).day_totals(DEMO_SITE, T0.date().isoformat())
     assert totals["sessions"] == 3
-    page_counts, _ = page_stats.load_counts(dynamodb, table_name, DEMO_SITE)
+    page_counts, _ = journey_store.load_counts(dynamodb, table_name, DEMO_SITE)
     assert len(page_counts) == 3
     assert "Messages" not in sqs.receive_message(QueueUrl=queue_url)
 

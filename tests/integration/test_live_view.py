@@ -18,7 +18,8 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.engagement.decide import in_holdout
 from klantreis.projections.changes import decode
-from klantreis.projections.live_board import DynamoLiveBoardStore, LiveBoardUpdater
+from klantreis.projections.live_board import LiveBoardUpdater
+from klantreis.projections.live_board_dynamo_store import DynamoLiveBoardStore
 from klantreis.sites import Site
 from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump

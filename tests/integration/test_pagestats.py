@@ -10,10 +10,12 @@ from typing import Any
 import pytest
 from aggregate import handler as aggregate
 
+from klantreis.engagement.dynamo_store import DynamoPageStatsSource
 from klantreis.engagement.features import PageMetrics
-from klantreis.engagement.pagestats import DynamoPageStatsSource
-from klantreis.journey import page_stats as history
+from klantreis.journey import dynamo_store as history
+from klantreis.journey.page_stats import decode_pages
 from klantreis.projections import pages as projection
+from klantreis.projections.dynamo_store import DynamoPageStatsWriter
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
@@ -97,7 +99,7 @@ def test_folding_into_the_snapshot_keeps_every_figure(
     track_three_visitors()
     stream.drain()
     before = history.load_counts(dynamodb, table_name, "demo")
-    writer = projection.DynamoPageStatsWriter(dynamodb, table_name)
+    writer = DynamoPageStatsWriter(dynamodb, table_name)
     later = int(T0.timestamp()) + 10**9  # well past the fold margin of every delta written
     # when a consumer folds them into the snapshot, and another tries the same
     assert writer.fold("demo", later)
@@ -112,7 +114,7 @@ def test_folding_into_the_snapshot_keeps_every_figure(
 
 
 def test_a_fold_is_due_once_the_deltas_weigh_as_much_as_the_snapshot(dynamodb: Any, table_name: str) -> None:
-    writer = projection.DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=1, estimates={})
+    writer = DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=1, estimates={})
     change = {"demo": {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}}
     # the first delta is too young to fold, the next one, three minutes on, folds it
     assert writer.add_once("batch-1", change, now=1_000_000)
@@ -120,7 +122,7 @@ def test_a_fold_is_due_once_the_deltas_weigh_as_much_as_the_snapshot(dynamodb: A
     assert writer.add_once("batch-2", change, now=1_000_180)
     snapshot = history.read_snapshot(dynamodb, table_name, "demo", consistent=True)
     assert snapshot["watermark"] == (1_000_180 - projection.FOLD_MARGIN_SECONDS) * 1000
-    assert history.decode_pages(snapshot["pages"]) == {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}
+    assert decode_pages(snapshot["pages"]) == {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}
     # a batch seen before adds nothing
     assert not writer.add_once("batch-2", change, now=1_000_200)
     pages, totals = history.load_counts(dynamodb, table_name, "demo")
@@ -129,12 +131,12 @@ def test_a_fold_is_due_once_the_deltas_weigh_as_much_as_the_snapshot(dynamodb: A
 
 
 def test_small_deltas_are_folded_after_an_hour(dynamodb: Any, table_name: str) -> None:
-    writer = projection.DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=10**9, estimates={})
+    writer = DynamoPageStatsWriter(dynamodb, table_name, fold_min_bytes=10**9, estimates={})
     change = {"demo": {"/a": [1.0, 1.0, 1.0, 1.0, 1.0, 0.0]}}
     assert writer.add_once("batch-1", change, now=1_000_000)
     assert writer.add_once("batch-2", change, now=1_000_300)
     assert history.read_snapshot(dynamodb, table_name, "demo", consistent=True) == {}
     assert writer.add_once("batch-3", change, now=1_003_600)
     snapshot = history.read_snapshot(dynamodb, table_name, "demo", consistent=True)
-    assert history.decode_pages(snapshot["pages"]) == {"/a": [2.0, 2.0, 2.0, 2.0, 2.0, 0.0]}
+    assert decode_pages(snapshot["pages"]) == {"/a": [2.0, 2.0, 2.0, 2.0, 2.0, 0.0]}
     assert history.load_counts(dynamodb, table_name, "demo")[0] == {"/a": [3.0, 3.0, 3.0, 3.0, 3.0, 0.0]}

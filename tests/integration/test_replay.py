@@ -23,9 +23,10 @@ from moto.dynamodb.models.table import Table
 from bench.moto_speedup import faster_moto
 from bench.rees46 import SITE_ID, Expected, expected_totals, load, seed_site, widget_batches
 from bench.replay import replay
+from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import DynamoSessionStore
-from klantreis.projections.day_counters import SESSION_COUNTERS, DynamoCounterStore
+from klantreis.projections.day_counters import SESSION_COUNTERS
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis_local.runtime import StreamPump, streams_client
 
 Facts = tuple[int, bool, int, float, list[str]]

@@ -15,9 +15,10 @@ import pytest
 
 from bench.replay import server_clock_at_sent_at
 from klantreis import services
-from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.reports import names
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from report import dependencies
 from report.handler import app, lambda_handler

@@ -18,12 +18,14 @@ import boto3
 import pytest
 
 from klantreis import dynamo, keys, services
-from klantreis.projections.day_counters import DynamoCounterStore
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.reports import names
+from klantreis.reports.channels import NoWebhook, SecretWebhook, SlackWebhook
 from klantreis.reports.daily import daily_row
-from klantreis.reports.store import DynamoReportStore, NoWebhook, SecretWebhook, SlackWebhook
+from klantreis.reports.dynamo_store import DynamoReportStore
 from klantreis.settings import get_settings
-from klantreis.sites import DynamoSiteStore, Site
+from klantreis.sites import Site
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from report import dependencies
 from report.jobs import JobFailed, alerts_handler, nightly_handler
 from tests.factories import FakeContext

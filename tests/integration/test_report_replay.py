@@ -34,7 +34,7 @@ from bench.moto_speedup import faster_moto
 from bench.rees46 import DATA, SITE_ID, SITE_KEY, load, replay_site, unusable, widget_batches
 from bench.replay import replay
 from klantreis import services
-from klantreis.sites import DynamoSiteStore
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local.runtime import StreamPump
 from report.handler import lambda_handler
 from tests.factories import FakeContext, api_event

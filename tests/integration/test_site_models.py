@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from klantreis.engagement.model import ModelError, default_model, parse_model
-from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
+from klantreis.engagement.model import default_model, parse_model
+from klantreis.engagement.site_models import SiteModels
 from tests.factories import constant_model, load_operator_script
 from tests.fakes import InMemorySiteModelStore
 
@@ -26,24 +26,6 @@ def test_a_site_without_its_own_model_gets_the_default_and_reads_are_cached() ->
     store.delete("shop-a")
     now[0] = 301
     assert models.for_site("shop-a") is default_model()
-
-
-def test_the_table_keeps_a_model_gzipped_and_gives_it_back(dynamodb: Any, table_name: str) -> None:
-    store = DynamoSiteModelStore(dynamodb, table_name)
-    assert store.get("demo") is None
-    stored = store.put("demo", constant_model(2.0))
-    again = store.get("demo")
-    assert again is not None
-    assert again.model_dump() == stored.model_dump()
-    assert store.delete("demo") is True
-    assert store.get("demo") is None
-
-
-def test_an_invalid_model_is_refused_and_nothing_stored(dynamodb: Any, table_name: str) -> None:
-    store = DynamoSiteModelStore(dynamodb, table_name)
-    with pytest.raises(ModelError):
-        store.put("demo", b'{"format": "something else"}')
-    assert store.get("demo") is None
 
 
 def load_script() -> Any:

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from klantreis.sites import DynamoSiteStore, SiteDirectory
+from klantreis.sites import SiteDirectory
+from klantreis.sites.dynamo_store import DynamoSiteStore
 from tests.factories import load_operator_script
 
 

@@ -19,7 +19,7 @@ from klantreis.engagement.uplift import (
     UpliftInputs,
 )
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import session_to_item
+from klantreis.journey.session_item import session_to_item
 from tests.factories import T0, load_operator_script
 
 SITE_ID = "demo"

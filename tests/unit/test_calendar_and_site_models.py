@@ -8,8 +8,8 @@ from klantreis.engagement.config import EngagementConfig, default_special_days
 from klantreis.engagement.decide import Decider
 from klantreis.engagement.features import special_day_closeness
 from klantreis.engagement.model import default_model, parse_model
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.engagement.site_models import SiteModels
-from klantreis.engagement.store import EngagementSettings
 from tests.factories import constant_model
 from tests.fakes import InMemorySiteModelStore
 from tests.unit.test_decide import SITE, World, not_in_holdout

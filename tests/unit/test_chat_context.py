@@ -10,8 +10,8 @@ from klantreis.conversations.context import MAX_PAGES, chat_context, page_url, p
 from klantreis.conversations.models import Chat, ChatAgent, SurveySummary
 from klantreis.engagement.records import Decision, WeighingFeature
 from klantreis.journey.events import TrackedEvent
+from klantreis.journey.ports import JourneyChunk
 from klantreis.journey.session import PAGE_DWELL_CAP, JourneyEntry, SessionFold, SessionState, Stage
-from klantreis.journey.store import JourneyChunk
 from klantreis.sites import Site
 from tests.factories import T0, anna_journey, event
 from tests.fakes import InMemoryChats, InMemoryDecisionReader, InMemorySessionStore

@@ -21,11 +21,11 @@ from klantreis.engagement.features import (
 )
 from klantreis.engagement.model import PropensityModel, default_model, parse_model, prior_model
 from klantreis.engagement.pagestats import site_page_stats
-from klantreis.engagement.store import EngagementSettings
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.page_stats import SitePages, merge_pages, totals_of
 from klantreis.journey.session import SessionFold, SessionState
-from klantreis.journey.store import session_to_item
+from klantreis.journey.session_item import session_to_item
 from klantreis.projections.pages import session_page_deltas
 from klantreis.sites import Site
 from tests.factories import T0, anna_journey, constant_model, event

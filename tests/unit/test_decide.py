@@ -13,7 +13,7 @@ from klantreis.engagement.config import EngagementConfig, FrequencyCaps, Opening
 from klantreis.engagement.decide import Decider, DecideRequest, in_holdout, weighing_features
 from klantreis.engagement.features import SitePageStats, session_features
 from klantreis.engagement.model import default_model
-from klantreis.engagement.store import EngagementSettings
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.errors import ConcurrentUpdate, Conflict, NotFound, Throttled
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState

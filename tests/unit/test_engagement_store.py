@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from klantreis.engagement.config import EngagementConfig, OpeningHours
-from klantreis.engagement.store import EngagementSettings
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.sites import Site
 from tests.fakes import InMemoryEngagementSettingsStore
 

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from klantreis import dynamo, keys
 from klantreis.engagement import features
+from klantreis.engagement.dynamo_store import DynamoPageStatsSource
 from klantreis.engagement.features import PageMetrics
-from klantreis.engagement.pagestats import DynamoPageStatsSource, page_metrics, site_page_stats
+from klantreis.engagement.pagestats import page_metrics, site_page_stats
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.page_stats import (
     BOUNCES,
@@ -33,7 +34,7 @@ from klantreis.journey.page_stats import (
     page_key,
 )
 from klantreis.journey.session import JOURNEY_FLUSH_BYTES, SessionFold, SessionState
-from klantreis.journey.store import session_to_item
+from klantreis.journey.session_item import session_to_item
 from klantreis.projections.changes import decode
 from klantreis.projections.pages import ChunkLookup, chunks_wanted, deltas, session_page_deltas
 from klantreis.sites import Site

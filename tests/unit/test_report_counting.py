@@ -6,14 +6,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.models import Chat, ChatAgent
-from klantreis.conversations.store import chat_item
 from klantreis.dynamo import to_item
 from klantreis.projections.changes import decode
-from klantreis.projections.day_counters import (
-    MAX_NAMES_PER_UPDATE,
-    DynamoCounterStore,
-)
+from klantreis.projections.day_counters import MAX_NAMES_PER_UPDATE
+from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.projections.exactly_once import MAX_TRANSACTION_ITEMS, transaction_parts
 from klantreis.projections.report_counters import (
     ArmDecision,
@@ -25,9 +23,7 @@ from klantreis.projections.report_counters import (
     survey_item_counts,
     uplift_deltas,
 )
-from klantreis.projections.report_counters import (
-    deltas as report_deltas,
-)
+from klantreis.projections.report_counters import deltas as report_deltas
 from klantreis.reports.names import WAIT_BUCKET_EDGES, wait_bucket, wait_bucket_of
 
 AT = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)

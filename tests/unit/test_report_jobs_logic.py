@@ -4,17 +4,16 @@ order of writes, alert conditions and their SNS subject."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
 
 import pytest
 
 from klantreis.engagement.config import OpeningHours
 from klantreis.errors import ValidationFailed
 from klantreis.reports.alerts import CSAT_DROP, SERVICE_LEVEL, Alert, AlertThresholds, evaluate, subject
-from klantreis.reports.daily import DailyRow
+from klantreis.reports.days import read_days
 from klantreis.reports.service import NightlyReports, Reports, check_range, due_day
-from klantreis.reports.store import read_days
 from klantreis.sites import Site
+from tests.fakes.reports import InMemoryReportStore
 
 AMSTERDAM = Site(site_id="demo", name="Demo schoenenwinkel", timezone="Europe/Amsterdam")
 
@@ -32,22 +31,6 @@ class FakeCounters:
 class FakeSettings:
     def get_hours(self, site_id: str) -> OpeningHours | None:
         return None
-
-
-class FakeReportStore:
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, str], DailyRow] = {}
-        self.log: list[str] = []
-
-    def has_day(self, site_id: str, day: str) -> bool:
-        return (site_id, day) in self.rows
-
-    def put_day(self, site_id: str, row: DailyRow, files: Any, now: datetime) -> bool:
-        self.log.append(f"row {row.date}")
-        if (site_id, row.date) in self.rows:
-            return False
-        self.rows[(site_id, row.date)] = row
-        return True
 
 
 class FakeFiles:
@@ -101,26 +84,28 @@ def test_days_are_read_each_once_and_all_answered() -> None:
 
 
 def test_the_nightly_job_writes_the_files_before_the_row_that_marks_the_day_done() -> None:
-    store = FakeReportStore()
-    files = FakeFiles(store.log)
+    store = InMemoryReportStore()
+    files = FakeFiles(store.writes)
     nightly = NightlyReports(
         Reports(FakeCounters({"2026-11-21": {"sessions": 9}}), FakeSettings()), store, files
     )
     now = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
     assert nightly.run(AMSTERDAM, now) == "stored"
-    assert store.log == [
+    assert store.writes == [
         "file reports/demo/2026-11-21.csv",
         "file reports/demo/2026-11-21.html",
         "row 2026-11-21",
     ]
     assert store.rows[("demo", "2026-11-21")].sessions == 9
     assert nightly.run(AMSTERDAM, now) == "exists"
-    assert len(store.log) == 3
+    assert len(store.writes) == 3
 
 
 def test_a_failed_file_leaves_the_day_to_the_next_run() -> None:
-    store = FakeReportStore()
-    nightly = NightlyReports(Reports(FakeCounters(), FakeSettings()), store, FakeFiles(store.log, fail=True))
+    store = InMemoryReportStore()
+    nightly = NightlyReports(
+        Reports(FakeCounters(), FakeSettings()), store, FakeFiles(store.writes, fail=True)
+    )
     with pytest.raises(OSError, match="bucket"):
         nightly.run(AMSTERDAM, datetime(2026, 11, 22, 9, 0, tzinfo=UTC))
     assert store.rows == {}

@@ -7,7 +7,7 @@ from datetime import timedelta
 from klantreis import dynamo
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState
-from klantreis.journey.store import session_from_item, session_to_item
+from klantreis.journey.session_item import session_from_item, session_to_item
 from klantreis.sites import Site
 from tests.factories import T0, anna_journey, event
 

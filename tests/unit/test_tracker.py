@@ -10,8 +10,8 @@ import pytest
 
 from klantreis.errors import ConcurrentUpdate, Throttled
 from klantreis.journey.events import BatchEnvelope, TrackedEvent
+from klantreis.journey.ports import JourneyChunk
 from klantreis.journey.session import SessionState
-from klantreis.journey.store import JourneyChunk
 from klantreis.journey.tracker import Limits, Tracker, TrackResult
 from klantreis.sites import Site
 from tests.factories import T0, anna_journey, batch, event

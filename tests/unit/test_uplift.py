@@ -15,7 +15,7 @@ import pytest
 from klantreis.engagement.config import OpeningHours
 from klantreis.engagement.decide import Decider, DecideRequest, in_holdout
 from klantreis.engagement.model import default_model
-from klantreis.engagement.store import EngagementSettings
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.engagement.uplift import (
     FEATURE_SETS,
     GAIN_QUANTILES,

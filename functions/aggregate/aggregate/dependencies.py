@@ -7,7 +7,7 @@ from __future__ import annotations
 from klantreis import services
 from klantreis.projections.attribution import AttributionStore
 from klantreis.projections.day_counters import CounterStore
-from klantreis.projections.pages import DynamoChunkReader, DynamoPageStatsWriter
+from klantreis.projections.dynamo_store import DynamoChunkReader, DynamoPageStatsWriter
 from klantreis.projections.report_counters import DecisionLookup
 
 

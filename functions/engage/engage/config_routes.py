@@ -17,7 +17,8 @@ from engage import dependencies
 from klantreis.api import checked_first, current_principal, new_router
 from klantreis.auth import Principal
 from klantreis.engagement.config import EngagementConfig, OpeningHours
-from klantreis.engagement.store import EngagementSettings, EngagementSettingsStore
+from klantreis.engagement.ports import EngagementSettingsStore
+from klantreis.engagement.settings import EngagementSettings
 from klantreis.errors import NotFound, PayloadTooLarge
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics

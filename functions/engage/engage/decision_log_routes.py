@@ -12,7 +12,8 @@ from pydantic import BaseModel
 
 from engage import dependencies
 from klantreis.api import checked_first, current_principal, new_router, roles_first
-from klantreis.engagement.records import Decision, DynamoDecisionLog, Reason, WeighingFeature
+from klantreis.engagement.dynamo_store import DynamoDecisionLog
+from klantreis.engagement.records import Decision, Reason, WeighingFeature
 from klantreis.engagement.uplift import Policy
 from klantreis.keys import ID_PATTERN
 

@@ -8,10 +8,8 @@ from datetime import UTC, datetime
 from klantreis import services
 from klantreis.projections.live_board import LiveBoardStore
 from klantreis.reports.alerts import Alerts
-from klantreis.reports.feedback import DynamoFeedbackReader
-from klantreis.reports.performance import DynamoPerformanceReader
+from klantreis.reports.ports import AlertWebhook, FeedbackReader, PerformanceReader
 from klantreis.reports.service import NightlyReports, Reports
-from klantreis.reports.store import AlertWebhook
 from klantreis.scheduled import SiteLister
 from klantreis.sites import SiteStore
 
@@ -30,11 +28,11 @@ def site_lister() -> SiteLister:
     return services.current().site_lister
 
 
-def feedback_reader() -> DynamoFeedbackReader:
+def feedback_reader() -> FeedbackReader:
     return services.current().feedback_reader
 
 
-def performance_reader() -> DynamoPerformanceReader:
+def performance_reader() -> PerformanceReader:
     return services.current().performance_reader
 
 

@@ -14,7 +14,8 @@ from klantreis.auth import Principal
 from klantreis.errors import Forbidden
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import metrics
-from klantreis.reports.feedback import DynamoFeedbackReader, Feedback
+from klantreis.reports.feedback import Feedback
+from klantreis.reports.ports import FeedbackReader
 from klantreis.strict import IsoTime
 from report import dependencies
 
@@ -28,7 +29,7 @@ Since = Annotated[
     Query(description="Only surveys received after this ISO time (the newest `at` seen: polling)."),
 ]
 Limit = Annotated[int, Query(ge=1, le=MAX_FEEDBACK, description="How many at most.")]
-Reader = Annotated[DynamoFeedbackReader, Depends(dependencies.feedback_reader)]
+Reader = Annotated[FeedbackReader, Depends(dependencies.feedback_reader)]
 
 
 def _require_self_or_operator(agent_id: str) -> Principal:

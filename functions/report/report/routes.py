@@ -22,7 +22,8 @@ from klantreis.api import checked_first, current_principal, new_router, roles_fi
 from klantreis.errors import NotFound
 from klantreis.observability import metrics
 from klantreis.reports.daily import rows_csv
-from klantreis.reports.performance import AgentCategoryPerformance, DynamoPerformanceReader
+from klantreis.reports.performance import AgentCategoryPerformance
+from klantreis.reports.ports import PerformanceReader
 from klantreis.reports.service import CSV_TYPE, HTML_TYPE, DailyReport, Reports
 from klantreis.reports.staffing import Staffing
 from klantreis.sites import Site, SiteStore
@@ -39,7 +40,7 @@ FromDate = Annotated[date, Query(alias="from", description="The first local day 
 ToDate = Annotated[date, Query(description="The last local day (YYYY-MM-DD), included; at most 366 days.")]
 Sites = Annotated[SiteStore, Depends(dependencies.site_store)]
 SiteReports = Annotated[Reports, Depends(dependencies.reports)]
-Performance = Annotated[DynamoPerformanceReader, Depends(dependencies.performance_reader)]
+Performance = Annotated[PerformanceReader, Depends(dependencies.performance_reader)]
 Clock = Annotated[datetime, Depends(dependencies.now)]
 
 

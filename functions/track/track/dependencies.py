@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from klantreis import services
-from klantreis.journey.erasure import VisitorEraser
+from klantreis.journey.ports import VisitorEraser
 from klantreis.journey.tracker import Limits, Tracker
 from klantreis.sites import SiteDirectory
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.auth import authenticate_widget, header
 from klantreis.errors import PayloadTooLarge, ValidationFailed
-from klantreis.journey.erasure import VisitorEraser
 from klantreis.journey.events import Id, Rejection, TrackedEvent
+from klantreis.journey.ports import VisitorEraser
 from klantreis.journey.tracker import Limits, Tracker, parse_batch
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics

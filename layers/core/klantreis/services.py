@@ -24,28 +24,51 @@ if TYPE_CHECKING:
     from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.cognito import BearerVerifier
     from klantreis.conversations.context import DecisionReader
-    from klantreis.conversations.service import ChatService
-    from klantreis.conversations.store import DynamoChatStore
+    from klantreis.conversations.discounts import DiscountService
+    from klantreis.conversations.dynamo_store import (
+        DynamoChatDiscounts,
+        DynamoChatEnding,
+        DynamoChatMessages,
+        DynamoChatPlacement,
+        DynamoChatReader,
+        DynamoSurveyChats,
+    )
+    from klantreis.conversations.ending import ChatEnder
+    from klantreis.conversations.inbox import ChatLookup
+    from klantreis.conversations.messages import MessageService
+    from klantreis.dispatch.picking import AgentPicker
+    from klantreis.dispatch.placement import ChatStarter
+    from klantreis.dispatch.queue import QueueDrainer
+    from klantreis.dispatch.sweep import AgentPresence
     from klantreis.engagement.decide import Decider
+    from klantreis.engagement.dynamo_store import DynamoDecisionLog
     from klantreis.engagement.features import PageStatsSource
-    from klantreis.engagement.records import DynamoDecisionLog, EngagementRecords
+    from klantreis.engagement.ports import EngagementRecords, EngagementSettingsStore
+    from klantreis.engagement.settings import EngagementSettings
     from klantreis.engagement.site_models import SiteModels
-    from klantreis.engagement.store import EngagementSettings, EngagementSettingsStore
     from klantreis.engagement.uplift import SiteUpliftModels
-    from klantreis.journey.erasure import VisitorEraser
-    from klantreis.journey.store import DynamoSessionStore
+    from klantreis.journey.dynamo_store import DynamoSessionStore
+    from klantreis.journey.ports import VisitorEraser
     from klantreis.journey.tracker import Limits, Tracker
     from klantreis.knowledge.ports import KnowledgeStore
     from klantreis.projections.attribution import AttributionStore
-    from klantreis.projections.day_counters import DynamoCounterStore
+    from klantreis.projections.dynamo_store import (
+        DynamoChunkReader,
+        DynamoCounterStore,
+        DynamoPageStatsWriter,
+    )
     from klantreis.projections.live_board import LiveBoardStore, LiveBoardUpdater
-    from klantreis.projections.pages import DynamoChunkReader, DynamoPageStatsWriter
     from klantreis.projections.report_counters import DecisionLookup
     from klantreis.reports.alerts import Alerts
-    from klantreis.reports.feedback import DynamoFeedbackReader
-    from klantreis.reports.performance import DynamoPerformanceReader
+    from klantreis.reports.ports import (
+        AlertPublisher,
+        AlertWebhook,
+        FeedbackReader,
+        PerformanceReader,
+        ReportFiles,
+        ReportStore,
+    )
     from klantreis.reports.service import NightlyReports, Reports
-    from klantreis.reports.store import AlertPublisher, AlertWebhook, ReportFiles, ReportStore
     from klantreis.scheduled import SiteLister
     from klantreis.sites import SiteDirectory, SiteStore
 
@@ -65,7 +88,7 @@ class Services:
     # ------------------------------------------------------------------ sites and agents
     @cached_property
     def site_store(self) -> SiteStore:
-        from klantreis.sites import DynamoSiteStore
+        from klantreis.sites.dynamo_store import DynamoSiteStore
 
         return DynamoSiteStore(self._db, self._table)
 
@@ -79,7 +102,7 @@ class Services:
     @cached_property
     def site_lister(self) -> SiteLister:
         """Every site, for the scheduled jobs (uncached: a new site is swept from its first minute)."""
-        from klantreis.sites import DynamoSiteStore
+        from klantreis.sites.dynamo_store import DynamoSiteStore
 
         return DynamoSiteStore(self._db, self._table)
 
@@ -99,7 +122,7 @@ class Services:
     # ------------------------------------------------------------------ journeys
     @cached_property
     def session_store(self) -> DynamoSessionStore:
-        from klantreis.journey.store import DynamoSessionStore
+        from klantreis.journey.dynamo_store import DynamoSessionStore
 
         return DynamoSessionStore(self._db, self._table)
 
@@ -122,47 +145,48 @@ class Services:
 
     @cached_property
     def eraser(self) -> VisitorEraser:
-        from klantreis.journey.erasure import DynamoVisitorEraser
+        from klantreis.journey.dynamo_store import DynamoVisitorEraser
 
         return DynamoVisitorEraser(self._db, self._table)
 
     # ------------------------------------------------------------------ engagement
     @cached_property
     def engagement_settings_store(self) -> EngagementSettingsStore:
-        from klantreis.engagement.store import DynamoEngagementSettingsStore
+        from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
 
         return DynamoEngagementSettingsStore(self._db, self._table)
 
     @cached_property
     def engagement_settings(self) -> EngagementSettings:
         """Rules and opening hours as `decide` reads them: cached as long as site profiles are."""
-        from klantreis.engagement.store import EngagementSettings
+        from klantreis.engagement.settings import EngagementSettings
 
         return EngagementSettings(self.engagement_settings_store, self.settings.site_cache_seconds)
 
     @cached_property
     def engagement_records(self) -> EngagementRecords:
-        from klantreis.engagement.records import DynamoEngagementRecords
+        from klantreis.engagement.dynamo_store import DynamoEngagementRecords
 
         return DynamoEngagementRecords(self._db, self._table)
 
     @cached_property
     def decision_log(self) -> DynamoDecisionLog:
-        from klantreis.engagement.records import DynamoDecisionLog
+        from klantreis.engagement.dynamo_store import DynamoDecisionLog
 
         return DynamoDecisionLog(self._db, self._table)
 
     @cached_property
     def page_stats(self) -> PageStatsSource:
         """Bounce and exit rates and page values from the site's own history (cached per site)."""
-        from klantreis.engagement.pagestats import DynamoPageStatsSource
+        from klantreis.engagement.dynamo_store import DynamoPageStatsSource
 
         return DynamoPageStatsSource(self._db, self._table)
 
     @cached_property
     def site_models(self) -> SiteModels:
+        from klantreis.engagement.dynamo_store import DynamoSiteModelStore
         from klantreis.engagement.model import default_model
-        from klantreis.engagement.site_models import DynamoSiteModelStore, SiteModels
+        from klantreis.engagement.site_models import SiteModels
 
         return SiteModels(DynamoSiteModelStore(self._db, self._table), default_model())
 
@@ -188,28 +212,110 @@ class Services:
             heartbeat_seconds=self.settings.agent_heartbeat_seconds,
         )
 
-    # ------------------------------------------------------------------ chats
+    # ------------------------------------------------------------------ chats: one adapter per port
     @cached_property
-    def chat_store(self) -> DynamoChatStore:
-        from klantreis.conversations.store import DynamoChatStore
+    def chat_reader(self) -> DynamoChatReader:
+        from klantreis.conversations.dynamo_store import DynamoChatReader
 
-        return DynamoChatStore(self._db, self._table)
+        return DynamoChatReader(self._db, self._table)
 
     @cached_property
-    def chat_service(self) -> ChatService:
-        from klantreis.conversations.service import ChatService
+    def chat_placement(self) -> DynamoChatPlacement:
+        from klantreis.conversations.dynamo_store import DynamoChatPlacement
 
-        return ChatService(
-            self.chat_store,
+        return DynamoChatPlacement(self._db, self._table)
+
+    @cached_property
+    def chat_ending(self) -> DynamoChatEnding:
+        from klantreis.conversations.dynamo_store import DynamoChatEnding
+
+        return DynamoChatEnding(self._db, self._table)
+
+    @cached_property
+    def chat_messages(self) -> DynamoChatMessages:
+        from klantreis.conversations.dynamo_store import DynamoChatMessages
+
+        return DynamoChatMessages(self._db, self._table)
+
+    @cached_property
+    def chat_discounts(self) -> DynamoChatDiscounts:
+        from klantreis.conversations.dynamo_store import DynamoChatDiscounts
+
+        return DynamoChatDiscounts(self._db, self._table)
+
+    @cached_property
+    def survey_chats(self) -> DynamoSurveyChats:
+        from klantreis.conversations.dynamo_store import DynamoSurveyChats
+
+        return DynamoSurveyChats(self._db, self._table)
+
+    # ------------------------------------------------------------------ chats: services
+    @cached_property
+    def agent_picker(self) -> AgentPicker:
+        from klantreis.dispatch.picking import AgentPicker
+
+        return AgentPicker(self.chat_placement, heartbeat_seconds=self.settings.agent_heartbeat_seconds)
+
+    @cached_property
+    def queue_drainer(self) -> QueueDrainer:
+        from klantreis.dispatch.queue import QueueDrainer
+
+        return QueueDrainer(self.chat_reader, self.chat_placement, self.agent_store, self.agent_picker)
+
+    @cached_property
+    def chat_ender(self) -> ChatEnder:
+        from klantreis.conversations.ending import ChatEnder
+
+        return ChatEnder(self.chat_reader, self.chat_ending, self.agent_store, self.queue_drainer)
+
+    @cached_property
+    def chat_starter(self) -> ChatStarter:
+        from klantreis.dispatch.placement import ChatStarter, StartReads, StartWrites
+
+        return ChatStarter(
+            self.chat_reader,
+            StartWrites(self.chat_placement, self.chat_messages, self.survey_chats),
+            StartReads(self.session_store, self.engagement_records, self.decision_reader),
             self.agent_store,
-            self.session_store,
-            self.engagement_records,
-            heartbeat_seconds=self.settings.agent_heartbeat_seconds,
+            queue=self.queue_drainer,
+            ender=self.chat_ender,
+            picker=self.agent_picker,
         )
 
     @cached_property
+    def agent_presence(self) -> AgentPresence:
+        from klantreis.dispatch.sweep import AgentPresence
+
+        return AgentPresence(
+            self.agent_store,
+            self.chat_reader,
+            self.chat_placement,
+            self.chat_ending,
+            queue=self.queue_drainer,
+            picker=self.agent_picker,
+        )
+
+    @cached_property
+    def message_service(self) -> MessageService:
+        from klantreis.conversations.messages import MessageService
+
+        return MessageService(self.chat_messages)
+
+    @cached_property
+    def discount_service(self) -> DiscountService:
+        from klantreis.conversations.discounts import DiscountService
+
+        return DiscountService(self.chat_discounts, self.agent_store)
+
+    @cached_property
+    def chat_lookup(self) -> ChatLookup:
+        from klantreis.conversations.inbox import ChatLookup
+
+        return ChatLookup(self.chat_reader, self.chat_placement, self.agent_store, self.decision_reader)
+
+    @cached_property
     def decision_reader(self) -> DecisionReader:
-        from klantreis.conversations.context import DynamoDecisionReader
+        from klantreis.conversations.dynamo_store import DynamoDecisionReader
 
         return DynamoDecisionReader(self._db, self._table)
 
@@ -223,25 +329,25 @@ class Services:
     @cached_property
     def counter_store(self) -> DynamoCounterStore:
         """The day counters: the report reads them, the stream's aggregate function adds to them."""
-        from klantreis.projections.day_counters import DynamoCounterStore
+        from klantreis.projections.dynamo_store import DynamoCounterStore
 
         return DynamoCounterStore(self._db, self._table)
 
     @cached_property
     def report_store(self) -> ReportStore:
-        from klantreis.reports.store import DynamoReportStore
+        from klantreis.reports.dynamo_store import DynamoReportStore
 
         return DynamoReportStore(self._db, self._table)
 
     @cached_property
-    def feedback_reader(self) -> DynamoFeedbackReader:
-        from klantreis.reports.feedback import DynamoFeedbackReader
+    def feedback_reader(self) -> FeedbackReader:
+        from klantreis.reports.dynamo_store import DynamoFeedbackReader
 
         return DynamoFeedbackReader(self._db, self._table)
 
     @cached_property
-    def performance_reader(self) -> DynamoPerformanceReader:
-        from klantreis.reports.performance import DynamoPerformanceReader
+    def performance_reader(self) -> PerformanceReader:
+        from klantreis.reports.dynamo_store import DynamoPerformanceReader
 
         return DynamoPerformanceReader(self._db, self._table)
 
@@ -255,7 +361,7 @@ class Services:
     @cached_property
     def report_files(self) -> ReportFiles:
         """The reports bucket; without REPORTS_BUCKET (the local stack) files are skipped and logged."""
-        from klantreis.reports.store import S3ReportFiles, SkippedReportFiles
+        from klantreis.reports.channels import S3ReportFiles, SkippedReportFiles
 
         bucket = self.settings.reports_bucket
         return S3ReportFiles(aws.client("s3"), bucket) if bucket else SkippedReportFiles()
@@ -263,7 +369,7 @@ class Services:
     @cached_property
     def alert_publisher(self) -> AlertPublisher:
         """The alert topic; without ALERT_TOPIC_ARN (the local stack) alerts are only logged."""
-        from klantreis.reports.store import SkippedAlertPublisher, SnsAlertPublisher
+        from klantreis.reports.channels import SkippedAlertPublisher, SnsAlertPublisher
 
         topic = self.settings.alert_topic_arn
         return SnsAlertPublisher(aws.client("sns"), topic) if topic else SkippedAlertPublisher()
@@ -271,7 +377,7 @@ class Services:
     @cached_property
     def alert_webhook(self) -> AlertWebhook:
         """The webhook's URL from its secret (deployed), else from ALERT_WEBHOOK_URL, else none."""
-        from klantreis.reports.store import NoWebhook, SecretWebhook, SlackWebhook
+        from klantreis.reports.channels import NoWebhook, SecretWebhook, SlackWebhook
 
         if self.settings.alert_webhook_secret_arn:
             return SecretWebhook(self.settings.alert_webhook_secret_arn)
@@ -303,7 +409,7 @@ class Services:
     @cached_property
     def board_store(self) -> LiveBoardStore:
         """The live board the stream keeps (functions/aggregate), for the live view's route."""
-        from klantreis.projections.live_board import DynamoLiveBoardStore
+        from klantreis.projections.live_board_dynamo_store import DynamoLiveBoardStore
 
         return DynamoLiveBoardStore(self._db, self._table)
 
@@ -315,27 +421,27 @@ class Services:
 
     def decision_lookup(self) -> DecisionLookup:
         """Not kept: cheap to build from the kept client."""
-        from klantreis.projections.report_counters import DynamoDecisionLookup
+        from klantreis.projections.dynamo_store import DynamoDecisionLookup
 
         return DynamoDecisionLookup(self._db, self._table)
 
     def chunk_reader(self) -> DynamoChunkReader:
         """A new one per stream batch: it holds the batch's prefetched chunks."""
-        from klantreis.projections.pages import DynamoChunkReader
+        from klantreis.projections.dynamo_store import DynamoChunkReader
 
         return DynamoChunkReader(self._db, self._table)
 
     def page_writer(self) -> DynamoPageStatsWriter:
         """Not kept: what waits to be folded is estimated module-wide (pages.FOLD_ESTIMATES)."""
-        from klantreis.projections.pages import DynamoPageStatsWriter
+        from klantreis.projections.dynamo_store import DynamoPageStatsWriter
 
         return DynamoPageStatsWriter(self._db, self._table)
 
     def attribution_store(self) -> AttributionStore:
         """Not kept: cheap to build from the kept client."""
-        from klantreis.conversations.store import DynamoChatStore
+        from klantreis.conversations.dynamo_store import DynamoAttributionStore
 
-        return DynamoChatStore(self._db, self._table)
+        return DynamoAttributionStore(self._db, self._table)
 
 
 @cache

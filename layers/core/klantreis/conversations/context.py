@@ -3,8 +3,8 @@ pages and products with their view counts, the cart and its value, the furthest 
 whether the visitor dropped out there, the scores of the latest engagement decision, and the
 visitor's earlier chats with their surveys.
 
-Domain logic only, over three read ports: sessions (klantreis.journey.store), the visitor's chats
-(klantreis.conversations.store) and decisions (`DecisionReader`, whose DynamoDB adapter is here: a
+Domain logic only, over three read ports: sessions (klantreis.journey.ports), the visitor's chats
+(klantreis.conversations.dynamo_store) and decisions (`DecisionReader`, whose DynamoDB adapter is here: a
 decision is an item `DECISION#{iso time}#{id}` of the visitor's partition). A chat opened before
 the visitor's first tracked event has no session yet: its context has an empty journey.
 
@@ -20,11 +20,10 @@ from datetime import datetime
 from typing import Any, Protocol
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from klantreis import dynamo, keys
 from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, SurveySummary
-from klantreis.engagement.records import Decision, Reason, WeighingFeature, decision_from_item
+from klantreis.engagement.records import Decision, Reason, WeighingFeature
 from klantreis.journey.session import (
     PAGE_DWELL_CAP,
     JourneyEntry,
@@ -46,14 +45,14 @@ DECISIONS_READ = 20
 
 # ---------------------------------------------------------------------------------- ports
 class SessionReader(Protocol):
-    """What the context reads of sessions (klantreis.journey.store.SessionStore has it)."""
+    """What the context reads of sessions (klantreis.journey.ports.SessionStore has it)."""
 
     def journey(self, state: SessionState) -> list[JourneyEntry]: ...
     def sessions(self, site_id: str, visitor_id: str) -> list[SessionState]: ...
 
 
 class ChatHistory(Protocol):
-    """What the context reads of chats (klantreis.conversations.store.ChatStore has it)."""
+    """What the context reads of chats (klantreis.conversations.ports.ChatReader has it)."""
 
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]: ...
 
@@ -331,37 +330,3 @@ def _decision_summary(decision: Decision) -> DecisionSummary:
         top_features=decision.top_features,
         offer_id=decision.offer_id,
     )
-
-
-# ---------------------------------------------------------------------------------- adapter
-
-
-class DynamoDecisionReader:
-    """DecisionReader in the single table: one Query page of the visitor's partition, newest
-    decisions first, filtered to the session."""
-
-    def __init__(self, dynamodb: Any, table: str, *, limit: int = DECISIONS_READ) -> None:
-        self._db = dynamodb
-        self._table = table
-        self._limit = limit
-
-    def latest_decision(self, site_id: str, visitor_id: str, session_id: str) -> Decision | None:
-        with dynamo.translated():
-            answer = self._db.query(
-                TableName=self._table,
-                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-                FilterExpression="session_id = :session",
-                ExpressionAttributeValues={
-                    ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
-                    ":prefix": dynamo.to_value(keys.DECISION_PREFIX),
-                    ":session": dynamo.to_value(session_id),
-                },
-                ScanIndexForward=False,
-                Limit=self._limit,
-            )
-        for item in answer.get("Items", []):
-            try:
-                return decision_from_item(dynamo.from_item(item))
-            except (ValidationError, ValueError):
-                continue  # a record the model no longer reads is no score to show
-        return None

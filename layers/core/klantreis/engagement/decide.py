@@ -34,9 +34,9 @@ from klantreis.engagement.features import (
     session_features,
 )
 from klantreis.engagement.model import CATEGORICAL_CODES, PropensityModel, SessionFeatures, prior_model
+from klantreis.engagement.ports import EngagementRecords, ModelSource
 from klantreis.engagement.records import (
     Decision,
-    EngagementRecords,
     EngagementState,
     Offer,
     OfferResponse,
@@ -45,7 +45,6 @@ from klantreis.engagement.records import (
     WeighingFeature,
 )
 from klantreis.engagement.rules import Moment, matching_rule
-from klantreis.engagement.site_models import ModelSource
 from klantreis.engagement.uplift import (
     RULES,
     Capacity,

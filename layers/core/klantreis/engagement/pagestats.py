@@ -14,16 +14,10 @@ history have no evidence; the site's pooled figures put a page's on the training
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from botocore.exceptions import ClientError
-
-from klantreis.cache import TtlCache
 from klantreis.engagement.features import PageMetrics, SitePageStats
-from klantreis.errors import Throttled
-from klantreis.journey.page_stats import ENTRANCES, VALUE, VIEWS, capped, load_counts
+from klantreis.journey.page_stats import ENTRANCES, VALUE, VIEWS, capped
 
 READER_MAX_PAGES = 2_000
 READER_MAX_SITES = 64
@@ -68,31 +62,3 @@ def site_page_stats(
         pages={key: page_metrics(counts, weight) for key, counts in kept.items()},
         average=page_metrics(totals),
     )
-
-
-class DynamoPageStatsSource:
-    """klantreis.engagement.features.PageStatsSource from the table: per site, the snapshot and
-    the deltas after it (two requests), kept in memory for `ttl_seconds`. On a read error a stale
-    copy is served if there is one."""
-
-    def __init__(
-        self,
-        dynamodb: Any,
-        table: str,
-        ttl_seconds: float = 300.0,
-        *,
-        max_pages: int = READER_MAX_PAGES,
-        max_sites: int = READER_MAX_SITES,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self._db = dynamodb
-        self._table = table
-        self._max_pages = max_pages
-        self._cache: TtlCache[SitePageStats] = TtlCache(ttl_seconds, max_entries=max_sites, clock=clock)
-
-    def for_site(self, site_id: str) -> SitePageStats:
-        return self._cache.get(site_id, self.load, stale_on=(ClientError, Throttled))
-
-    def load(self, site_id: str) -> SitePageStats:
-        pages, totals = load_counts(self._db, self._table, site_id)
-        return site_page_stats(pages, totals, self._max_pages)

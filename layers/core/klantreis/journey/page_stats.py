@@ -1,5 +1,5 @@
-"""Per-page counters of a site's history: their stored form and how they are read (the stream
-wing's klantreis.projections.pages keeps them; klantreis.engagement.pagestats reads them for
+"""Per-page counters of a site's history: their stored form (read by klantreis.journey.dynamo_store;
+the stream wing's klantreis.projections.pages keeps them; klantreis.engagement.pagestats reads them for
 bounce rate, exit rate and page value, by Google Analytics' definitions; see docs/decisions.md,
 "Page statistics").
 
@@ -25,10 +25,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping, Sequence
-from typing import Any
 from urllib.parse import urlsplit
-
-from klantreis import dynamo
 
 FIELDS = ("entrances", "bounces", "exits", "views", "unique_views", "value")
 ENTRANCES, BOUNCES, EXITS, VIEWS, UNIQUE_VIEWS, VALUE = range(len(FIELDS))
@@ -100,45 +97,3 @@ def capped(pages: SitePages, max_pages: int) -> SitePages:
         return pages
     ranked = sorted(pages.items(), key=lambda item: (-item[1][VIEWS], item[0]))
     return dict(ranked[:max_pages])
-
-
-# --------------------------------------------------------------------------- reading
-def read_snapshot(dynamodb: Any, table: str, site_id: str, *, consistent: bool) -> dict[str, Any]:
-    item = dynamodb.get_item(
-        TableName=table,
-        Key=dynamo.to_item({"PK": pages_pk(site_id), "SK": PAGES_SK_SNAPSHOT}),
-        ConsistentRead=consistent,
-    ).get("Item")
-    return dynamo.from_item(item) if item else {}
-
-
-def read_deltas(
-    dynamodb: Any, table: str, site_id: str, *, after: int, up_to: int | None = None, consistent: bool
-) -> list[dict[str, Any]]:
-    """The delta items written after `after` (epoch ms), up to `up_to` if given."""
-    upper = f"{DELTA_PREFIX}{up_to:013d}$" if up_to is not None else f"{DELTA_PREFIX}~"
-    items = dynamo.query_all(
-        dynamodb,
-        TableName=table,
-        KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-        ExpressionAttributeValues={
-            ":pk": dynamo.to_value(pages_pk(site_id)),
-            ":low": dynamo.to_value(f"{DELTA_PREFIX}{after + 1:013d}"),
-            ":high": dynamo.to_value(upper),
-        },
-        ConsistentRead=consistent,
-    )
-    return [dynamo.from_item(item) for item in items]
-
-
-def load_counts(dynamodb: Any, table: str, site_id: str) -> tuple[SitePages, PageCounts]:
-    """A site's per-page counters and totals as of now: the snapshot plus the deltas after it."""
-    snapshot = read_snapshot(dynamodb, table, site_id, consistent=False)
-    pages = decode_pages(snapshot.get("pages"))
-    totals = [float(v) for v in snapshot.get("totals", [0.0] * len(FIELDS))]
-    watermark = int(snapshot.get("watermark", 0))
-    for item in read_deltas(dynamodb, table, site_id, after=watermark, consistent=False):
-        change = decode_pages(item.get("pages"))
-        merge_pages(pages, change)
-        totals = [a + b for a, b in zip(totals, totals_of(change), strict=True)]
-    return pages, totals

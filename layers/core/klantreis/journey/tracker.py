@@ -18,8 +18,8 @@ from pydantic import ValidationError
 from klantreis import jsontext, keys
 from klantreis.errors import BadRequest, ConcurrentUpdate, PayloadTooLarge, Throttled, ValidationFailed
 from klantreis.journey.events import BatchEnvelope, TrackedEvent, corrected_timestamp
+from klantreis.journey.ports import JourneyChunk, SessionStore
 from klantreis.journey.session import JOURNEY_FLUSH_BYTES, SessionFold, SessionState
-from klantreis.journey.store import JourneyChunk, SessionStore
 from klantreis.sites import Site
 from klantreis.useragent import ClientInfo
 

@@ -10,15 +10,12 @@ transaction, together with a marker of that batch, so a retried batch is not cou
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
-from klantreis import dynamo, keys
+from klantreis import keys
 from klantreis.projections.changes import ItemChange
-from klantreis.projections.exactly_once import apply_once
-from klantreis.reports import names
 from klantreis.reports.names import BLOCKING_REASONS
 
 SESSION_COUNTERS = (
@@ -204,93 +201,3 @@ class CounterStore(Protocol):
         ...
 
     def day_totals(self, site_id: str, day: str) -> dict[str, float]: ...
-
-
-class DynamoCounterStore:
-    def __init__(self, dynamodb: Any, table: str, *, slots: int = COUNTER_SLOTS) -> None:
-        self._db = dynamodb
-        self._table = table
-        self._slots = slots
-
-    def add_once(self, marker: str, deltas: Mapping[DayKey, Mapping[str, float]], now: int) -> bool:
-        actions = [
-            self._counter_add(site_id, day, slot, part)
-            for site_id, day in sorted(deltas)
-            for slot, part in self._slotted(marker, site_id, day, deltas[(site_id, day)])
-        ]
-        return bool(actions) and apply_once(self._db, self._table, marker, actions, now)
-
-    def _slotted(
-        self, marker: str, site_id: str, day: str, change: Mapping[str, float]
-    ) -> list[tuple[str, dict[str, float]]]:
-        """The day's change in parts of at most MAX_NAMES_PER_UPDATE names, each to its own slot.
-        The slots follow from the batch's marker: concurrent consumers (other shards, other
-        batches) mostly write other items of the day, and a retried batch writes the same ones."""
-        names = [name for name in sorted(change) if change[name]]
-        digest = hashlib.sha256(f"{marker}|{site_id}|{day}".encode()).digest()
-        first = int.from_bytes(digest[:4], "big") % self._slots
-        return [
-            (
-                str((first + number) % self._slots),
-                {name: change[name] for name in names[start : start + MAX_NAMES_PER_UPDATE]},
-            )
-            for number, start in enumerate(range(0, len(names), MAX_NAMES_PER_UPDATE))
-        ]
-
-    def _counter_add(self, site_id: str, day: str, slot: str, change: Mapping[str, float]) -> dict[str, Any]:
-        names = sorted(change)
-        return {
-            "Update": {
-                "TableName": self._table,
-                "Key": dynamo.to_item({"PK": keys.day_pk(site_id, day), "SK": keys.counter_sk(slot)}),
-                "UpdateExpression": "SET site_id = :site, #day = :day ADD "
-                + ", ".join(f"#c{i} :v{i}" for i in range(len(names))),
-                "ExpressionAttributeNames": {"#day": "day", **{f"#c{i}": n for i, n in enumerate(names)}},
-                "ExpressionAttributeValues": {
-                    ":site": dynamo.to_value(site_id),
-                    ":day": dynamo.to_value(day),
-                    **{f":v{i}": dynamo.to_value(_number(change[n])) for i, n in enumerate(names)},
-                },
-            }
-        }
-
-    def _slot_items(self, site_id: str, day: str) -> list[dict[str, Any]]:
-        items = dynamo.query_prefix(
-            self._db,
-            self._table,
-            keys.day_pk(site_id, day),
-            keys.COUNTER_PREFIX,
-            ConsistentRead=True,
-        )
-        return [dynamo.from_item(item) for item in items]
-
-    def day_totals(self, site_id: str, day: str) -> dict[str, float]:
-        """The session and funnel counters of the day (COUNTERS)."""
-        totals = dict.fromkeys(COUNTERS, 0.0)
-        for plain in self._slot_items(site_id, day):
-            for name in COUNTERS:
-                totals[name] += float(plain.get(name, 0))
-        totals["revenue"] = round(totals["revenue"], 2)
-        return totals
-
-    def day_counters(self, site_id: str, day: str) -> dict[str, float]:
-        """Every counter of the day summed over its slots: the fixed ones of this module and of
-        klantreis.reports.names (0 when nothing counted them) and whatever per-agent,
-        per-category and hourly counters the day has. Sums are rounded to 3 decimals (money to 2).
-        It is the report's `klantreis.reports.store.DayCounterReader`."""
-        fixed = (*COUNTERS, *names.CHAT_COUNTERS, *names.SURVEY_COUNTERS, *names.UPLIFT_COUNTERS)
-        totals = dict.fromkeys((*fixed, *names.WAIT_BUCKETS), 0.0)
-        for plain in self._slot_items(site_id, day):
-            for name, value in plain.items():
-                if name in KEY_ATTRIBUTES or isinstance(value, bool) or not isinstance(value, int | float):
-                    continue
-                totals[name] = totals.get(name, 0.0) + float(value)
-        rounded = {name: round(value, 3) for name, value in totals.items()}
-        rounded["revenue"] = round(rounded["revenue"], 2)
-        return rounded
-
-
-def _number(value: float) -> float | int:
-    """Counters are whole numbers, money (cents) or seconds (to the millisecond): 3 decimals keep
-    each of them and drop the binary noise of float arithmetic."""
-    return int(value) if float(value).is_integer() else round(value, 3)

@@ -1,8 +1,8 @@
 """Writing a stream batch's result exactly once: the batch's marker (a digest of its records), and
 transactions that each carry a marker item of their part, so a retried batch (Lambda delivers the
 same records again, unsplit, after a transient failure) skips the parts an earlier attempt wrote.
-Every projection that adds to stored totals writes through `apply_once` (see docs/decisions.md,
-"Daily counters from the stream")."""
+Every projection that adds to stored totals writes through `apply_once`
+(klantreis.projections.dynamo_store; see docs/decisions.md, "Daily counters from the stream")."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from klantreis import dynamo
-from klantreis.errors import ConcurrentUpdate
 
 MARKER_TTL_SECONDS = 3 * 24 * 3600
 MAX_TRANSACTION_ITEMS = 100
@@ -64,25 +61,3 @@ def transaction_parts(actions: Sequence[Mapping[str, Any]]) -> list[list[Mapping
     if current:
         parts.append(current)
     return parts
-
-
-def apply_once(
-    dynamodb: Any, table: str, marker: str, actions: Sequence[Mapping[str, Any]], now: int
-) -> bool:
-    """Writes `actions` exactly once per `marker`: in transactions (`transaction_parts`), each with
-    the marker item of its part (`{marker}#{part}`, condition `attribute_not_exists`). A part whose
-    marker exists was applied by an earlier attempt of the same batch and is skipped; a failed
-    transaction applied nothing. The actions must be built in the same order, on the same items,
-    on every attempt. True if any part was applied now."""
-    applied_any = False
-    for part, chunk in enumerate(transaction_parts(actions)):
-        transaction = [marker_put(table, f"{marker}#{part}", now), *chunk]
-        try:
-            dynamodb.transact_write_items(TransactItems=transaction)
-            applied_any = True
-        except ClientError as exc:
-            translated = dynamo.translate(exc)
-            if isinstance(translated, ConcurrentUpdate):
-                continue  # this part was applied by an earlier attempt of the same batch
-            raise translated from exc
-    return applied_any

@@ -30,13 +30,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from klantreis import dynamo, keys
+from klantreis import keys
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.session import Stage
-from klantreis.journey.store import session_from_item
+from klantreis.journey.session_item import session_from_item
 from klantreis.projections.changes import ItemChange
 from klantreis.routing.wait import UNKNOWN_SCORE
 
@@ -487,36 +486,6 @@ class LiveBoardStore(Protocol):
         """Stores `board` as version `board.version + 1` if the stored version is still
         `board.version` (none stored when 0); ConcurrentUpdate otherwise."""
         ...
-
-
-class DynamoLiveBoardStore:
-    def __init__(self, dynamodb: Any, table: str) -> None:
-        self._db = dynamodb
-        self._table = table
-
-    def get(self, site_id: str, *, consistent: bool = False) -> LiveBoard:
-        answer = self._db.get_item(
-            TableName=self._table,
-            Key=dynamo.to_item({"PK": keys.site_pk(site_id), "SK": keys.LIVE_BOARD}),
-            ConsistentRead=consistent,
-        )
-        item = answer.get("Item")
-        return board_from_item(dynamo.from_item(item)) if item else LiveBoard(site_id=site_id)
-
-    def put(self, board: LiveBoard, now: datetime) -> None:
-        request: dict[str, Any] = {
-            "TableName": self._table,
-            "Item": dynamo.to_item(board_item(board, board.version + 1, now)),
-        }
-        if board.version == 0:
-            request["ConditionExpression"] = "attribute_not_exists(PK)"
-        else:
-            request["ConditionExpression"] = "version = :expected"
-            request["ExpressionAttributeValues"] = {":expected": dynamo.to_value(board.version)}
-        try:
-            self._db.put_item(**request)
-        except ClientError as exc:
-            raise dynamo.translate(exc) from exc
 
 
 # --------------------------------------------------------------------------- the consumer's service

@@ -21,39 +21,24 @@ Storage (partition ``SITE#{site}#PAGES``), written only by the stream consumer:
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from botocore.exceptions import ClientError
-
-from klantreis import dynamo, keys
-from klantreis.errors import ConcurrentUpdate, Throttled
+from klantreis import keys
 from klantreis.journey.page_stats import (
     BOUNCES,
     ENTRANCES,
     EXITS,
     FIELDS,
-    PAGES_SK_SNAPSHOT,
     UNIQUE_VIEWS,
     VALUE,
     VIEWS,
     SitePages,
-    capped,
-    decode_pages,
-    delta_sk,
-    encode_pages,
     merge_pages,
     page_key,
-    pages_pk,
-    read_deltas,
-    read_snapshot,
-    stored_number,
-    totals_of,
 )
 from klantreis.projections.changes import ItemChange
-from klantreis.projections.exactly_once import apply_once
 
 PageDeltas = dict[str, SitePages]
 """site → page key → counter changes."""
@@ -303,50 +288,6 @@ def deltas(changes: Iterable[ItemChange], chunks: ChunkReader) -> PageDeltas:
     return total
 
 
-class DynamoChunkReader:
-    """Journey chunks of the sessions of one stream batch: BatchGetItem for what `prefetch` is
-    given, GetItem for the rare chunk needed beyond that; eventually consistent (a chunk is
-    written before the session item that lists it, and never changes)."""
-
-    def __init__(self, dynamodb: Any, table: str, *, max_rounds: int = 8) -> None:
-        self._db = dynamodb
-        self._table = table
-        self._max_rounds = max_rounds
-        self._cache: dict[tuple[str, str], list[dict[str, Any]] | None] = {}
-
-    def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
-        missing = list(dict.fromkeys(key for key in wanted if key not in self._cache))
-        for start in range(0, len(missing), 100):
-            part = missing[start : start + 100]
-            for key in part:
-                self._cache[key] = None
-            pending: list[dict[str, Any]] = [dynamo.to_item({"PK": pk, "SK": sk}) for pk, sk in part]
-            for attempt in range(self._max_rounds):
-                answer = self._db.batch_get_item(
-                    RequestItems={self._table: {"Keys": pending, "ProjectionExpression": "PK, SK, entries"}}
-                )
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    plain = dynamo.from_item(item)
-                    self._cache[(plain["PK"], plain["SK"])] = list(plain.get("entries", []))
-                pending = answer.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-                if not pending:
-                    break
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-            else:
-                raise Throttled("the database is busy; journey chunks were not read, retry")
-
-    def entries(self, partition_key: str, sort_key: str) -> list[dict[str, Any]] | None:
-        key = (partition_key, sort_key)
-        if key not in self._cache:
-            item = self._db.get_item(
-                TableName=self._table,
-                Key=dynamo.to_item({"PK": partition_key, "SK": sort_key}),
-                ProjectionExpression="entries",
-            ).get("Item")
-            self._cache[key] = list(dynamo.from_item(item).get("entries", [])) if item else None
-        return self._cache[key]
-
-
 # --------------------------------------------------------------------------- the writer
 class PageStatsWriter(Protocol):
     def add_once(self, marker: str, deltas: Mapping[str, Mapping[str, Sequence[float]]], now: int) -> bool:
@@ -368,115 +309,3 @@ class FoldEstimate:
 
 FOLD_ESTIMATES: dict[tuple[str, str], FoldEstimate] = {}
 """(table, site) → estimate, for the life of the process (a warm Lambda instance)."""
-
-
-class DynamoPageStatsWriter:
-    def __init__(
-        self,
-        dynamodb: Any,
-        table: str,
-        *,
-        fold_margin_seconds: int = FOLD_MARGIN_SECONDS,
-        fold_min_bytes: int = FOLD_MIN_BYTES,
-        fold_max_wait_seconds: int = FOLD_MAX_WAIT_SECONDS,
-        estimates: dict[tuple[str, str], FoldEstimate] | None = None,
-    ) -> None:
-        self._db = dynamodb
-        self._table = table
-        self._margin = fold_margin_seconds
-        self._min_bytes = fold_min_bytes
-        self._max_wait = fold_max_wait_seconds
-        self._estimates = FOLD_ESTIMATES if estimates is None else estimates
-
-    def add_once(self, marker: str, deltas: Mapping[str, Mapping[str, Sequence[float]]], now: int) -> bool:
-        sites = sorted(site_id for site_id, pages in deltas.items() if pages)
-        blobs = {site_id: encode_pages(deltas[site_id]) for site_id in sites}
-        actions = [
-            {
-                "Put": {
-                    "TableName": self._table,
-                    "Item": dynamo.to_item(
-                        {
-                            "PK": pages_pk(site_id),
-                            "SK": delta_sk(now * 1000, marker),
-                            "pages": blobs[site_id],
-                            "expires_at": now + DELTA_TTL_SECONDS,
-                        }
-                    ),
-                }
-            }
-            for site_id in sites
-        ]
-        if not apply_once(self._db, self._table, f"pages#{marker}", actions, now):
-            return False
-        for site_id in sites:
-            estimate = self._estimates.setdefault((self._table, site_id), FoldEstimate())
-            estimate.pending_bytes += len(blobs[site_id])
-            estimate.pending_since = estimate.pending_since or now
-            if self._fold_due(estimate, now):
-                self.fold(site_id, now)
-        return True
-
-    def _fold_due(self, estimate: FoldEstimate, now: int) -> bool:
-        """Once the deltas weigh as much as the snapshot (so each byte of history is rewritten a
-        bounded number of times), or have waited long; never before any is past the margin."""
-        waited = now - (estimate.pending_since or now)
-        if not estimate.pending_bytes or waited < self._margin:
-            return False
-        threshold = max(estimate.snapshot_bytes or 0, self._min_bytes)
-        return estimate.pending_bytes >= threshold or waited >= self._max_wait
-
-    def fold(self, site_id: str, now: int) -> bool:
-        """Folds the deltas older than the margin into the snapshot; False if there was nothing to
-        fold or another consumer folded first (its snapshot version won)."""
-        snapshot = read_snapshot(self._db, self._table, site_id, consistent=True)
-        version, watermark = int(snapshot.get("version", 0)), int(snapshot.get("watermark", 0))
-        estimate = self._estimates.setdefault((self._table, site_id), FoldEstimate())
-        estimate.snapshot_bytes = len(snapshot.get("pages", b""))
-        cutoff = (now - self._margin) * 1000
-        if cutoff <= watermark:
-            return False
-        items = read_deltas(self._db, self._table, site_id, after=watermark, up_to=cutoff, consistent=True)
-        if not items:
-            return False
-        pages = decode_pages(snapshot.get("pages"))
-        totals = [float(v) for v in snapshot.get("totals", [0.0] * len(FIELDS))]
-        for item in items:
-            change = decode_pages(item.get("pages"))
-            merge_pages(pages, change)
-            totals = [a + b for a, b in zip(totals, totals_of(change), strict=True)]
-        pages = capped(pages, SNAPSHOT_MAX_PAGES)
-        blob = encode_pages(pages)
-        while len(blob) > SNAPSHOT_MAX_BYTES:
-            pages = capped(pages, len(pages) // 2)
-            blob = encode_pages(pages)
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=dynamo.to_item(
-                    {
-                        "PK": pages_pk(site_id),
-                        "SK": PAGES_SK_SNAPSHOT,
-                        "version": version + 1,
-                        "watermark": cutoff,
-                        "totals": [stored_number(v) for v in totals],
-                        "pages": blob,
-                        "folded_at": now,
-                    }
-                ),
-                ConditionExpression="attribute_not_exists(PK) OR version = :version",
-                ExpressionAttributeValues={":version": dynamo.to_value(version)},
-            )
-        except ClientError as exc:
-            translated = dynamo.translate(exc)
-            if isinstance(translated, ConcurrentUpdate):
-                self._folded(site_id, None)  # another consumer folded meanwhile
-                return False
-            raise translated from exc
-        self._folded(site_id, len(blob))
-        return True
-
-    def _folded(self, site_id: str, snapshot_bytes: int | None) -> None:
-        estimate = self._estimates.setdefault((self._table, site_id), FoldEstimate())
-        estimate.snapshot_bytes = snapshot_bytes
-        estimate.pending_bytes, estimate.pending_since = 0, None

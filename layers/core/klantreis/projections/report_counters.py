@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
-from klantreis import dynamo, keys
+from klantreis import keys
 from klantreis.projections.changes import ItemChange
 from klantreis.reports.names import (
     BREAKDOWN_METRICS,
@@ -107,7 +107,7 @@ def _add(deltas: Deltas, day_key: DayKey, change: Mapping[str, float]) -> None:
 
 
 # ------------------------------------------------------------------------------------ chats
-def _moment(value: Any) -> datetime | None:
+def moment_of(value: Any) -> datetime | None:
     """A time as items store it: ISO text (chats, decisions) or epoch milliseconds (sessions)."""
     if value is None or value == "":
         return None
@@ -158,7 +158,7 @@ class _ChatChange:
 
     def __init__(self, new: Mapping[str, Any]) -> None:
         self.counts: dict[str, float] = {}
-        self.hour = _hour(new.get("hour"), _moment(new.get("created_at")))
+        self.hour = _hour(new.get("hour"), moment_of(new.get("created_at")))
         self.category = _category(new)
         self.agent = _agent_id(new)
 
@@ -195,7 +195,7 @@ class _ChatChange:
         self.add("chats_ended")
         if new.get("resolved"):
             self.add("chats_resolved")
-        assigned_at, ended_at = _moment(new.get("assigned_at")), _moment(new.get("ended_at"))
+        assigned_at, ended_at = moment_of(new.get("assigned_at")), moment_of(new.get("ended_at"))
         if self.agent is None or assigned_at is None or ended_at is None:
             return
         # Handled: ended with an agent. Handle time, and its divisor, leave out chats that ended
@@ -276,7 +276,7 @@ def session_hour_counts(
     days = new.get("days") or {}
     if old is not None or not days:
         return None
-    hour = _hour(new.get("first_local_hour"), _moment(new.get("first_at")))
+    hour = _hour(new.get("first_local_hour"), moment_of(new.get("first_at")))
     return min(days), {hourly_counter(hour, "sessions"): 1.0}
 
 
@@ -357,8 +357,8 @@ def first_purchases(changes: Iterable[ItemChange]) -> list[FirstPurchase]:
             site_id, visitor_id = keys.parse_visitor_pk(change.partition_key)
         except ValueError:
             continue
-        first_at = _moment(new.get("first_at"))
-        bought_at = _moment(new.get("last_purchase_at")) or _moment(new.get("last_at"))
+        first_at = moment_of(new.get("first_at"))
+        bought_at = moment_of(new.get("last_purchase_at")) or moment_of(new.get("last_at"))
         if first_at is None or bought_at is None:
             continue
         session_id = change.sort_key.removeprefix(keys.SESSION_PREFIX)
@@ -398,53 +398,3 @@ def uplift_deltas(purchases: Iterable[FirstPurchase], lookup: DecisionLookup) ->
             change[GAIN_ARM_COUNTERS[arm]] = 1.0
         _add(deltas, (purchase.site_id, first.day), change)
     return deltas
-
-
-class DynamoDecisionLookup:
-    """A session's decisions from the visitor's partition: one consistent Query over the days
-    around the session (SK `DECISION#{iso time}#{id}`, newest first), filtered by session."""
-
-    def __init__(self, dynamodb: Any, table: str) -> None:
-        self._db = dynamodb
-        self._table = table
-
-    def session_decisions(
-        self, site_id: str, visitor_id: str, session_id: str, since: datetime, until: datetime
-    ) -> list[ArmDecision]:
-        # Whole UTC dates as bounds: decision times are ISO text whose precision varies.
-        low = keys.DECISION_PREFIX + since.astimezone(UTC).date().isoformat()
-        high = keys.DECISION_PREFIX + (until.astimezone(UTC).date() + timedelta(days=1)).isoformat()
-        items = dynamo.query_all(
-            self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
-            FilterExpression="session_id = :session",
-            ProjectionExpression="SK, #at, #day, reason, first_in_session, #policy, policy_offer",
-            ExpressionAttributeNames={"#at": "at", "#day": "day", "#policy": "policy"},
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
-                ":low": dynamo.to_value(low),
-                ":high": dynamo.to_value(high),
-                ":session": dynamo.to_value(session_id),
-            },
-            ScanIndexForward=False,
-            ConsistentRead=True,
-        )
-        found = []
-        for item in items:
-            plain = dynamo.from_item(item)
-            at = _moment(plain.get("at"))
-            policy_offer = plain.get("policy_offer")
-            if at is None or not plain.get("day"):
-                continue
-            found.append(
-                ArmDecision(
-                    at=at,
-                    day=str(plain["day"]),
-                    reason=str(plain.get("reason", "")),
-                    first_in_session=bool(plain.get("first_in_session")),
-                    policy=str(plain["policy"]) if plain.get("policy") else None,
-                    policy_offer=policy_offer if isinstance(policy_offer, bool) else None,
-                )
-            )
-        return found

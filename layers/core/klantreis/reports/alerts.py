@@ -24,7 +24,8 @@ from typing import Any
 
 from klantreis.reports import names, stats
 from klantreis.reports.daily import days_between, sum_counters
-from klantreis.reports.store import AlertPublisher, AlertWebhook, DayCounterReader, ReportStore, read_days
+from klantreis.reports.days import read_days
+from klantreis.reports.ports import AlertPublisher, AlertWebhook, DayCounterReader, ReportStore
 from klantreis.sites import Site
 
 CSAT_DROP = "csat_drop"

@@ -4,11 +4,8 @@ predictive routing weighs. Running totals since the agent first served the categ
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel
 
-from klantreis import dynamo, keys
 from klantreis.routing.performance import Performance
 
 DIGITS = 4
@@ -60,28 +57,3 @@ class AgentCategoryPerformance(BaseModel):
             ces=rounded(perf.ces),
             ces_answers=perf.ces_n,
         )
-
-
-class DynamoPerformanceReader:
-    def __init__(self, dynamodb: Any, table: str) -> None:
-        self._db = dynamodb
-        self._table = table
-
-    def all(self, site_id: str) -> list[AgentCategoryPerformance]:
-        """Every agent x category cell of the site, by category then agent."""
-        with dynamo.translated():
-            items = list(
-                dynamo.query_prefix(
-                    self._db,
-                    self._table,
-                    keys.site_pk(site_id),
-                    keys.PERF_PREFIX,
-                )
-            )
-        cells = []
-        for item in items:
-            plain = dynamo.from_item(item)
-            # Agent ids hold no `#` (ID_PATTERN); a category may, so the agent is the last part.
-            category, _, agent_id = str(plain["SK"]).removeprefix(keys.PERF_PREFIX).rpartition("#")
-            cells.append(AgentCategoryPerformance.of(agent_id, category, Performance.from_counts(plain)))
-        return sorted(cells, key=lambda cell: (cell.category, cell.agent_id))

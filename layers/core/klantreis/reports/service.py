@@ -15,12 +15,13 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field
 
 from klantreis.engagement.config import OpeningHours
-from klantreis.engagement.store import EngagementSettingsStore
+from klantreis.engagement.ports import EngagementSettingsStore
 from klantreis.errors import ValidationFailed
 from klantreis.reports.daily import DailyRow, daily_row, days_between, period_total, rows_csv
+from klantreis.reports.days import read_days
 from klantreis.reports.html import render_html
+from klantreis.reports.ports import CountersByDay, DayCounterReader, ReportFiles, ReportStore
 from klantreis.reports.staffing import Staffing, staffing
-from klantreis.reports.store import CountersByDay, DayCounterReader, ReportFiles, ReportStore, read_days
 from klantreis.sites import Site
 
 MAX_REPORT_DAYS = 366

@@ -32,6 +32,16 @@ interface Draft {
 }
 
 const KEYS = ["display_name", "categories", "skills", "languages", "max_chats", "discount_mandate_percent"];
+type ProfileField = Exclude<keyof Draft, "isNew" | "agent_id">;
+/** The profile's fields as the form shows them: name, label, test hook and the keyboard a phone offers. */
+const PROFILE_FIELDS: readonly [ProfileField, string, string, "numeric" | "decimal" | undefined][] = [
+  ["display_name", "Display name", "agent-display-name", undefined],
+  ["categories", "Categories (comma-separated)", "agent-categories", undefined],
+  ["skills", "Skills (comma-separated)", "agent-skills", undefined],
+  ["languages", "Languages (comma-separated)", "agent-languages", undefined],
+  ["max_chats", "Max concurrent chats (1–20)", "agent-max-chats", "numeric"],
+  ["discount_mandate_percent", "Discount mandate (% , 0–100)", "agent-mandate", "decimal"],
+];
 const EMPTY: Draft = {
   isNew: true,
   agent_id: "",
@@ -150,21 +160,19 @@ export function AgentProfiles({ context }: { context: PageContext }) {
             <p class="muted">Id: {draft.agent_id}</p>
           )}
           <div class="field-grid">
-            <TextField form="agent" name="display_name" label="Display name" value={draft.display_name} problems={problems} hook="agent-display-name" onValue={(display_name) => edit({ ...draft, display_name })} />
-            <TextField form="agent" name="categories" label="Categories (comma-separated)" value={draft.categories} problems={problems} hook="agent-categories" onValue={(categories) => edit({ ...draft, categories })} />
-            <TextField form="agent" name="skills" label="Skills (comma-separated)" value={draft.skills} problems={problems} hook="agent-skills" onValue={(skills) => edit({ ...draft, skills })} />
-            <TextField form="agent" name="languages" label="Languages (comma-separated)" value={draft.languages} problems={problems} hook="agent-languages" onValue={(languages) => edit({ ...draft, languages })} />
-            <TextField form="agent" name="max_chats" label="Max concurrent chats (1–20)" inputMode="numeric" value={draft.max_chats} problems={problems} hook="agent-max-chats" onValue={(max_chats) => edit({ ...draft, max_chats })} />
-            <TextField
-              form="agent"
-              name="discount_mandate_percent"
-              label="Discount mandate (% , 0–100)"
-              inputMode="decimal"
-              value={draft.discount_mandate_percent}
-              problems={problems}
-              hook="agent-mandate"
-              onValue={(discount_mandate_percent) => edit({ ...draft, discount_mandate_percent })}
-            />
+            {PROFILE_FIELDS.map(([name, label, hook, inputMode]) => (
+              <TextField
+                key={name}
+                form="agent"
+                name={name}
+                label={label}
+                inputMode={inputMode}
+                value={draft[name]}
+                problems={problems}
+                hook={hook}
+                onValue={(typed) => edit({ ...draft, [name]: typed })}
+              />
+            ))}
           </div>
           <div class="actions">
             <button type="submit" data-kr="settings-save" disabled={save.saving}>
