@@ -374,7 +374,7 @@ def _offers_summary(offered: dict[str, Any] | None) -> list[str]:
         f"- Offers under scarce agents ({offered['replicates']} replicates): incremental revenue "
         + ", ".join(
             f"{name} {policies[name]['incremental_revenue']['mean']:.0f} EUR"
-            for name in ("rules only", "score: risk x cart", "gain ranked")
+            for name in ("rules only", "score: risk x cart", "gain ranked", "gain bar (online)")
         )
         + f"; gain ranked minus risk x cart {versus['mean']:+.0f} EUR "
         f"(95% {versus['low']:+.0f}..{versus['high']:+.0f})."

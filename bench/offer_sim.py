@@ -13,8 +13,17 @@ OFFERS_PER_PERIOD offers per quarter hour. Each policy spends that capacity diff
 - `gain ranked`: the eligible with the highest expected gain (uplift x cart value) from the
   uplift model (`klantreis.engagement.uplift.fit_uplift`) trained on HISTORY_DAYS of this shop's
   own holdout outcomes under the rules; only positive gains.
-- `gain bar (online)`: what `decide` does, one visitor at a time: `uplift.choose` with the load
-  = offers made this quarter / capacity (no look-ahead within the quarter).
+- `gain bar (online)`: what `decide` does, one visitor at a time (`uplift.choose`, `uplift.bar`):
+  offer when the gain is in the top k/n of the training population's gains, k = offers the quarter
+  can still take, n = eligible visitors expected in the rest of the quarter (the rate of the
+  replicate's own history, stored in its model, x the time left; arrival times are drawn from a
+  separate generator so the visitors stay the same). No look-ahead at the visitors themselves.
+- `score: risk x cart (online)`: the same online bar with risk x cart in place of the gain (its
+  distribution from the replicate's history): the score ranking at the same, online, information.
+- `gain bar (top k of n)`: a simpler online rule, for comparison: the training population's gain
+  at quantile 1 - k/n (the top k of the n expected), 0 when k >= n.
+- `gain bar (load, before 2026-12-04)`: the first online rule, for comparison: the bar is the gain
+  quantile at the share of the quarter's capacity used (`Capacity` without a rate).
 - `best from what decide sees`: the true expected uplift given the visitor's intent and idle time
   (Bayes' rule over the kinds, from the simulation's own parameters) x cart: the best any policy
   seeing these inputs can do; the gap to `gain ranked` is what the learner misses.
@@ -49,10 +58,21 @@ from typing import Any
 
 from klantreis.engagement.config import EngagementConfig
 from klantreis.engagement.rules import Moment, matching_rule
-from klantreis.engagement.uplift import UpliftExample, UpliftInputs, UpliftModel, choose, fit_uplift
+from klantreis.engagement.uplift import (
+    GAIN_QUANTILES,
+    Capacity,
+    UpliftExample,
+    UpliftInputs,
+    UpliftModel,
+    choose,
+    fit_uplift,
+    keep_value,
+    quantiles,
+)
 
 PERIODS_PER_DAY = 40
 """Quarter hours of chat time (10 hours)."""
+PERIODS_PER_HOUR = 4
 ARRIVALS_PER_PERIOD = 24.0
 """Visitors reaching a decide moment (cart or checkout, idle), Poisson per quarter hour."""
 OFFERS_PER_PERIOD = 4
@@ -65,7 +85,10 @@ HISTORY_DAYS = 60
 (uplift.MIN_SESSIONS_PER_ARM). SHORT_HISTORY_DAYS (about 850) is the sensitivity run below it."""
 SHORT_HISTORY_DAYS = 20
 EVAL_DAYS = 5
-REPLICATES = 20
+REPLICATES = 60
+"""Paired replicates of the main run (common random numbers: every policy sees the same visitors);
+SHORT_REPLICATES for the sensitivity run."""
+SHORT_REPLICATES = 20
 CHECKOUT_SHARE = 0.55
 CART_MEDIAN, CART_SIGMA = 120.0, 0.7
 STAGE_BASE = {"cart": 0.50, "checkout": 0.45}
@@ -91,7 +114,12 @@ INTENT_SD = 0.18
 
 POLICIES = (
     "rules only", "score: risk x cart", "score: intent x cart", "gain ranked", "gain bar (online)",
+    "score: risk x cart (online)", "gain bar (top k of n)", "gain bar (load, before 2026-12-04)",
     "best from what decide sees", "oracle",
+)  # fmt: skip
+ONLINE = (
+    "gain bar (online)", "score: risk x cart (online)", "gain bar (top k of n)",
+    "gain bar (load, before 2026-12-04)",
 )  # fmt: skip
 CONFIG = EngagementConfig.webshop_default()
 
@@ -208,20 +236,59 @@ def _observable_gain(visitor: Visitor) -> float:
     return uplift * visitor.cart
 
 
-def pick(policy: str, candidates: list[Visitor], model: UpliftModel) -> list[Visitor]:
+def online_capacity(policy: str, model: UpliftModel, chosen: int, arrived_at: float) -> Capacity:
+    """What the online bar knows when a visitor arrives at `arrived_at` (0..1 of the quarter):
+    the offers the quarter can still take and, by the model's rate, the eligible visitors expected
+    in the rest of it (the load rule knows only the share used)."""
+    load = chosen / OFFERS_PER_PERIOD
+    if policy == "gain bar (load, before 2026-12-04)" or model.eligible_per_hour is None:
+        return Capacity(free_offers=OFFERS_PER_PERIOD - chosen, expected_arrivals=None, load=load)
+    expected = model.eligible_per_hour / (PERIODS_PER_HOUR) * (1.0 - arrived_at)
+    return Capacity(free_offers=OFFERS_PER_PERIOD - chosen, expected_arrivals=expected, load=load)
+
+
+def _top_share_bar(model: UpliftModel, capacity: Capacity) -> float:
+    expected = capacity.expected_arrivals or 0.0
+    if capacity.free_offers >= expected:
+        return 0.0
+    return model.gain_quantile(1.0 - capacity.free_offers / expected)
+
+
+def _value_at_risk(visitor: Visitor) -> float:
+    return visitor.inputs.abandonment_risk * visitor.cart
+
+
+def pick(
+    policy: str,
+    candidates: list[Visitor],
+    model: UpliftModel,
+    arrivals: Sequence[float] = (),
+    risk_quantiles: Sequence[float] = (),
+) -> list[Visitor]:
     """The visitors one quarter hour's capacity goes to (candidates: eligible, not held out, in
-    arrival order)."""
+    arrival order; `arrivals`: when each came, 0..1 of the quarter)."""
     if policy == "rules only":
         return candidates[:OFFERS_PER_PERIOD]
-    if policy == "gain bar (online)":
+    if policy in ONLINE:
         chosen: list[Visitor] = []
-        for visitor in candidates:
-            load = len(chosen) / OFFERS_PER_PERIOD
-            if load < 1.0 and choose(model, visitor.inputs, load).offer:
+        for visitor, arrived_at in zip(candidates, arrivals, strict=True):
+            if len(chosen) >= OFFERS_PER_PERIOD:
+                break
+            capacity = online_capacity(policy, model, len(chosen), arrived_at)
+            if policy == "gain bar (top k of n)":
+                offered = not model.training.enough or (  # below the switch the rules decide, as in decide
+                    model.expected_gain(visitor.inputs) > max(_top_share_bar(model, capacity), 0.0)
+                )
+            elif policy == "score: risk x cart (online)":
+                bar = keep_value(risk_quantiles, capacity.free_offers, capacity.expected_arrivals or 0.0)
+                offered = _value_at_risk(visitor) >= bar
+            else:
+                offered = choose(model, visitor.inputs, capacity).offer
+            if offered:
                 chosen.append(visitor)
         return chosen
     keys: dict[str, Callable[[Visitor], float]] = {
-        "score: risk x cart": lambda v: v.inputs.abandonment_risk * v.cart,
+        "score: risk x cart": _value_at_risk,
         "score: intent x cart": lambda v: v.inputs.purchase_intent * v.cart,
         "gain ranked": lambda v: model.expected_gain(v.inputs),
         "best from what decide sees": _observable_gain,
@@ -259,16 +326,30 @@ class Tally:
         return self.incremental_revenue / (self.agent_minutes / 60) if self.agent_minutes else 0.0
 
 
+def eligible_per_hour(periods: Sequence[Sequence[Visitor]]) -> float:
+    """The site's rate of eligible visitors outside the holdout (those the policy decides on)."""
+    eligible = sum(v.eligible and not v.held_out for visitors in periods for v in visitors)
+    return eligible / len(periods) * PERIODS_PER_HOUR
+
+
 def replicate(seed: int, history_days: int = HISTORY_DAYS, eval_days: int = EVAL_DAYS) -> dict[str, Any]:
     rng = random.Random(seed)
-    model = fit_uplift(history_examples(draw_days(rng, history_days)), require_enough=False)
+    history = draw_days(rng, history_days)
+    model = fit_uplift(
+        history_examples(history), require_enough=False, eligible_per_hour=eligible_per_hour(history)
+    )
+    at_risk = [_value_at_risk(v) for visitors in history for v in visitors if v.eligible and not v.held_out]
+    risk_quantiles = quantiles(at_risk, GAIN_QUANTILES)
     tallies = {policy: Tally() for policy in POLICIES}
     eligible = 0
+    clock = random.Random(seed + 1)  # arrival times within the quarter, apart from the visitors' draws
     for visitors in draw_days(rng, eval_days):
+        arrived = sorted(clock.random() for _ in visitors)
         candidates = [v for v in visitors if v.eligible and not v.held_out]
+        arrivals = [at for v, at in zip(visitors, arrived, strict=True) if v.eligible and not v.held_out]
         eligible += len(candidates)
         for policy in POLICIES:
-            for visitor in pick(policy, candidates, model):
+            for visitor in pick(policy, candidates, model, arrivals, risk_quantiles):
                 tallies[policy].add(visitor)
     return {"model": model, "tallies": tallies, "eligible": eligible}
 
@@ -319,7 +400,16 @@ def run(replicates: int = REPLICATES, seed: int = 1, history_days: int = HISTORY
     comparisons = [
         ("gain ranked", baseline) for baseline in ("score: risk x cart", "score: intent x cart", "rules only")
     ]
-    comparisons.append(("gain bar (online)", "rules only"))
+    comparisons += [
+        ("gain bar (online)", baseline)
+        for baseline in (
+            "rules only",
+            "score: risk x cart",
+            "score: risk x cart (online)",
+            "gain ranked",
+            "gain bar (load, before 2026-12-04)",
+        )
+    ]
     paired = {f"{policy} - {baseline}": _paired(runs, policy, baseline) for policy, baseline in comparisons}
     trained = [r["model"].training for r in runs]
     return {
@@ -391,7 +481,7 @@ def notes(results: dict[str, Any]) -> list[str]:
     return lines
 
 
-def short_history(replicates: int = REPLICATES, seed: int = 1) -> dict[str, Any]:
+def short_history(replicates: int = SHORT_REPLICATES, seed: int = 1) -> dict[str, Any]:
     """The same visitors with a model learned from SHORT_HISTORY_DAYS: a holdout below the switch."""
     return run(replicates, seed, SHORT_HISTORY_DAYS)
 

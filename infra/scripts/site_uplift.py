@@ -6,9 +6,11 @@
     python infra/scripts/site_uplift.py show --site-id schoenen-nl
     python infra/scripts/site_uplift.py remove --site-id schoenen-nl     # back to the rules
 
-`train` reads the site's decisions and sessions (a Scan of the visitor partitions): every
-session's first offer (`qualified`) or first holdout "would have offered", with the scores and
-cart it was decided on, and whether the session bought after it. It refuses (exit 1) while either
+`train` reads the site's decisions, sessions and offers (a Scan): every session's first offer
+(`qualified`) or first holdout "would have offered", with the scores and cart it was decided on,
+and whether the session bought after it; and, for the online bar, the site's rate of rule-eligible
+sessions the policy decides on (per hour with any decision) and the share of answered offers
+accepted. It refuses (exit 1) while either
 arm has too few sessions or purchases (klantreis.engagement.uplift.MIN_*_PER_ARM); the site then
 keeps deciding by its rules. `--offer-cost` is what an offer costs in agent time, in the site's
 currency (agent minutes per offer x cost of a minute). Running functions pick a stored model up
@@ -21,12 +23,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from klantreis import dynamo, keys
-from klantreis.engagement.records import decision_from_item
+from klantreis.engagement.records import decision_from_item, offer_from_item
 from klantreis.engagement.uplift import (
     DynamoUpliftModelStore,
     UpliftError,
@@ -59,16 +62,19 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _visitor_items(dynamodb: Any, table: str, site_id: str) -> list[dict[str, Any]]:
-    """The site's decision and session items, by a paginated, filtered Scan."""
+    """The site's decision, session and offer items, by a paginated, filtered Scan."""
     request: dict[str, Any] = {
         "TableName": table,
         "FilterExpression": (
-            "begins_with(PK, :pk) AND (begins_with(SK, :decision) OR begins_with(SK, :session))"
+            "(begins_with(PK, :pk) AND (begins_with(SK, :decision) OR begins_with(SK, :session)))"
+            " OR (begins_with(PK, :offers) AND SK = :offer)"
         ),
         "ExpressionAttributeValues": {
             ":pk": dynamo.to_value(f"{keys.site_pk(site_id)}#V#"),
             ":decision": dynamo.to_value(keys.DECISION_PREFIX),
             ":session": dynamo.to_value(keys.SESSION_PREFIX),
+            ":offers": dynamo.to_value(f"{keys.site_pk(site_id)}#OFFER#"),
+            ":offer": dynamo.to_value(keys.OFFER),
         },
     }
     found: list[dict[str, Any]] = []
@@ -81,12 +87,32 @@ def _visitor_items(dynamodb: Any, table: str, site_id: str) -> list[dict[str, An
         request["ExclusiveStartKey"] = last
 
 
-def site_examples(dynamodb: Any, table: str, site_id: str) -> tuple[list[UpliftExample], int]:
-    """Each session's first offer or holdout decision with its outcome (bought after it); and how
-    many such decisions were left out (decided before the inputs were recorded)."""
+@dataclass
+class SiteHistory:
+    """What `train` learns from: the examples, those left out, and the online bar's rates."""
+
+    examples: list[UpliftExample] = field(default_factory=list)
+    left_out: int = 0
+    eligible_per_hour: float | None = None
+    acceptance: float | None = None
+
+
+def site_history(dynamodb: Any, table: str, site_id: str) -> SiteHistory:
+    """Each session's first offer or holdout decision with its outcome (bought after it); how
+    many such decisions were left out (decided before the inputs were recorded); the rate of
+    sessions with a rule-eligible decision the policy decided on (not held out, within opening
+    hours) per hour with any decision; and the share of answered offers accepted."""
     bought_at: dict[tuple[str, str], datetime | None] = {}
     firsts: dict[tuple[str, str], Any] = {}
+    decided: set[tuple[str, str]] = set()
+    hours: set[str] = set()
+    answers: list[bool] = []
     for plain in _visitor_items(dynamodb, table, site_id):
+        if plain["SK"] == keys.OFFER:
+            offer = offer_from_item(plain)
+            if offer.response is not None:
+                answers.append(offer.response == "accepted")
+            continue
         if str(plain["SK"]).startswith(keys.SESSION_PREFIX):
             session = session_from_item(plain)
             bought_at[(session.visitor_id, session.session_id)] = (
@@ -94,15 +120,21 @@ def site_examples(dynamodb: Any, table: str, site_id: str) -> tuple[list[UpliftE
             )
             continue
         decision = decision_from_item(plain)
+        if decision.reason != "outside_hours":
+            hours.add(decision.at.astimezone(UTC).strftime("%Y-%m-%dT%H"))
+            if decision.qualified and decision.reason != "holdout":
+                decided.add((decision.visitor_id, decision.session_id))
         if decision.reason in ARMS and decision.first_in_session:
             key = (decision.visitor_id, decision.session_id)
             if key not in firsts or decision.at < firsts[key].at:
                 firsts[key] = decision
-    examples: list[UpliftExample] = []
-    left_out = 0
+    history = SiteHistory(
+        eligible_per_hour=len(decided) / len(hours) if decided else None,
+        acceptance=sum(answers) / len(answers) if any(answers) else None,
+    )
     for key, decision in firsts.items():
         if decision.score is None or decision.abandonment_risk is None or decision.stage is None:
-            left_out += 1
+            history.left_out += 1
             continue
         purchase = bought_at.get(key)
         inputs = UpliftInputs(
@@ -112,10 +144,10 @@ def site_examples(dynamodb: Any, table: str, site_id: str) -> tuple[list[UpliftE
             stage=decision.stage,
             idle_seconds=decision.idle_seconds or 0,
         )
-        examples.append(
+        history.examples.append(
             UpliftExample(inputs, ARMS[decision.reason], purchase is not None and purchase > decision.at)
         )
-    return examples, left_out
+    return history
 
 
 def describe(site_id: str, model: UpliftModel) -> dict[str, Any]:
@@ -125,7 +157,12 @@ def describe(site_id: str, model: UpliftModel) -> dict[str, Any]:
         "offer_cost": model.offer_cost,
         "switched": model.training.enough,
         "training": model.training.model_dump(mode="json"),
-        "gain_bars": {f"{5 * k}%": round(v, 2) for k, v in enumerate(model.gain_quantiles)},
+        "eligible_per_hour": model.eligible_per_hour,
+        "acceptance": model.acceptance,
+        "gain_bars": {
+            f"{round(100 * k / (len(model.gain_quantiles) - 1))}%": round(v, 2)
+            for k, v in enumerate(model.gain_quantiles)
+        },
     }
 
 
@@ -139,15 +176,21 @@ def main(argv: list[str] | None = None, dynamodb: Any = None) -> int:
         if args.offer_cost < 0:
             print("error: --offer-cost must not be negative", file=sys.stderr)
             return 2
-        examples, left_out = site_examples(dynamodb, args.table, args.site_id)
+        history = site_history(dynamodb, args.table, args.site_id)
         try:
-            model = fit_uplift(examples, offer_cost=args.offer_cost)
+            model = fit_uplift(
+                history.examples,
+                offer_cost=args.offer_cost,
+                eligible_per_hour=history.eligible_per_hour,
+                acceptance=history.acceptance,
+            )
         except UpliftError as exc:
             print(f"error: {exc}; the site keeps deciding by its rules", file=sys.stderr)
             return 1
         if not args.dry_run:
             store.put(args.site_id, model)
-        print(json.dumps({**describe(args.site_id, model), "left_out": left_out, "stored": not args.dry_run}))
+        described = describe(args.site_id, model)
+        print(json.dumps({**described, "left_out": history.left_out, "stored": not args.dry_run}))
         return 0
     if args.command == "show":
         stored = store.get(args.site_id)

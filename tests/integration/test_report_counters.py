@@ -22,9 +22,10 @@ from klantreis.conversations.models import Chat
 from klantreis.dispatch.placement import NewChat, StartReads
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.dynamo_store import DynamoEngagementRecords
+from klantreis.engagement.records import Decision
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.changes import decode
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.dynamo_store import DynamoCounterStore, DynamoDecisionLookup
 from klantreis.projections.report_counters import deltas as report_deltas
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings
@@ -330,3 +331,26 @@ def test_a_day_with_hundreds_of_counters_in_one_batch_is_counted_exactly_once(
     assert len(first) == 724
     assert all(first[f"agent#agent{n:03d}#csat_good"] == 1 for n in range(120))
     assert all(first[f"category#cat{n:03d}#csat_n"] == 1 for n in range(120))
+
+
+def test_the_decision_lookup_reads_the_gain_policys_verdict(dynamodb: Any, table_name: str) -> None:
+    # given a session's holdout decision of the gain policy (it would have offered) and one of the rules
+    records = DynamoEngagementRecords(dynamodb, table_name)
+    for n, (policy, policy_offer) in enumerate((("gain", True), ("rules", None))):
+        records.record(
+            Decision(
+                site_id=DEMO_SITE, visitor_id="v-1", session_id=f"s-{n}", decision_id=f"d-{n}", at=T,
+                day=DAY, reason="holdout", first_in_session=True, qualified=True, would_have_offered=True,
+                policy=policy, policy_offer=policy_offer,
+            ),
+            None,
+            None,
+        )  # fmt: skip
+    lookup = DynamoDecisionLookup(dynamodb, table_name)
+    since, until = T - timedelta(days=1), T + timedelta(days=1)
+    # then the uplift projection sees the verdict: like with like for the first, not the second
+    (gain,) = lookup.session_decisions(DEMO_SITE, "v-1", "s-0", since, until)
+    (ruled,) = lookup.session_decisions(DEMO_SITE, "v-1", "s-1", since, until)
+    assert (gain.policy, gain.policy_offer, gain.gain_like) == ("gain", True, True)
+    assert ruled.policy != "gain"
+    assert (ruled.policy_offer, ruled.gain_like) == (None, False)

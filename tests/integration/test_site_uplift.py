@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from klantreis import dynamo
-from klantreis.engagement.records import Decision, decision_item
+from klantreis.engagement.records import Decision, Offer, decision_item, offer_item
 from klantreis.engagement.uplift import (
     MIN_SESSIONS_PER_ARM,
     DynamoUpliftModelStore,
@@ -51,6 +51,13 @@ def write_history(dynamodb: Any, table_name: str, per_arm: int, seed: int = 3) -
             purchases=1 if bought else 0, last_purchase_at=at + timedelta(minutes=5) if bought else None,
         )  # fmt: skip
         items += [decision_item(decision), session_to_item(session)]
+        if offered and n % 4 == 0:  # every other offer answered: accepted, rejected, in turn
+            response = "accepted" if n % 8 == 0 else "rejected"
+            offer = Offer(
+                site_id=SITE_ID, offer_id=f"o-{n}", visitor_id=visitor, session_id=session_id,
+                rule_id="r", message="Hulp nodig?", day=decision.day, created_at=at, response=response,
+            )  # fmt: skip
+            items.append(offer_item(offer))
     for start in range(0, len(items), 25):
         dynamodb.batch_write_item(
             RequestItems={
@@ -85,6 +92,14 @@ def test_the_operator_script_learns_stores_shows_and_removes(
     trained = json.loads(capsys.readouterr().out)
     assert trained["training"]["holdout_sessions"] == MIN_SESSIONS_PER_ARM + 100
     assert trained["left_out"] == 0
+    # with the online bar's inputs: the offered sessions (the holdout is not decided on by the
+    # policy) per hour with decisions, and the share of answered offers accepted
+    hours = {
+        (T0 + timedelta(minutes=n)).strftime("%Y-%m-%dT%H") for n in range(2 * (MIN_SESSIONS_PER_ARM + 100))
+    }
+    assert trained["eligible_per_hour"] == pytest.approx((MIN_SESSIONS_PER_ARM + 100) / len(hours))
+    assert trained["acceptance"] == pytest.approx(0.5, abs=0.01)
+    assert trained["training"]["feature_set"] in ("scores", "shape")
     model = SiteUpliftModels(DynamoUpliftModelStore(dynamodb, table_name)).for_site(SITE_ID)
     assert model is not None
     assert model.model_version == trained["model_version"]

@@ -387,6 +387,34 @@ def test_converted_sessions_count_in_their_arm_on_the_decisions_day() -> None:
     assert lookup.asked[0] == ("s-1", AT - timedelta(days=1), bought + timedelta(days=1))
 
 
+def test_the_gain_policys_converted_sessions_are_counted_like_with_like() -> None:
+    # given sessions first offered by the gain policy, held out where it would have offered, held
+    # out where it would not have, and offered by the rules
+    bought = AT + timedelta(minutes=5)
+
+    def gain(reason: str, policy_offer: bool | None) -> ArmDecision:
+        return ArmDecision(
+            at=AT, day=DAY, reason=reason, first_in_session=True, policy="gain", policy_offer=policy_offer
+        )
+
+    lookup = FakeDecisions(
+        {
+            "s-1": [gain("qualified", True)],
+            "s-2": [gain("holdout", True)],
+            "s-3": [gain("holdout", False)],
+            "s-4": [decision("qualified", 1)],
+        }
+    )
+    purchases = [FirstPurchase("demo", "anna", f"s-{n}", AT, bought) for n in range(1, 5)]
+    # when they all buy, then each counts in its arm, and only the first two also like with like
+    assert uplift_deltas(purchases, lookup) == {
+        ("demo", DAY): {
+            "offered_converted_sessions": 2, "holdout_converted_sessions": 2,
+            "gain_offered_converted_sessions": 1, "gain_holdout_converted_sessions": 1,
+        }
+    }  # fmt: skip
+
+
 # ------------------------------------------------------------------------- counter writes
 def test_a_day_with_many_counters_is_written_in_parts_to_distinct_slots() -> None:
     # given a day's change of 250 counters (many agents and categories)

@@ -45,6 +45,7 @@ CONTRACT_FIELDS = (
 
 NESTED = {
     "uplift_interval",
+    "gain_uplift_interval",
     "agents",
     "categories",
     "agent_categories",

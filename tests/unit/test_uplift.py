@@ -1,6 +1,7 @@
 """Offers by expected gain: the T-learner on holdout outcomes, the policy's bar under the agents'
-load, and the decision with a site's uplift model (switch per site, recorded fields, the holdout
-drawn independently of the policy, too little data -> the rules)."""
+capacity (what a free offer is worth kept for the visitors expected; the load for models without
+a rate), and the decision with a site's uplift model (switch per site, recorded fields, the
+holdout drawn independently of the policy, too little data -> the rules)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,21 @@ from klantreis.engagement.decide import Decider, DecideRequest, in_holdout
 from klantreis.engagement.model import default_model
 from klantreis.engagement.settings import EngagementSettings
 from klantreis.engagement.uplift import (
+    FEATURE_SETS,
     GAIN_QUANTILES,
     INPUTS,
     MIN_SESSIONS_PER_ARM,
     RULES,
+    Capacity,
     UpliftError,
     UpliftExample,
     UpliftInputs,
     UpliftModel,
+    bar,
+    capacity_window,
     choose,
     fit_uplift,
+    keep_value,
     parse_uplift_model,
 )
 from tests.factories import anna_journey
@@ -35,10 +41,16 @@ ANNA_CART = 329.95
 
 
 def constant_model(
-    uplift: float, *, bars: tuple[float, float] = (0.0, 100.0), offer_cost: float = 0.0, enough: bool = True
+    uplift: float,
+    *,
+    bars: tuple[float, float] = (0.0, 100.0),
+    offer_cost: float = 0.0,
+    enough: bool = True,
+    eligible_per_hour: float | None = None,
+    acceptance: float | None = None,
 ) -> UpliftModel:
     """An uplift model whose uplift is the same for everyone (arms differ by their bias only),
-    with gain bars rising evenly from bars[0] (no load) to bars[1] (every slot in use)."""
+    with the training population's gains rising evenly from bars[0] (0%) to bars[1] (100%)."""
     held = 0.4
     offered = held + uplift
     sessions = MIN_SESSIONS_PER_ARM if enough else MIN_SESSIONS_PER_ARM - 1
@@ -63,8 +75,15 @@ def constant_model(
                 "trained_on": "2026-12-01",
                 "l2": 1.0,
             },
+            "eligible_per_hour": eligible_per_hour,
+            "acceptance": acceptance,
         }
     )
+
+
+def loaded(load: float) -> Capacity:
+    """The capacity as a model without the site's arrival rate sees it: the share of slots in use."""
+    return Capacity(free_offers=0.0, expected_arrivals=None, load=load)
 
 
 class Models:
@@ -126,6 +145,36 @@ def test_the_t_learner_finds_who_a_chat_moves() -> None:
     assert parse_uplift_model(model.model_dump_json()) == model
 
 
+def test_the_inputs_are_chosen_by_cross_validation_on_the_sites_own_holdout() -> None:
+    # given outcomes where only intent and idle time tell who a chat moves (a curve in intent)
+    draw = random.Random(11)
+    examples = []
+    for _ in range(6000):
+        intent, idle = draw.random(), draw.randint(0, 400)
+        moved = 0.5 * math.exp(-(((intent - 0.4) / 0.15) ** 2)) * min(idle / 200, 1.0)
+        offered = draw.random() < 0.7
+        inputs = UpliftInputs(intent, draw.uniform(0.3, 0.9), draw.uniform(50, 400), "cart", idle)
+        examples.append(UpliftExample(inputs, offered, draw.random() < 0.1 + 0.4 * intent + offered * moved))
+    model = fit_uplift(examples, require_enough=False)
+    # then both candidates were scored on held-out folds and the better one was kept
+    losses = model.training.cv_log_loss
+    assert set(losses) == set(FEATURE_SETS)
+    assert model.training.feature_set == min(losses, key=lambda name: losses[name])
+    assert model.inputs == list(FEATURE_SETS[model.training.feature_set])
+    # a set can also be named, and an unknown one is refused
+    named = fit_uplift(examples, require_enough=False, feature_set="shape")
+    assert (named.inputs, named.training.cv_log_loss) == (list(FEATURE_SETS["shape"]), {})
+    assert named.uplift(UpliftInputs(0.4, 0.5, 100.0, "cart", 300)) > named.uplift(
+        UpliftInputs(0.9, 0.5, 100.0, "cart", 300)
+    )
+    with pytest.raises(UpliftError, match="feature_set"):
+        fit_uplift(examples, require_enough=False, feature_set="everything")
+    # and the model names its inputs: it reads back the same, and a model of unknown inputs is refused
+    assert parse_uplift_model(named.model_dump_json()) == named
+    with pytest.raises(UpliftError):
+        parse_uplift_model(named.model_copy(update={"inputs": ["seconds_on_site"] * 6}).model_dump_json())
+
+
 def test_too_few_holdout_outcomes_learn_nothing() -> None:
     few = synthetic(MIN_SESSIONS_PER_ARM)  # about half of these per arm
     with pytest.raises(UpliftError, match="not enough holdout outcomes"):
@@ -137,22 +186,73 @@ def test_too_few_holdout_outcomes_learn_nothing() -> None:
 def test_a_model_without_enough_outcomes_leaves_the_decision_to_the_rules() -> None:
     thin = constant_model(0.3, enough=False)
     assert not thin.training.enough
-    assert choose(thin, UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), load=0.0) == RULES
-    assert choose(None, UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), load=0.0) == RULES
+    assert choose(thin, UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), loaded(0.0)) == RULES
+    assert choose(None, UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), loaded(0.0)) == RULES
 
 
 def test_the_gain_bar_rises_with_the_agents_load() -> None:
     model = constant_model(0.1, bars=(0.0, 100.0))  # gain = 0.1 x cart
     cheap, dear = UpliftInputs(0.4, 0.7, 300.0, "checkout", 30), UpliftInputs(0.4, 0.7, 900.0, "checkout", 30)
     # with free agents both are offered; with most slots taken only the larger gain
-    assert choose(model, cheap, load=0.0).offer
-    assert choose(model, dear, load=0.0).offer
-    busy = choose(model, cheap, load=0.8)
+    assert choose(model, cheap, loaded(0.0)).offer
+    assert choose(model, dear, loaded(0.0)).offer
+    busy = choose(model, cheap, loaded(0.8))
     assert (busy.offer, busy.expected_gain, busy.min_gain) == (False, 30.0, 80.0)
-    assert choose(model, dear, load=0.8).offer
+    assert choose(model, dear, loaded(0.8)).offer
     # and a chat that is expected to gain nothing is never offered, however idle the agents
-    assert not choose(constant_model(0.0), dear, load=0.0).offer
-    assert not choose(constant_model(0.05, offer_cost=50.0), dear, load=0.0).offer
+    assert not choose(constant_model(0.0), dear, loaded(0.0)).offer
+    assert not choose(constant_model(0.05, offer_cost=50.0), dear, loaded(0.0)).offer
+
+
+def test_the_online_bar_keeps_offers_for_better_visitors_only_while_they_are_likely_to_come() -> None:
+    # given a site of 60 eligible visitors an hour whose offers are accepted half the time, and
+    # training gains spread evenly over 0..100
+    model = constant_model(0.1, bars=(0.0, 100.0), eligible_per_hour=60.0, acceptance=0.5)
+    # when 4 slots serve chats of 10 minutes on average and 2 of them are busy: a slot frees in
+    # about 5 minutes, 5 eligible visitors are expected by then, and the 2 free slots take 4 offers
+    window = capacity_window(model, slots=4, busy=2, mean_handle_seconds=600.0)
+    assert window == Capacity(free_offers=4.0, expected_arrivals=5.0, load=0.5)
+    # then the bar is what the 4th offer would earn if kept for those 5 visitors
+    assert bar(model, window) == pytest.approx(30.4, abs=0.5)
+    # one slot free (2 offers for 5): higher; every slot busy: only the best gain ever seen
+    assert bar(model, capacity_window(model, slots=4, busy=3, mean_handle_seconds=900.0)) == pytest.approx(
+        55.9, abs=0.5
+    )
+    assert bar(model, capacity_window(model, slots=4, busy=4, mean_handle_seconds=600.0)) == 100.0
+    # idle agents and few visitors to come: about every positive gain is offered (no slot left unused)
+    idle = capacity_window(model, slots=4, busy=0, mean_handle_seconds=120.0)
+    assert (idle.free_offers, idle.expected_arrivals) == (8.0, 2.0)
+    assert bar(model, idle) < 0.1
+    cheap = UpliftInputs(0.4, 0.7, 20.0, "checkout", 30)  # gain 2
+    assert choose(model, cheap, idle).offer
+    assert not choose(model, cheap, window).offer
+    # no agents at all: nothing is offered, and a chat expected to change nothing never is
+    assert bar(model, capacity_window(model, slots=0, busy=0, mean_handle_seconds=600.0)) == 100.0
+    assert not choose(constant_model(0.0, eligible_per_hour=60.0), cheap, idle).offer
+
+
+def test_the_kept_value_of_one_offer_is_the_known_solution() -> None:
+    # one offer, gains uniform on 0..100, Poisson(n) visitors to come: V(n) = 100 - 200 / (2 + n)
+    gains = [float(k) for k in range(101)]
+    for expected in (0.5, 5.0, 50.0):
+        assert keep_value(gains, 1, expected) == pytest.approx(100 - 200 / (2 + expected), abs=1.0)
+    # more free offers, or fewer visitors to come, lower the bar
+    assert keep_value(gains, 4, 5.0) < keep_value(gains, 2, 5.0) < keep_value(gains, 1, 5.0)
+    assert keep_value(gains, 1, 0.5) < keep_value(gains, 1, 5.0)
+    # negative gains are never offered, so they weigh nothing
+    assert keep_value([-50.0, *gains[1:]], 1, 5.0) == pytest.approx(keep_value(gains, 1, 5.0))
+
+
+def test_without_a_rate_the_bar_follows_the_load() -> None:
+    # a model trained before the rate was recorded: the bar of the share of slots in use
+    model = constant_model(0.1, bars=(0.0, 100.0))
+    window = capacity_window(model, slots=4, busy=3, mean_handle_seconds=600.0)
+    assert window == Capacity(free_offers=1.0, expected_arrivals=None, load=0.75)
+    assert bar(model, window) == pytest.approx(75.0)
+    # and a model stored with the old 21 quantiles reads alike
+    old = constant_model(0.1).model_dump(mode="json")
+    old["gain_quantiles"] = [5.0 * k for k in range(21)]
+    assert parse_uplift_model(json.dumps(old)).gain_quantile(0.75) == pytest.approx(75.0)
 
 
 def test_malformed_models_are_refused() -> None:

@@ -6,6 +6,7 @@ import {
   channelShares,
   conversionSeries,
   defaultRange,
+  gainUpliftSummary,
   mergeFeedback,
   newestAt,
   offerFunnel,
@@ -49,6 +50,8 @@ function row(fields: Partial<DailyRow> = {}): DailyRow {
     blocked_no_consent: 0, blocked_bot: 0, blocked_not_qualified: 0, blocked_outside_hours: 0, blocked_no_agent: 0,
     blocked_capped: 0, chat_revenue: 0, chat_conversion_rate: null, agent_categories: {},
     preferred_channel_answers: 0, preferred_channels: {}, preferred_channels_by_category: {},
+    offer_policy: null, gain_ranked_offers: 0, gain_mean_estimated_uplift: null, gain_offered_sessions: 0,
+    gain_holdout_sessions: 0, gain_uplift: null, gain_uplift_interval: NO_UPLIFT,
     ...fields,
   };
 }
@@ -84,6 +87,24 @@ describe("the report's figures", () => {
     assert.equal(stillNeeded(uplift), "666 more sessions per group to detect this difference (5% level, 80% power).");
     assert.match(upliftSummary(NO_UPLIFT), /No uplift yet/);
     assert.match(stillNeeded({ ...uplift, sessions_still_needed_per_group: 0 }), /Enough sessions/);
+  });
+
+  it("compares the gain policy's offers with the holdout it would have offered to", () => {
+    assert.equal(gainUpliftSummary(row({ offer_policy: "rules" })), null);
+    assert.match(gainUpliftSummary(row({ offer_policy: "gain", gain_ranked_offers: 4 })) ?? "", /no holdout session/);
+    const like: Uplift = {
+      ...NO_UPLIFT, estimate: 0.1, low: 0.045, high: 0.15, significant: true,
+      offered_sessions: 400, offered_conversions: 80, holdout_sessions: 300, holdout_conversions: 30,
+    };
+    const text = gainUpliftSummary(
+      row({ offer_policy: "gain", gain_ranked_offers: 400, gain_mean_estimated_uplift: 0.12, gain_uplift_interval: like }),
+    );
+    assert.equal(
+      text,
+      "Offers chosen by expected gain (400, estimated uplift +12.0 pp on average). Like with like: 80 of 400 " +
+        "gain-offered sessions bought, 30 of 300 holdout sessions it would have offered to: " +
+        "+10.0 pp (95% interval +4.5 pp to +15.0 pp), significant",
+    );
     assert.equal(points(0), "0.0 pp");
   });
 

@@ -5,7 +5,7 @@ a matching engagement rule (`not_qualified`); opening hours (`outside_hours`); a
 for the category with free capacity (`no_agent`); the frequency caps (`capped`); the holdout
 (`holdout`, recorded as "would have offered"); then, for a site whose uplift model is trained on
 enough holdout outcomes, the offer policy (`not_qualified` when a chat is expected to gain
-nothing, `no_agent` when its gain is below the bar the agents' load sets). The holdout is drawn
+nothing, `no_agent` when its gain is below the bar the agents' free capacity sets). The holdout is drawn
 before the policy and never depends on it, so the uplift stays measurable. Every decision is
 recorded with its reason, rule, scores, policy (and estimated uplift) and the features that
 weighed most; an offer gets an unguessable id the widget answers.
@@ -45,10 +45,19 @@ from klantreis.engagement.records import (
     WeighingFeature,
 )
 from klantreis.engagement.rules import Moment, matching_rule
-from klantreis.engagement.uplift import RULES, UpliftInputs, UpliftSource, Verdict, choose
+from klantreis.engagement.uplift import (
+    RULES,
+    Capacity,
+    UpliftInputs,
+    UpliftModel,
+    UpliftSource,
+    Verdict,
+    capacity_window,
+    choose,
+)
 from klantreis.errors import ConcurrentUpdate, Conflict, NotFound, Throttled
 from klantreis.journey.session import SessionState
-from klantreis.routing.wait import expected_wait_seconds
+from klantreis.routing.wait import DEFAULT_HANDLE_SECONDS, expected_wait_seconds
 from klantreis.sites import Site
 
 TOP_FEATURES = 3
@@ -293,16 +302,17 @@ class Decider:
             stage=moment.stage,
             idle_seconds=moment.idle_seconds,
         )
-        return choose(model, inputs, self._agent_load(snapshot, category, now))
+        return choose(model, inputs, self._capacity(model, snapshot, category, now))
 
-    def _agent_load(self, snapshot: Snapshot, category: str | None, now: datetime) -> float:
-        """Share of the category's agent slots in use or claimed by the queue (1 with no slots)."""
+    def _capacity(
+        self, model: UpliftModel, snapshot: Snapshot, category: str | None, now: datetime
+    ) -> Capacity:
+        """The category's agent slots, and those in use or claimed by the queue, as the bar sees them."""
         serving = [a for a in snapshot.agents if a.serving(category, now, self._heartbeat)]
         slots = sum(a.max_chats for a in serving)
-        if slots <= 0:
-            return 1.0
         busy = sum(min(a.active_chats, a.max_chats) for a in serving) + snapshot.routing.queued_in(category)
-        return min(busy / slots, 1.0)
+        handle = snapshot.routing.mean_handle_seconds or DEFAULT_HANDLE_SECONDS
+        return capacity_window(model, slots=slots, busy=busy, mean_handle_seconds=handle)
 
     def _blocked(
         self,

@@ -3,16 +3,21 @@ uses it (pure Python: no NumPy in the Lambda).
 
 The holdout gives, per site, rule-eligible visitors who were offered a chat and others, chosen at
 random, who were not. A two-model (T-learner) estimate of what a chat changes: one L2-regularised
-logistic model of conversion per arm, on the same inputs (purchase intent, abandonment risk, cart
-value, stage, idle time). The estimated uplift of a visitor is P(buy | offered) - P(buy | not);
-the expected gain of an offer is uplift x cart value minus the cost of the agent's minutes.
+logistic model of conversion per arm, on the same inputs: either every score (purchase intent,
+abandonment risk, cart value, stage, idle time) or curves of intent and idle time alone, whichever
+predicts the site's own held-out sessions better (`FEATURE_SETS`, cross-validated). The estimated
+uplift of a visitor is P(buy | offered) - P(buy | not); the expected gain of an offer is uplift x
+cart value minus the cost of the agent's minutes.
 
 The policy (`choose`): without a site model trained on enough outcomes in both arms, the rules
 and scores decide as before (`rules`). With one (`gain`), a rule-eligible visitor is offered a
-chat only when the expected gain is positive and at least the bar the agents' load sets: the
-quantile of the training population's gains at the share of the category's agent slots in use
-(half the slots busy: only the better half of gains is offered). That is ranking by expected gain
-done online: the scarcer the agents, the higher the gain an offer must bring.
+chat only when the expected gain is positive and at least the bar the agents' capacity sets
+(`Capacity`, `bar`): with k offers the free slots can still take and n eligible visitors expected
+before a slot frees, the bar is what keeping the k-th offer for those n visitors is expected to
+earn (`keep_value`, over the training population's gains). That is ranking by expected gain done
+online: few free offers and many visitors to come raise the bar, offers left free as the window
+closes lower it to 0. A model without the site's arrival rate (trained before it was recorded)
+falls back to the bar of the load: the gain quantile at the share of slots in use.
 
 The model is a small JSON document (`format: "klantreis.uplift"`) stored per site (SITE#{site}/
 UPLIFT_MODEL); `infra/scripts/site_uplift.py` trains and stores it. See docs/model.md.
@@ -20,6 +25,7 @@ UPLIFT_MODEL); `infra/scripts/site_uplift.py` trains and stores it. See docs/mod
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import json
 import math
@@ -36,23 +42,46 @@ from klantreis.cache import TtlCache
 from klantreis.engagement.documents_dynamo_store import DocumentTooBig, SiteDocuments
 
 UPLIFT_FORMAT = "klantreis.uplift"
-INPUTS: tuple[str, ...] = (
-    "purchase_intent",
-    "abandonment_risk",
-    "log_cart_value",
-    "checkout",
-    "idle_minutes",
-    "intent_x_risk",
-    "intent_squared",
-)
+FEATURES: dict[str, Callable[[UpliftInputs], float]] = {
+    "purchase_intent": lambda i: i.purchase_intent,
+    "abandonment_risk": lambda i: i.abandonment_risk,
+    "log_cart_value": lambda i: math.log1p(max(i.cart_value, 0.0)),
+    "checkout": lambda i: 1.0 if i.stage == "checkout" else 0.0,
+    "idle_minutes": lambda i: i.idle_minutes,
+    "intent_x_risk": lambda i: i.purchase_intent * i.abandonment_risk,
+    "intent_squared": lambda i: i.purchase_intent**2,
+    "intent_cubed": lambda i: i.purchase_intent**3,
+    "idle_squared": lambda i: i.idle_minutes**2,
+    "intent_x_idle": lambda i: i.purchase_intent * i.idle_minutes,
+}
+"""What a model may be fitted on, by name (a model names its own inputs)."""
+FEATURE_SETS: dict[str, tuple[str, ...]] = {
+    "scores": (
+        "purchase_intent", "abandonment_risk", "log_cart_value", "checkout", "idle_minutes",
+        "intent_x_risk", "intent_squared",
+    ),
+    "shape": (
+        "purchase_intent", "intent_squared", "intent_cubed", "idle_minutes", "idle_squared",
+        "intent_x_idle",
+    ),
+}  # fmt: skip
+"""The candidate inputs `fit_uplift` chooses from by cross-validation on the site's own holdout:
+`scores` (every input, as first shipped) or `shape` (curves of intent and idle time and their
+interaction only: fewer weights to learn from a thin holdout)."""
+INPUTS = FEATURE_SETS["scores"]
+CV_FOLDS = 3
 MIN_SESSIONS_PER_ARM = 2000
 MIN_CONVERSIONS_PER_ARM = 100
 """Below these a site's holdout says too little about who a chat moves: the rules decide. In
 bench/offer_sim.py a model from about 850 holdout sessions ranked offers worse than the scores
 did, one from about 2,500 better (docs/model.md)."""
-GAIN_QUANTILES = 21
-"""The training population's gains at 0%, 5%, ... 100%: the bars for the agents' load."""
+GAIN_QUANTILES = 101
+"""The training population's gains at 0%, 1%, ... 100%: the bars for the agents' capacity (models
+stored before 2026-12-04 hold 21, at 0%, 5%, ... 100%; both read alike)."""
 MAX_IDLE_MINUTES = 10.0
+MAX_FREE_OFFERS = 20
+"""The online bar weighs at most this many free offers (more: the bar is about 0 anyway)."""
+BAR_STEPS = 60
 
 Policy = Literal["rules", "gain"]
 
@@ -71,17 +100,12 @@ class UpliftInputs:
     stage: str
     idle_seconds: int
 
-    def vector(self) -> list[float]:
-        intent, risk = self.purchase_intent, self.abandonment_risk
-        return [
-            intent,
-            risk,
-            math.log1p(max(self.cart_value, 0.0)),
-            1.0 if self.stage == "checkout" else 0.0,
-            min(max(self.idle_seconds, 0) / 60.0, MAX_IDLE_MINUTES),
-            intent * risk,
-            intent * intent,
-        ]
+    @property
+    def idle_minutes(self) -> float:
+        return min(max(self.idle_seconds, 0) / 60.0, MAX_IDLE_MINUTES)
+
+    def vector(self, names: Sequence[str] = INPUTS) -> list[float]:
+        return [FEATURES[name](self) for name in names]
 
 
 @dataclass(frozen=True)
@@ -100,7 +124,7 @@ class Arm(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     bias: float
-    weights: list[float] = Field(min_length=len(INPUTS), max_length=len(INPUTS))
+    weights: list[float] = Field(min_length=1, max_length=len(FEATURES))
 
     def probability(self, standardised: Sequence[float]) -> float:
         return _logistic(self.bias + sum(w * x for w, x in zip(self.weights, standardised, strict=True)))
@@ -115,6 +139,10 @@ class UpliftTraining(BaseModel):
     holdout_conversions: int = Field(ge=0)
     trained_on: date
     l2: float = Field(ge=0.0)
+    feature_set: str | None = None
+    """The candidate inputs chosen (FEATURE_SETS); None for models fitted before the choice."""
+    cv_log_loss: dict[str, float] = {}
+    """Each candidate's mean log loss per session on held-out folds of the site's holdout."""
 
     @property
     def enough(self) -> bool:
@@ -142,15 +170,25 @@ class UpliftModel(BaseModel):
     offer_cost: float = Field(0.0, ge=0.0)
     """What an offer costs in agent time, in the site's currency (agent minutes per offer x cost
     of a minute); subtracted from every expected gain."""
-    gain_quantiles: list[float] = Field(min_length=GAIN_QUANTILES, max_length=GAIN_QUANTILES)
+    gain_quantiles: list[float] = Field(min_length=2, max_length=GAIN_QUANTILES)
     training: UpliftTraining
+    eligible_per_hour: float | None = Field(None, gt=0.0)
+    """Rule-eligible visitors (first decision of a session) per hour with any, over the training
+    period: the arrivals the online bar expects. None: the bar of the load."""
+    acceptance: float | None = Field(None, gt=0.0, le=1.0)
+    """Share of answered offers accepted over the training period: an offer declined leaves its
+    slot free, so k free slots take about k / acceptance offers. None: 1."""
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
-        if tuple(self.inputs) != INPUTS:
-            raise ValueError(f"inputs must be {list(INPUTS)}")
-        if len(self.means) != len(INPUTS) or len(self.scales) != len(INPUTS):
+        unknown = [name for name in self.inputs if name not in FEATURES]
+        if unknown or not self.inputs:
+            raise ValueError(f"inputs must be some of {list(FEATURES)}")
+        width = len(self.inputs)
+        if len(self.means) != width or len(self.scales) != width:
             raise ValueError("means and scales need one value per input")
+        if len(self.offered.weights) != width or len(self.holdout.weights) != width:
+            raise ValueError("each arm needs one weight per input")
         if any(scale <= 0 for scale in self.scales):
             raise ValueError("scales must be positive")
         if any(b < a for a, b in zip(self.gain_quantiles, self.gain_quantiles[1:], strict=False)):
@@ -158,7 +196,8 @@ class UpliftModel(BaseModel):
         return self
 
     def _standardised(self, inputs: UpliftInputs) -> list[float]:
-        return [(x - m) / s for x, m, s in zip(inputs.vector(), self.means, self.scales, strict=True)]
+        vector = inputs.vector(self.inputs)
+        return [(x - m) / s for x, m, s in zip(vector, self.means, self.scales, strict=True)]
 
     def uplift(self, inputs: UpliftInputs) -> float:
         """P(buy | offered) - P(buy | not offered), -1..1."""
@@ -169,14 +208,15 @@ class UpliftModel(BaseModel):
         lift = self.uplift(inputs) if uplift is None else uplift
         return lift * max(inputs.cart_value, 0.0) - self.offer_cost
 
-    def min_gain(self, load: float) -> float:
-        """The gain an offer must bring when `load` (0..1) of the agents' slots are in use."""
-        position = min(max(load, 0.0), 1.0) * (GAIN_QUANTILES - 1)
+    def gain_quantile(self, share: float) -> float:
+        """The training population's gain at quantile `share` (0..1), interpolated."""
+        last = len(self.gain_quantiles) - 1
+        position = min(max(share, 0.0), 1.0) * last
         low = int(position)
-        if low >= GAIN_QUANTILES - 1:
+        if low >= last:
             return self.gain_quantiles[-1]
-        share = position - low
-        return self.gain_quantiles[low] * (1 - share) + self.gain_quantiles[low + 1] * share
+        between = position - low
+        return self.gain_quantiles[low] * (1 - between) + self.gain_quantiles[low + 1] * between
 
 
 def parse_uplift_model(text: bytes | str, source: str = "uplift model") -> UpliftModel:
@@ -203,21 +243,88 @@ class Verdict:
 RULES = Verdict(policy="rules", offer=True)
 
 
-def choose(model: UpliftModel | None, inputs: UpliftInputs, load: float) -> Verdict:
+@dataclass(frozen=True)
+class Capacity:
+    """What the agents can still take, as the online bar sees it."""
+
+    free_offers: float
+    """Offers the free slots can take before a slot frees (free slots / acceptance)."""
+    expected_arrivals: float | None
+    """Eligible visitors expected before a slot frees; None when the site's rate is unknown."""
+    load: float = 1.0
+    """Share of the slots in use (0..1): the bar of a model without the site's arrival rate."""
+
+
+def capacity_window(model: UpliftModel, *, slots: int, busy: int, mean_handle_seconds: float) -> Capacity:
+    """The capacity of `slots` agent slots of which `busy` are in use or claimed by the queue:
+    k = free slots / acceptance offers for n = the eligible visitors expected (the model's rate)
+    before a busy slot frees (mean handle time / busy chats; one handle time with none busy)."""
+    if slots <= 0:
+        return Capacity(free_offers=0.0, expected_arrivals=None, load=1.0)
+    free = max(slots - busy, 0)
+    load = min(busy / slots, 1.0)
+    if model.eligible_per_hour is None:
+        return Capacity(free_offers=float(free), expected_arrivals=None, load=load)
+    window_seconds = max(mean_handle_seconds, 1.0) / max(busy, 1)
+    return Capacity(
+        free_offers=free / (model.acceptance or 1.0),
+        expected_arrivals=model.eligible_per_hour * window_seconds / 3600.0,
+        load=load,
+    )
+
+
+def bar(model: UpliftModel, capacity: Capacity) -> float:
+    """The gain an offer must bring: what keeping one of the k free offers for the n eligible
+    visitors still expected is worth (`keep_value`); without a rate, the quantile at the load."""
+    if capacity.expected_arrivals is None:
+        return max(model.gain_quantile(capacity.load), 0.0)
+    if capacity.free_offers <= 0:
+        return max(model.gain_quantiles[-1], 0.0)
+    return keep_value(model.gain_quantiles, capacity.free_offers, capacity.expected_arrivals)
+
+
+def keep_value(gains: Sequence[float], free_offers: float, expected_arrivals: float) -> float:
+    """V(k, n) - V(k - 1, n): what the k-th free offer is expected to earn if kept for the n
+    visitors still to come, their gains drawn from `gains` (the training population's quantiles,
+    an equally weighted sample). V(j, n) is the expected gain of the best policy with j offers
+    for Poisson(n) arrivals; a visitor arriving in dn is offered when its gain beats V(j) - V(j-1),
+    so dV(j)/dn = E[(G - (V(j) - V(j - 1)))+] (solved in BAR_STEPS Euler steps). Offering only
+    above this bar takes the best of what comes and leaves no offer unused at the window's end:
+    0 when offers outnumber the expected visitors by far."""
+    free = min(max(round(free_offers), 1), MAX_FREE_OFFERS)
+    if expected_arrivals <= 0:
+        return 0.0
+    ordered = sorted(max(g, 0.0) for g in gains)
+    above = [0.0] * (len(ordered) + 1)  # sums of the gains from index i on
+    for i in range(len(ordered) - 1, -1, -1):
+        above[i] = above[i + 1] + ordered[i]
+
+    def excess(threshold: float) -> float:  # E[(G - threshold)+]
+        start = bisect.bisect_right(ordered, threshold)
+        return (above[start] - threshold * (len(ordered) - start)) / len(ordered)
+
+    step = expected_arrivals / BAR_STEPS
+    values = [0.0] * (free + 1)
+    for _ in range(BAR_STEPS):
+        values = [0.0, *(values[j] + step * excess(values[j] - values[j - 1]) for j in range(1, free + 1))]
+    return values[free] - values[free - 1]
+
+
+def choose(model: UpliftModel | None, inputs: UpliftInputs, capacity: Capacity) -> Verdict:
     """The rules' verdict (offer) without a model trained on enough outcomes; else the gain
-    policy's: offer when the expected gain is positive and at least the bar for the load."""
+    policy's: offer when the expected gain is positive and at least the bar for the capacity."""
     if model is None or not model.training.enough:
         return RULES
     lift = model.uplift(inputs)
     gain = model.expected_gain(inputs, lift)
-    bar = max(model.min_gain(load), 0.0)
+    threshold = bar(model, capacity)
     return Verdict(
         policy="gain",
-        offer=gain > 0.0 and gain >= bar,
+        offer=gain > 0.0 and gain >= threshold,
         model_version=model.model_version,
         estimated_uplift=round(lift, 4),
         expected_gain=round(gain, 2),
-        min_gain=round(bar, 2),
+        min_gain=round(threshold, 2),
     )
 
 
@@ -282,7 +389,49 @@ def fit_logistic(xs: Sequence[Sequence[float]], ys: Sequence[bool], l2: float, i
     return Arm(bias=beta[0], weights=beta[1:])
 
 
-def _quantiles(values: Sequence[float], count: int) -> list[float]:
+@dataclass(frozen=True)
+class _Arms:
+    means: list[float]
+    scales: list[float]
+    offered: Arm
+    holdout: Arm
+
+    def probability(self, example: UpliftExample, names: Sequence[str]) -> float:
+        vector = example.inputs.vector(names)
+        x = [(v - m) / s for v, m, s in zip(vector, self.means, self.scales, strict=True)]
+        return (self.offered if example.offered else self.holdout).probability(x)
+
+
+def _fit_arms(rows: Sequence[UpliftExample], names: Sequence[str], l2: float) -> _Arms:
+    """One logistic model per arm on the inputs `names`, standardised over both arms."""
+    vectors = [e.inputs.vector(names) for e in rows]
+    count, width = len(vectors), len(names)
+    means = [sum(v[i] for v in vectors) / count for i in range(width)]
+    scales = [math.sqrt(sum((v[i] - means[i]) ** 2 for v in vectors) / count) or 1.0 for i in range(width)]
+    standardised = [[(x - m) / s for x, m, s in zip(v, means, scales, strict=True)] for v in vectors]
+    arms = {}
+    for offered in (True, False):
+        picked = [i for i, e in enumerate(rows) if e.offered is offered]
+        arms[offered] = fit_logistic(
+            [standardised[i] for i in picked], [rows[i].converted for i in picked], l2
+        )
+    return _Arms(means, scales, arms[True], arms[False])
+
+
+def cross_validated_log_loss(rows: Sequence[UpliftExample], names: Sequence[str], l2: float) -> float:
+    """Mean log loss per session of the per-arm models on `names`, each fold predicted by a fit on
+    the others (folds by position, CV_FOLDS of them)."""
+    total = 0.0
+    for fold in range(CV_FOLDS):
+        train = [e for n, e in enumerate(rows) if n % CV_FOLDS != fold]
+        fitted = _fit_arms(train, names, l2)
+        for example in rows[fold::CV_FOLDS]:
+            p = min(max(fitted.probability(example, names), 1e-9), 1.0 - 1e-9)
+            total -= math.log(p if example.converted else 1.0 - p)
+    return total / len(rows)
+
+
+def quantiles(values: Sequence[float], count: int) -> list[float]:
     ordered = sorted(values)
     last = len(ordered) - 1
     found = []
@@ -302,10 +451,16 @@ def fit_uplift(
     l2: float = 1.0,
     trained_on: date | None = None,
     require_enough: bool = True,
+    eligible_per_hour: float | None = None,
+    acceptance: float | None = None,
+    feature_set: str | None = None,
 ) -> UpliftModel:
     """The T-learner on a site's holdout outcomes. UpliftError when an arm is empty, or (with
     `require_enough`) has fewer than MIN_SESSIONS_PER_ARM sessions or MIN_CONVERSIONS_PER_ARM
-    conversions."""
+    conversions. `eligible_per_hour` and `acceptance` (the site's arrival rate and offer
+    acceptance over the same period) set the online bar (`capacity_window`). The inputs are
+    `feature_set` (FEATURE_SETS), or without it the candidate with the least log loss on held-out
+    folds of these same examples (CV_FOLDS, both arms): chosen by the site's own data alone."""
     rows = list(examples)
     offered = [e for e in rows if e.offered]
     held = [e for e in rows if not e.offered]
@@ -326,31 +481,27 @@ def fit_uplift(
             f"({training.holdout_conversions} bought); each arm needs {MIN_SESSIONS_PER_ARM} sessions "
             f"and {MIN_CONVERSIONS_PER_ARM} purchases"
         )
-    vectors = [e.inputs.vector() for e in rows]
-    count = len(vectors)
-    means = [sum(v[i] for v in vectors) / count for i in range(len(INPUTS))]
-    scales = [
-        math.sqrt(sum((v[i] - means[i]) ** 2 for v in vectors) / count) or 1.0 for i in range(len(INPUTS))
-    ]
-
-    def standardised(vector: Sequence[float]) -> list[float]:
-        return [(x - m) / s for x, m, s in zip(vector, means, scales, strict=True)]
-
-    arms = {}
-    for name, arm in (("offered", offered), ("holdout", held)):
-        arms[name] = fit_logistic(
-            [standardised(e.inputs.vector()) for e in arm], [e.converted for e in arm], l2
-        )
+    if feature_set is None:
+        losses = {name: cross_validated_log_loss(rows, FEATURE_SETS[name], l2) for name in FEATURE_SETS}
+        feature_set = min(losses, key=lambda name: losses[name])
+        training = training.model_copy(update={"cv_log_loss": {k: round(v, 6) for k, v in losses.items()}})
+    elif feature_set not in FEATURE_SETS:
+        raise UpliftError(f"feature_set must be one of {sorted(FEATURE_SETS)}")
+    names = FEATURE_SETS[feature_set]
+    training = training.model_copy(update={"feature_set": feature_set})
+    fitted = _fit_arms(rows, names, l2)
     draft = {
         "format": UPLIFT_FORMAT,
         "version": 1,
-        "inputs": list(INPUTS),
-        "means": means,
-        "scales": scales,
-        "offered": arms["offered"].model_dump(),
-        "holdout": arms["holdout"].model_dump(),
+        "inputs": list(names),
+        "means": fitted.means,
+        "scales": fitted.scales,
+        "offered": fitted.offered.model_dump(),
+        "holdout": fitted.holdout.model_dump(),
         "offer_cost": offer_cost,
         "training": training.model_dump(mode="json"),
+        "eligible_per_hour": eligible_per_hour,
+        "acceptance": acceptance,
     }
     digest = hashlib.sha256(json.dumps(draft, sort_keys=True).encode()).hexdigest()[:10]
     provisional = UpliftModel.model_validate(
@@ -360,7 +511,7 @@ def fit_uplift(
     return provisional.model_copy(
         update={
             "model_version": f"uplift-{training.trained_on.isoformat()}-{digest}",
-            "gain_quantiles": _quantiles(gains, GAIN_QUANTILES),
+            "gain_quantiles": quantiles(gains, GAIN_QUANTILES),
         }
     )
 

@@ -43,11 +43,16 @@ FUNNEL_COUNTERS = (
     "chats_converted",
     "gain_offers",
     "gain_estimated_uplift",
+    "gain_offered_sessions",
+    "gain_holdout_sessions",
 )
 """The engagement funnel from decision, offer and chat items (see `funnel_deltas`): a chat counts
 in `chats_started` when it is created and in `chats_converted` when a purchase is attributed to it
 (klantreis.projections.attribution), both on the chat's own day (the day it started). Offers the
-gain policy made count in `gain_offers`, their estimated uplifts summed in `gain_estimated_uplift`."""
+gain policy made count in `gain_offers`, their estimated uplifts summed in `gain_estimated_uplift`.
+Like with like under the gain policy: a session's first offer by the gain policy counts in
+`gain_offered_sessions`, a session's first holdout "would have offered" whose `policy_offer` was
+true (the gain policy would have offered too) in `gain_holdout_sessions`."""
 COUNTERS = SESSION_COUNTERS + FUNNEL_COUNTERS
 COUNTER_SLOTS = 4
 MAX_NAMES_PER_UPDATE = 100
@@ -122,10 +127,14 @@ def funnel_deltas(
             if new.get("policy") == "gain":
                 change["gain_offers"] = 1.0
                 change["gain_estimated_uplift"] = float(new.get("estimated_uplift") or 0.0)
+                if new.get("first_in_session"):
+                    change["gain_offered_sessions"] = 1.0
         elif reason == "holdout":
             change["holdout_decisions"] = 1.0
             if new.get("first_in_session"):
                 change["holdout_sessions"] = 1.0
+                if new.get("policy") == "gain" and new.get("policy_offer") is True:
+                    change["gain_holdout_sessions"] = 1.0
         elif reason in BLOCKING_REASONS:
             change[f"blocked_{reason}"] = 1.0
         return change

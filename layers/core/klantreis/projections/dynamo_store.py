@@ -332,8 +332,8 @@ class DynamoDecisionLookup:
             TableName=self._table,
             KeyConditionExpression="PK = :pk AND SK BETWEEN :low AND :high",
             FilterExpression="session_id = :session",
-            ProjectionExpression="SK, #at, #day, reason, first_in_session",
-            ExpressionAttributeNames={"#at": "at", "#day": "day"},
+            ProjectionExpression="SK, #at, #day, reason, first_in_session, #policy, policy_offer",
+            ExpressionAttributeNames={"#at": "at", "#day": "day", "#policy": "policy"},
             ExpressionAttributeValues={
                 ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
                 ":low": dynamo.to_value(low),
@@ -347,6 +347,7 @@ class DynamoDecisionLookup:
         for item in items:
             plain = dynamo.from_item(item)
             at = moment_of(plain.get("at"))
+            policy_offer = plain.get("policy_offer")
             if at is None or not plain.get("day"):
                 continue
             found.append(
@@ -355,6 +356,8 @@ class DynamoDecisionLookup:
                     day=str(plain["day"]),
                     reason=str(plain.get("reason", "")),
                     first_in_session=bool(plain.get("first_in_session")),
+                    policy=str(plain["policy"]) if plain.get("policy") else None,
+                    policy_offer=policy_offer if isinstance(policy_offer, bool) else None,
                 )
             )
         return found

@@ -42,9 +42,13 @@ caused it.
 - Uplift: a session's first purchase (purchases 0 -> more) looks up the session's first offer,
   or first holdout "would have offered", made before `last_purchase_at` (its decisions, read
   from the visitor's partition) and adds `offered_converted_sessions` or
-  `holdout_converted_sessions` on that decision's day. Only this needs reads (`uplift_deltas`,
-  through the `DecisionLookup` port); they are made before the batch's counters are written, in
-  the same exactly-once transaction.
+  `holdout_converted_sessions` on that decision's day. Like with like under the gain policy
+  (added 2026-12-04): when that decision was the gain policy's offer, or a holdout decision whose
+  `policy_offer` was true, it also adds `gain_offered_converted_sessions` or
+  `gain_holdout_converted_sessions` (the sessions are `gain_offered_sessions` and
+  `gain_holdout_sessions`, klantreis.projections.day_counters). Only this needs reads
+  (`uplift_deltas`, through the `DecisionLookup` port); they are made before the batch's counters
+  are written, in the same exactly-once transaction.
 """
 
 from __future__ import annotations
@@ -77,6 +81,10 @@ Arm = Literal["offered", "holdout"]
 ARM_COUNTERS: dict[Arm, str] = {
     "offered": "offered_converted_sessions",
     "holdout": "holdout_converted_sessions",
+}
+GAIN_ARM_COUNTERS: dict[Arm, str] = {
+    "offered": "gain_offered_converted_sessions",
+    "holdout": "gain_holdout_converted_sessions",
 }
 ARM_REASONS: dict[str, Arm] = {"qualified": "offered", "holdout": "holdout"}
 DECISION_MARGIN = timedelta(days=1)
@@ -317,6 +325,14 @@ class ArmDecision:
     day: str
     reason: str
     first_in_session: bool
+    policy: str | None = None
+    policy_offer: bool | None = None
+
+    @property
+    def gain_like(self) -> bool:
+        """In the gain policy's like-with-like comparison: its offer, or a holdout it would have
+        offered to."""
+        return self.policy == "gain" and (self.reason == "qualified" or self.policy_offer is True)
 
 
 class DecisionLookup(Protocol):
@@ -350,14 +366,17 @@ def first_purchases(changes: Iterable[ItemChange]) -> list[FirstPurchase]:
     return found
 
 
-def session_arm(decisions: Sequence[ArmDecision], bought_at: datetime) -> tuple[Arm, str] | None:
-    """(arm, day) of the session's first offer or holdout "would have offered" before the
-    purchase; None for a session that was neither offered nor held out."""
+def arm_decision(decisions: Sequence[ArmDecision], bought_at: datetime) -> ArmDecision | None:
+    """The session's first offer or holdout "would have offered" before the purchase; None for a
+    session that was neither offered nor held out."""
     eligible = [d for d in decisions if d.first_in_session and d.reason in ARM_REASONS and d.at < bought_at]
-    if not eligible:
-        return None
-    first = min(eligible, key=lambda d: d.at)
-    return ARM_REASONS[first.reason], first.day
+    return min(eligible, key=lambda d: d.at) if eligible else None
+
+
+def session_arm(decisions: Sequence[ArmDecision], bought_at: datetime) -> tuple[Arm, str] | None:
+    """(arm, day) of `arm_decision`."""
+    first = arm_decision(decisions, bought_at)
+    return None if first is None else (ARM_REASONS[first.reason], first.day)
 
 
 def uplift_deltas(purchases: Iterable[FirstPurchase], lookup: DecisionLookup) -> Deltas:
@@ -370,7 +389,12 @@ def uplift_deltas(purchases: Iterable[FirstPurchase], lookup: DecisionLookup) ->
             min(purchase.first_at, purchase.bought_at) - DECISION_MARGIN,
             purchase.bought_at + DECISION_MARGIN,
         )
-        arm = session_arm(decisions, purchase.bought_at)
-        if arm is not None:
-            _add(deltas, (purchase.site_id, arm[1]), {ARM_COUNTERS[arm[0]]: 1.0})
+        first = arm_decision(decisions, purchase.bought_at)
+        if first is None:
+            continue
+        arm = ARM_REASONS[first.reason]
+        change = {ARM_COUNTERS[arm]: 1.0}
+        if first.gain_like:
+            change[GAIN_ARM_COUNTERS[arm]] = 1.0
+        _add(deltas, (purchase.site_id, first.day), change)
     return deltas

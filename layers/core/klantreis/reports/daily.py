@@ -160,6 +160,16 @@ class DailyRow(BaseModel):
     gain_mean_estimated_uplift: float | None = None
     """The mean estimated uplift behind the gain policy's offers (each offer's own is in the
     decision log); compare it with the measured `uplift`."""
+    gain_offered_sessions: int = 0
+    """Sessions whose first offer the gain policy made."""
+    gain_holdout_sessions: int = 0
+    """Holdout sessions whose first "would have offered" the gain policy would have offered to
+    (`policy_offer` true)."""
+    gain_uplift: float | None = None
+    """Like with like under the gain policy: the conversion of `gain_offered_sessions` minus that
+    of `gain_holdout_sessions` (its interval is `gain_uplift_interval`). The day's `uplift` compares
+    the offers with the whole holdout, most of which the gain policy would not have offered to."""
+    gain_uplift_interval: Uplift = Uplift()
 
 
 def _ratio(numerator: float, denominator: float) -> float | None:
@@ -286,6 +296,12 @@ def daily_row(day: str, counters: Mapping[str, float]) -> DailyRow:
     cart = get("cart_sessions")
     handled = get("chats_handled")
     detail = uplift(offered, get("offered_converted_sessions"), holdout, get("holdout_converted_sessions"))
+    like = uplift(
+        get("gain_offered_sessions"),
+        get("gain_offered_converted_sessions"),
+        get("gain_holdout_sessions"),
+        get("gain_holdout_converted_sessions"),
+    )
     return DailyRow(
         date=day,
         sessions=round(get("sessions")),
@@ -335,6 +351,10 @@ def daily_row(day: str, counters: Mapping[str, float]) -> DailyRow:
         offer_policy=_offer_policy(get("offers"), get("gain_offers")),
         gain_ranked_offers=round(get("gain_offers")),
         gain_mean_estimated_uplift=_ratio(get("gain_estimated_uplift"), get("gain_offers")),
+        gain_offered_sessions=like.offered_sessions,
+        gain_holdout_sessions=like.holdout_sessions,
+        gain_uplift=like.estimate,
+        gain_uplift_interval=like,
     )
 
 
@@ -385,8 +405,11 @@ _UPLIFT_COLUMNS = (
     "offered_conversions",
     "holdout_conversions",
 )
+_INTERVALS = {"uplift": ("", "uplift_interval"), "gain_uplift": ("gain_", "gain_uplift_interval")}
+"""Each uplift's interval, flattened into _UPLIFT_COLUMNS (with the prefix) right after it."""
 _NESTED = (
     "uplift_interval",
+    "gain_uplift_interval",
     "agents",
     "categories",
     "agent_categories",
@@ -407,8 +430,8 @@ def csv_columns(rows: Sequence[DailyRow], *, currency: str | None = None) -> lis
         if field in _NESTED:
             continue
         columns.append(field)
-        if field == "uplift":
-            columns.extend(_UPLIFT_COLUMNS)
+        if field in _INTERVALS:
+            columns.extend(_INTERVALS[field][0] + column for column in _UPLIFT_COLUMNS)
         if field == "chat_revenue" and currency is not None:
             columns.append("currency")
     agents = sorted({agent for row in rows for agent in row.agents})
@@ -445,15 +468,13 @@ def _cell(value: object) -> str:
 
 def _flat(row: DailyRow) -> dict[str, str]:
     flat = {field: _cell(getattr(row, field)) for field in DailyRow.model_fields if field not in _NESTED}
-    detail = row.uplift_interval
-    flat.update(
-        uplift_low=_cell(detail.low),
-        uplift_high=_cell(detail.high),
-        uplift_significant=_cell(detail.significant),
-        uplift_sessions_still_needed_per_group=_cell(detail.sessions_still_needed_per_group),
-        offered_conversions=_cell(detail.offered_conversions),
-        holdout_conversions=_cell(detail.holdout_conversions),
-    )
+    for prefix, nested in _INTERVALS.values():
+        detail: Uplift = getattr(row, nested)
+        values = (
+            detail.low, detail.high, detail.significant, detail.sessions_still_needed_per_group,
+            detail.offered_conversions, detail.holdout_conversions,
+        )  # fmt: skip
+        flat.update({prefix + name: _cell(v) for name, v in zip(_UPLIFT_COLUMNS, values, strict=True)})
     cells = {f"{agent}:{name}": b for agent, by in row.agent_categories.items() for name, b in by.items()}
     for kind, breakdowns in (("agent", row.agents), ("category", row.categories), ("agent_category", cells)):
         for key, breakdown in breakdowns.items():

@@ -229,9 +229,20 @@ def _policy_caption(total: DailyRow) -> str:
     if total.offer_policy == "rules":
         return "Offers chosen by the rules. "
     who = "Offers chosen by expected gain" if total.offer_policy == "gain" else "Offers partly by gain"
-    return (
+    text = (
         f"{who} ({_int(total.gain_ranked_offers)}; estimated uplift "
         f"{_pp(total.gain_mean_estimated_uplift or 0.0)} on average). "
+    )
+    like = total.gain_uplift_interval
+    if like.estimate is None or like.low is None or like.high is None:
+        return text + "Like with like: no holdout session the gain policy would have offered to yet. "
+    offered = like.offered_conversions / like.offered_sessions
+    held = like.holdout_conversions / like.holdout_sessions
+    verdict = "significant" if like.significant else "not significant"
+    return text + (
+        f"Like with like: gain offers converted {_pct(offered)}, the holdout it would have offered to "
+        f"{_pct(held)} ({_int(like.holdout_sessions)} sessions): uplift {_pp(like.estimate)} "
+        f"(95% interval {_pp(like.low)} to {_pp(like.high)}, {verdict}). "
     )
 
 

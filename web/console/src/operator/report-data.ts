@@ -81,6 +81,13 @@ export interface DailyRow {
   preferred_channel_answers: number;
   preferred_channels: Record<string, number>;
   preferred_channels_by_category: Record<string, Record<string, number>>;
+  offer_policy: "rules" | "gain" | "mixed" | null;
+  gain_ranked_offers: number;
+  gain_mean_estimated_uplift: number | null;
+  gain_offered_sessions: number;
+  gain_holdout_sessions: number;
+  gain_uplift: number | null;
+  gain_uplift_interval: Uplift;
 }
 
 export interface DailyReport {
@@ -284,6 +291,25 @@ export function upliftSummary(uplift: Uplift): string {
   }
   const verdict = uplift.significant ? "significant" : "not significant yet";
   return `${points(uplift.estimate)} (95% interval ${points(uplift.low)} to ${points(uplift.high)}), ${verdict}`;
+}
+
+/** Under offers by expected gain, the uplift like with like: the gain policy's offers against the
+ * holdout sessions it would have offered to (null while the rules choose the offers). */
+export function gainUpliftSummary(row: DailyRow): string | null {
+  if (row.offer_policy === null || row.offer_policy === "rules") return null;
+  const like = row.gain_uplift_interval;
+  const who = row.offer_policy === "gain" ? "Offers chosen by expected gain" : "Offers partly by expected gain";
+  const expected =
+    row.gain_mean_estimated_uplift === null ? "" : `, estimated uplift ${points(row.gain_mean_estimated_uplift)} on average`;
+  const head = `${who} (${row.gain_ranked_offers.toLocaleString("en")}${expected}).`;
+  if (like.estimate === null || like.low === null || like.high === null) {
+    return `${head} Like with like: no holdout session the gain policy would have offered to yet.`;
+  }
+  return (
+    `${head} Like with like: ${like.offered_conversions} of ${like.offered_sessions} gain-offered sessions bought, ` +
+    `${like.holdout_conversions} of ${like.holdout_sessions} holdout sessions it would have offered to: ` +
+    upliftSummary(like)
+  );
 }
 
 export function stillNeeded(uplift: Uplift): string {

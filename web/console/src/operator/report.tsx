@@ -21,6 +21,7 @@ import {
   conversionSeries,
   defaultRange,
   fixed,
+  gainUpliftSummary,
   offerFunnel,
   pct,
   rangeProblem,
@@ -115,7 +116,7 @@ function ReportBody(props: { report: DailyReport }) {
         <OfferFunnel total={total} />
       </div>
       <ConversionChart rows={report.rows} />
-      <UpliftPanel uplift={total.uplift_interval} />
+      <UpliftPanel uplift={total.uplift_interval} gain={gainUpliftSummary(total)} />
       <Service total={total} currency={currency} />
       <Channels total={total} />
     </div>
@@ -240,8 +241,8 @@ function ConversionChart(props: { rows: DailyRow[] }) {
   );
 }
 
-function UpliftPanel(props: { uplift: Uplift }) {
-  const { uplift } = props;
+function UpliftPanel(props: { uplift: Uplift; gain: string | null }) {
+  const { uplift, gain } = props;
   const span = Math.max(0.01, Math.abs(uplift.low ?? 0), Math.abs(uplift.high ?? 0));
   const at = (value: number) => `${50 + (value / span) * 48}%`;
   return (
@@ -260,6 +261,7 @@ function UpliftPanel(props: { uplift: Uplift }) {
         {uplift.holdout_conversions} of {uplift.holdout_sessions}.
       </p>
       <p data-kr="uplift-needed">{stillNeeded(uplift)}</p>
+      {gain !== null && <p data-kr="uplift-gain">{gain}</p>}
     </div>
   );
 }
