@@ -24,7 +24,7 @@ from klantreis.reports.daily import daily_row
 from klantreis.reports.store import DynamoReportStore, NoWebhook, SecretWebhook, SlackWebhook
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, Site
-from report import dependencies
+from report import job_dependencies
 from report.jobs import JobFailed, alerts_handler, nightly_handler
 from tests.factories import FakeContext
 
@@ -496,4 +496,4 @@ def test_the_webhook_comes_from_its_secret_else_a_local_url(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: type
 ) -> None:
     configure(monkeypatch, **env)
-    assert type(dependencies.alert_webhook()) is expected
+    assert type(job_dependencies.alert_webhook()) is expected

@@ -1,5 +1,6 @@
-"""The providers of the report function's routes and jobs (`Depends(...)`; tests override them on
-the app): each reads the instance's services (`klantreis.services`), built on first use."""
+"""The providers of the report function's routes (`Depends(...)`; tests override them on the app):
+each reads the instance's services (`klantreis.services`), built on first use. The scheduled
+jobs' providers are in `job_dependencies`, so the API imports nothing of the alerts."""
 
 from __future__ import annotations
 
@@ -7,12 +8,9 @@ from datetime import UTC, datetime
 
 from klantreis import services
 from klantreis.projections.live_board import LiveBoardStore
-from klantreis.reports.alerts import Alerts
 from klantreis.reports.feedback import DynamoFeedbackReader
 from klantreis.reports.performance import DynamoPerformanceReader
-from klantreis.reports.service import NightlyReports, Reports
-from klantreis.reports.store import AlertWebhook
-from klantreis.scheduled import SiteLister
+from klantreis.reports.service import Reports
 from klantreis.sites import SiteStore
 
 
@@ -25,11 +23,6 @@ def site_store() -> SiteStore:
     return services.current().site_store
 
 
-def site_lister() -> SiteLister:
-    """Every site, for the nightly and alert jobs."""
-    return services.current().site_lister
-
-
 def feedback_reader() -> DynamoFeedbackReader:
     return services.current().feedback_reader
 
@@ -40,18 +33,6 @@ def performance_reader() -> DynamoPerformanceReader:
 
 def reports() -> Reports:
     return services.current().reports
-
-
-def alert_webhook() -> AlertWebhook:
-    return services.current().alert_webhook
-
-
-def nightly() -> NightlyReports:
-    return services.current().nightly_reports
-
-
-def alerts() -> Alerts:
-    return services.current().alerts
 
 
 def board_store() -> LiveBoardStore:
