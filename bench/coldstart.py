@@ -70,11 +70,12 @@ FIRST_USE: dict[str, str] = {
         "dependencies.settings_store()\n"
     ),
     "RouteFunction": (
-        "from route import dependencies\ndependencies.chat_service()\ndependencies.site_directory()\n"
+        "from route import dependencies\ndependencies.chat_starter()\ndependencies.agent_presence()\n"
+        "dependencies.chat_lookup()\ndependencies.message_service()\ndependencies.site_directory()\n"
         "dependencies.knowledge_store()\ndependencies.bearer_verifier()\n"
     ),
     "RouteSweepFunction": (
-        "from route import dependencies\ndependencies.chat_service()\ndependencies.site_lister()\n"
+        "from route import dependencies\ndependencies.agent_presence()\ndependencies.site_lister()\n"
     ),
     "SurveyFunction": (
         "from survey import dependencies\ndependencies.site_directory()\ndependencies.chat_store()\n"

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 
 from klantreis.agents.dynamo_store import DynamoAgentStore
-from klantreis.conversations.store import DynamoChatStore
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.records import DynamoEngagementRecords
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis.tokens import SURVEY_TOKEN_SECONDS
 from klantreis_local.runtime import DEMO_SITE
 from route import dependencies, sweep
+from tests.chat_tables import DynamoChatStore
 from tests.e2e.conftest import WIDGET, Answer, Api
 from tests.factories import FakeContext, anna_journey, batch, event, iso
 

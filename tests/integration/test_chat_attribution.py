@@ -14,10 +14,11 @@ from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, RoutingRecord
-from klantreis.conversations.store import Discount, DynamoChatStore, chat_agent
+from klantreis.conversations.ports import Discount, chat_agent
 from klantreis.projections.day_counters import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
+from tests.chat_tables import DynamoChatStore
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
 from track.handler import lambda_handler
 

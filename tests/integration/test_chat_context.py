@@ -9,13 +9,14 @@ from typing import Any
 
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo
+from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.context import DynamoDecisionReader, chat_context
 from klantreis.conversations.models import Chat, ChatAgent
-from klantreis.conversations.store import DynamoChatStore, chat_item
 from klantreis.engagement.records import Decision, decision_item
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY
+from tests.chat_tables import DynamoChatStore
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event
 from track.handler import lambda_handler as track
 

@@ -18,7 +18,6 @@ from aggregate import live as live_stream
 
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
-from klantreis.conversations.store import DynamoChatStore
 from klantreis.journey import page_stats
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.projections.day_counters import DynamoCounterStore
@@ -34,6 +33,7 @@ from klantreis_local.runtime import (
 from klantreis_local.stream_delivery import deliver, settings_of
 from report.handler import lambda_handler as report
 from route.handler import lambda_handler as route
+from tests.chat_tables import DynamoChatStore
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event, load_operator_script
 from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
 from tests.integration.test_report_counters import DAY, survey_record

@@ -14,11 +14,12 @@ import pytest
 from klantreis import services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.conversations.models import Chat, RoutingRecord, SurveyAnswers
-from klantreis.conversations.store import DynamoChatStore, chat_agent
+from klantreis.conversations.ports import chat_agent
 from klantreis.journey.erasure import DynamoVisitorEraser
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE
 from report.handler import lambda_handler as report
+from tests.chat_tables import DynamoChatStore
 from tests.factories import FakeContext, api_event
 
 OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}

@@ -17,9 +17,9 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile, AgentStatus
+from klantreis.conversations.context import DynamoDecisionReader
 from klantreis.conversations.models import Chat
-from klantreis.conversations.service import ChatService, NewChat
-from klantreis.conversations.store import DynamoChatStore
+from klantreis.dispatch.placement import NewChat, StartReads
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.records import DynamoEngagementRecords
 from klantreis.journey.store import DynamoSessionStore
@@ -32,6 +32,7 @@ from klantreis.sites import Site
 from klantreis.tokens import TokenSigner
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump, keep_demo_agents_present
 from survey.handler import lambda_handler as survey_handler
+from tests.chat_tables import DynamoChatStore, chat_desk
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
 from track.handler import lambda_handler as track_handler
 
@@ -99,11 +100,13 @@ class Desk:
         self.hire("sven", "herenschoenen", "offline")
         self.chats = DynamoChatStore(dynamodb, table_name)
         ids = iter(f"c{n}" for n in range(1, 10))
-        self.service = ChatService(
-            self.chats, self.agents, DynamoSessionStore(dynamodb, table_name),
-            DynamoEngagementRecords(dynamodb, table_name), clock=self.clock, ids=lambda: next(ids),
-            heartbeat_seconds=3600,
+        reads = StartReads(
+            DynamoSessionStore(dynamodb, table_name), DynamoEngagementRecords(dynamodb, table_name),
+            DynamoDecisionReader(dynamodb, table_name),
         )  # fmt: skip
+        self.services = chat_desk(
+            self.chats, self.agents, reads, clock=self.clock, ids=lambda: next(ids), heartbeat_seconds=3600
+        )
 
     def hire(self, agent_id: str, category: str, status: AgentStatus) -> None:
         self.agents.put(
@@ -115,13 +118,13 @@ class Desk:
 
     def start(self, visitor: str, session: str, category: str) -> str:
         ask = NewChat(visitor_id=visitor, session_id=session, category=category, message="Hallo")
-        return self.service.start(self.site, ask).chat.chat_id
+        return self.services.starter.start(self.site, ask).chat.chat_id
 
     def chat(self, chat_id: str) -> Chat:
-        return self.service.chat(self.site, chat_id)
+        return self.services.lookup.chat(self.site, chat_id)
 
     def end(self, chat_id: str, resolved: bool | None) -> None:
-        self.service.end(self.site, self.chat(chat_id), resolved)
+        self.services.ender.end(self.site, self.chat(chat_id), resolved)
 
 
 def cells(agent: str, category: str, metrics: dict[str, float]) -> dict[str, float]:
@@ -143,14 +146,14 @@ def test_chats_and_surveys_count_every_transition_once(
     assert desk.start("bram", "s-1", "herenschoenen") == "c2"
     assert desk.chat("c2").status == "queued"
     clock.at(40)
-    desk.service.set_status(demo_site, "sven", "available")
+    desk.services.presence.set_status(demo_site, "sven", "available")
     # sven goes offline with it (back into the queue) and lotte takes it
     clock.at(60)
-    desk.service.set_status(demo_site, "sven", "offline")
+    desk.services.presence.set_status(demo_site, "sven", "offline")
     assert desk.chat("c2").status == "queued"
     clock.at(100)
     desk.hire("lotte", "herenschoenen", "available")
-    desk.service.drain(demo_site)
+    desk.services.queue.drain(demo_site)
     assert desk.chat("c2").agent_id == "lotte"
     # anna's chat ends resolved after 300 s, bram's unresolved after 300 s with lotte
     clock.at(300)

@@ -14,8 +14,8 @@ from tests.factories import FakeContext
 
 
 class SweepFailingFor:
-    """The chat service's sweep, failing for one site (a throttled table, bad data) and recording
-    the sites it was asked to sweep."""
+    """The agents' sweep (klantreis.dispatch.sweep), failing for one site (a throttled table, bad
+    data) and recording the sites it was asked to sweep."""
 
     def __init__(self, failing: str) -> None:
         self.failing = failing
@@ -41,7 +41,7 @@ def test_a_failing_site_does_not_stop_the_sweep_of_the_later_sites(
 ) -> None:
     # given the middle site's sweep failing
     service = SweepFailingFor("demo")
-    monkeypatch.setattr(dependencies, "chat_service", lambda: service)
+    monkeypatch.setattr(dependencies, "agent_presence", lambda: service)
     # when the minute's sweep runs, it fails (the errors alarm sees it) naming that site
     with pytest.raises(JobFailed, match=r"sweep failed for 1 site\(s\): demo"):
         sweep.lambda_handler({}, FakeContext())

@@ -16,13 +16,14 @@ from klantreis import dynamo, keys, services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import MAX_COMMENT_CHARS, Chat, RoutingRecord, SurveySummary
-from klantreis.conversations.store import DynamoChatStore, chat_agent
+from klantreis.conversations.ports import chat_agent
 from klantreis.routing.performance import PERFORMANCE_COUNTERS, Performance
 from klantreis.settings import get_settings
 from klantreis.sites import DynamoSiteStore, Site
 from klantreis.tokens import SURVEY_TOKEN_SECONDS, KeyRing, TokenSigner
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY
 from survey.handler import lambda_handler
+from tests.chat_tables import DynamoChatStore
 from tests.factories import FakeContext, api_event
 
 TOKEN_KEY = "integration-test-token-key-0123"

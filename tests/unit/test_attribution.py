@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from klantreis.conversations.models import Chat, ChatAgent
-from klantreis.conversations.store import Discount
+from klantreis.conversations.ports import Discount
 from klantreis.dynamo import to_item
 from klantreis.journey.events import TrackedEvent
 from klantreis.journey.session import SessionFold, SessionState
@@ -121,9 +121,9 @@ def test_the_code_names_the_chat_and_its_agent() -> None:
     assert [(c.chat_id, c.agent_id, c.code, c.credited) for c in credits] == [
         ("c-2", "mirjam", "KR-ABC", True)
     ]
-    stored = chats.chats[("demo", "c-2")]
+    stored = chats.held[("demo", "c-2")]
     assert (stored.converted_at, stored.conversion_value) == (BOUGHT_AT, 296.96)
-    assert chats.chats[("demo", "c-1")].converted_at is None
+    assert chats.held[("demo", "c-1")].converted_at is None
     assert chats.discounts[("demo", "KR-ABC")].used_at == BOUGHT_AT
     assert chats.conversions == {("demo", "dameslaarzen", "mirjam"): 1}
 
@@ -157,7 +157,7 @@ def test_without_a_code_of_ours_the_chats_before_the_purchase_in_the_session_con
         ("c-2", "sven", None, True),
     ]
     assert chats.conversions == {("demo", "dameslaarzen", "mirjam"): 1, ("demo", "dameslaarzen", "sven"): 1}
-    assert {key[1] for key, c in chats.chats.items() if c.converted_at} == {"c-1", "c-2"}
+    assert {key[1] for key, c in chats.held.items() if c.converted_at} == {"c-1", "c-2"}
 
 
 def test_a_chat_without_an_agent_converts_without_crediting_anyone() -> None:
@@ -174,7 +174,7 @@ def test_a_retried_batch_credits_nothing_twice() -> None:
     retried = attribute(purchase(new_codes=("KR-ABC",)), chats)
     later_purchase = attribute(purchase(at=BOUGHT_AT + timedelta(hours=1), value=20.0), chats)
     assert [c.credited for c in [*first, *retried, *later_purchase]] == [True, False, False]
-    assert chats.chats[("demo", "c-1")].conversion_value == 296.96
+    assert chats.held[("demo", "c-1")].conversion_value == 296.96
     assert chats.conversions == {("demo", "dameslaarzen", "mirjam"): 1}
 
 

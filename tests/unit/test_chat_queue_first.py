@@ -1,7 +1,7 @@
 """Waiting chats first: a free slot goes to the head of the queue (priority, then age) before any
 new arrival; a new chat takes a slot directly only when no waiting chat could take it; drains go
 on until no slot or no fitting chat is left, past the first page of the queue and past lost races.
-ChatService on the in-memory fakes of tests/fakes/."""
+The chat services on the in-memory fakes of tests/fakes/."""
 
 from __future__ import annotations
 
@@ -14,8 +14,11 @@ import pytest
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from klantreis.agents.ports import AgentProfile, AgentStatus
-from klantreis.conversations.service import DRAIN_LOST_RACES, QUEUE_PAGE, RETRY_PAUSE_SECONDS, WAITING_FIRST
-from klantreis.conversations.store import DynamoChatStore, QueueEntry
+from klantreis.conversations.dynamo_store import DynamoChatReader, DynamoQueueReader
+from klantreis.conversations.ports import QueueEntry
+from klantreis.dispatch.picking import RETRY_PAUSE_SECONDS
+from klantreis.dispatch.placement import WAITING_FIRST
+from klantreis.dispatch.queue import DRAIN_LOST_RACES, QUEUE_PAGE
 from klantreis.errors import ConcurrentUpdate, Throttled
 from tests.unit.test_chat_service import HEARTBEAT, SITE, World, agent
 
@@ -40,7 +43,7 @@ def test_a_slot_that_freed_without_a_drain_goes_to_the_waiting_chat_not_the_new_
     early = world.start("vroeg", category="dameslaarzen").chat.chat_id
     world.clock.advance(seconds=10)
     # and her console back (a heartbeat frees her slot but triggers no drain)
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
 
     # when a more valuable chat arrives
     world.cart("rijk", 900.0)
@@ -79,7 +82,7 @@ def test_an_agent_serving_both_takes_the_waiting_chat_first_and_the_arrival_goes
     world = World(agent("mirjam", "dameslaarzen", "sneakers", max_chats=1), agent("sven", "sneakers"))
     silent(world, "mirjam")
     laars = world.start("laars", category="dameslaarzen").chat.chat_id
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
 
     # when a sneakers chat arrives that either could take
     sneaker = world.start("sneaker", category="sneakers")
@@ -94,7 +97,7 @@ def test_an_arrival_that_only_claimed_slots_could_take_waits_with_the_reason() -
     world = World(agent("mirjam", "dameslaarzen", max_chats=1))
     silent(world, "mirjam")
     world.start("vroeg", category="dameslaarzen")
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
 
     def drains_always_lose(write: str) -> None:
         if write == "assign_queued":
@@ -121,7 +124,7 @@ def test_a_drain_reads_the_queue_past_its_first_page() -> None:
     assert waiting(world)[-1].chat_id == sneaker
 
     # when Sven becomes available, the drain finds the sneakers chat past the first page
-    world.service.set_status(SITE, "sven", "available")
+    world.presence.set_status(SITE, "sven", "available")
 
     assert world.chat(sneaker).agent_id == "sven"
     assert len(waiting(world)) == QUEUE_PAGE + 10
@@ -143,7 +146,7 @@ def test_a_drain_retries_lost_races_after_jittered_pauses() -> None:
     world.chats.before_write = two_lost_races
 
     # when she becomes available
-    world.service.set_status(SITE, "mirjam", "available")
+    world.presence.set_status(SITE, "mirjam", "available")
 
     # then all three are hers after two pauses, each within its doubling ceiling
     assert sorted(world.agent("mirjam").chat_ids) == sorted(chats)
@@ -165,14 +168,14 @@ def test_a_drain_that_keeps_losing_gives_up_after_a_bound_and_a_later_drain_serv
     world.chats.before_write = always_lose
 
     # when Mirjam becomes available, the request still succeeds after a bounded number of tries
-    world.service.set_status(SITE, "mirjam", "available")
+    world.presence.set_status(SITE, "mirjam", "available")
     assert tries["assign_queued"] == DRAIN_LOST_RACES + 1
     assert len(world.pauses) == DRAIN_LOST_RACES
     assert world.chat(chat).status == "queued"
 
     # and the next drain (here the sweep's) serves the chat
     world.chats.before_write = None
-    assert world.service.sweep(SITE)["chats_assigned"] == 1
+    assert world.presence.sweep(SITE)["chats_assigned"] == 1
     assert world.chat(chat).agent_id == "mirjam"
 
 
@@ -190,7 +193,7 @@ def test_a_busy_table_during_a_drain_is_retried_and_never_fails_the_change_it_fo
     world.chats.before_write = busy
 
     # when she becomes available, her status change succeeds; the chat waits for the next drain
-    assert world.service.set_status(SITE, "mirjam", "available").status == "available"
+    assert world.presence.set_status(SITE, "mirjam", "available").status == "available"
     assert world.chat(chat).status == "queued"
     assert len(world.pauses) == DRAIN_LOST_RACES
 
@@ -205,7 +208,7 @@ def test_a_busy_table_during_a_drain_is_retried_and_never_fails_the_change_it_fo
         return real_queue(site_id, limit, after)
 
     monkeypatch.setattr(world.chats, "queue", queue_busy_once)
-    assert world.service.drain(SITE) == 1
+    assert world.queue.drain(SITE) == 1
     assert world.chat(chat).agent_id == "mirjam"
 
 
@@ -220,11 +223,10 @@ def test_the_chat_store_turns_a_database_that_does_not_answer_into_throttled() -
         def get_item(self, **_: Any) -> Any:
             raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
 
-    store = DynamoChatStore(Unanswering(), "table")
     with pytest.raises(Throttled):
-        store.queue(SITE.site_id)
+        DynamoQueueReader(Unanswering(), "table").queue(SITE.site_id)
     with pytest.raises(Throttled):
-        store.chat(SITE.site_id, "chat-001")
+        DynamoChatReader(Unanswering(), "table").chat(SITE.site_id, "chat-001")
 
 
 # ====================================================================== property
@@ -239,7 +241,7 @@ def _no_overtaking(
     entries = {e.chat_id: e for e in before}
     served = 0
     for place, chat_id in enumerate(order):
-        chat = world.chats.chats[(SITE.site_id, chat_id)]  # read in place: copies would be slow
+        chat = world.chats.held[(SITE.site_id, chat_id)]  # read in place: copies would be slow
         if chat.status != "assigned" or (chat_id in entries and chat_id in still):
             continue
         if chat_id in entries:
@@ -281,7 +283,7 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
         before = waiting(world)
         agents = {a.agent_id: a for a in world.agents.list(SITE.site_id)}
         kind = rng.choices(steps, weights=(10, 7, 3, 1, 3, 2, 1))[0]
-        open_chats = [c for c in world.chats.chats.values() if c.status != "ended"]
+        open_chats = [c for c in world.chats.held.values() if c.status != "ended"]
         assigned = [c for c in open_chats if c.status == "assigned"]
         arrival = None
         if kind == "arrive":
@@ -293,7 +295,7 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
             if rng.random() < 0.2:
                 fields["skills"] = ["engels"]
             arrival = world.start(visitor, **fields).chat.chat_id
-            placed = world.chats.chats[(SITE.site_id, arrival)].status == "assigned"
+            placed = world.chats.held[(SITE.site_id, arrival)].status == "assigned"
             seen["direct past a waiting chat" if placed and before else "arrival"] += 1
         elif kind == "end" and open_chats:
             world.end(rng.choice(open_chats).chat_id)
@@ -303,13 +305,13 @@ def test_arrivals_never_overtake_a_waiting_chat_that_could_take_the_slot() -> No
         elif kind == "silence":
             silent(world, rng.choice(agent_ids))
         elif kind == "heartbeat":
-            world.service.heartbeat(SITE, rng.choice(agent_ids))
+            world.presence.heartbeat(SITE, rng.choice(agent_ids))
         elif kind == "status":
             status: AgentStatus = rng.choice(("available", "away", "offline"))
-            world.service.set_status(SITE, rng.choice(agent_ids), status)
+            world.presence.set_status(SITE, rng.choice(agent_ids), status)
             kind = "away" if status == "away" else kind  # going away drains nothing: no slot freed
         elif kind == "sweep":
-            world.service.sweep(SITE)
+            world.presence.sweep(SITE)
         served = _no_overtaking(world, before, agents, arrival)
         if arrival and served:
             seen["arrival drained the queue first"] += 1

@@ -1,6 +1,6 @@
-"""ChatService on in-memory fakes: who routing may pick, the queue and its order, agents who go
-offline or silent, discounts within the mandate, a category nobody serves, follow-up marking,
-offers, lost races, and the chat's messages and end."""
+"""The chat services (klantreis.dispatch, klantreis.conversations) on in-memory fakes: who routing
+may pick, the queue and its order, agents who go offline or silent, discounts within the mandate,
+a category nobody serves, follow-up marking, offers, lost races, and the chat's messages and end."""
 
 from __future__ import annotations
 
@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 from klantreis.agents.ports import AgentProfile
+from klantreis.conversations.discounts import DISCOUNT_CODE_CHARS
 from klantreis.conversations.models import Chat
-from klantreis.conversations.service import (
+from klantreis.dispatch.placement import (
     ASSIGN_ATTEMPTS,
-    DISCOUNT_CODE_CHARS,
-    ChatService,
     ChatStart,
     NewChat,
+    StartReads,
 )
-from klantreis.engagement.records import Offer
+from klantreis.engagement.records import Decision, Offer
 from klantreis.errors import (
     ConcurrentUpdate,
     Conflict,
@@ -32,8 +32,15 @@ from klantreis.errors import (
 )
 from klantreis.journey.session import CartLine, SessionState
 from klantreis.sites import Site
+from tests.chat_tables import chat_desk
 from tests.factories import T0
-from tests.fakes import InMemoryAgentStore, InMemoryChatStore, InMemoryEngagementRecords, InMemorySessionStore
+from tests.fakes import (
+    InMemoryAgentStore,
+    InMemoryChatStore,
+    InMemoryDecisionReader,
+    InMemoryEngagementRecords,
+    InMemorySessionStore,
+)
 
 SITE = Site(site_id="demo", name="Demo", timezone="Europe/Amsterdam")
 HEARTBEAT = 120.0
@@ -70,7 +77,8 @@ class Clock:
 
 
 class World:
-    """A chat service on fakes at a settable clock, with a seeded random stream."""
+    """The chat services on fakes at a settable clock, with a seeded random stream, wired as
+    klantreis.services wires them."""
 
     def __init__(self, *agents: AgentProfile, seed: int = 7) -> None:
         self.clock = Clock(T0)
@@ -78,20 +86,25 @@ class World:
         self.offers = InMemoryEngagementRecords()
         self.chats = InMemoryChatStore(self.agents, self.offers)
         self.sessions = InMemorySessionStore()
+        self.decisions = InMemoryDecisionReader()
         numbers = itertools.count(1)
         self.pauses: list[float] = []
         """The jittered pauses taken before retrying lost races (recorded, not slept)."""
-        self.service = ChatService(
-            self.chats, self.agents, self.sessions, self.offers,
-            clock=self.clock, ids=lambda: f"chat-{next(numbers):03d}", rng=random.Random(seed),
-            heartbeat_seconds=HEARTBEAT, sleep=self.pauses.append,
+        desk = chat_desk(
+            self.chats, self.agents, StartReads(self.sessions, self.offers, self.decisions), clock=self.clock,
+            ids=lambda: f"chat-{next(numbers):03d}", heartbeat_seconds=HEARTBEAT, rng=random.Random(seed),
+            sleep=self.pauses.append,
+        )  # fmt: skip
+        self.starter, self.queue, self.ender = desk.starter, desk.queue, desk.ender
+        self.presence, self.messaging, self.discounts, self.lookup = (
+            desk.presence, desk.messaging, desk.discounts, desk.lookup,
         )  # fmt: skip
 
     def start(self, visitor_id: str, session_id: str = "s-1", **fields: Any) -> ChatStart:
         ask = NewChat.model_validate(
             {"visitor_id": visitor_id, "session_id": session_id, "message": "Hallo", **fields}
         )
-        return self.service.start(SITE, ask)
+        return self.starter.start(SITE, ask)
 
     def chat(self, chat_id: str) -> Chat:
         chat = self.chats.chat(SITE.site_id, chat_id)
@@ -104,7 +117,7 @@ class World:
         return found
 
     def end(self, chat_id: str, resolved: bool | None = True) -> Chat:
-        return self.service.end(SITE, self.chat(chat_id), resolved)
+        return self.ender.end(SITE, self.chat(chat_id), resolved)
 
     def cart(
         self, visitor_id: str, value: float, category: str = "dameslaarzen", session_id: str = "s-1"
@@ -262,7 +275,7 @@ def test_a_full_agent_gives_the_queue_an_expected_wait() -> None:
     second = world.start("b", category="dameslaarzen")
     assert (first.queue_position, first.expected_wait_seconds) == (1, 300)
     assert (second.queue_position, second.expected_wait_seconds) == (2, 600)
-    place = world.service.queue_place(SITE, world.chat(second.chat.chat_id))
+    place = world.queue.queue_place(SITE, world.chat(second.chat.chat_id))
     assert place is not None
     assert (place.position, place.expected_wait_seconds) == (2, 600)
 
@@ -281,13 +294,13 @@ def test_the_queue_drains_by_priority_then_age() -> None:
     expected = ["hoog", "midden", "leeg-oud", "leeg-nieuw"]
     assert [e.chat_id for e in world.chats.queue(SITE.site_id)] == [order[n] for n in expected]
     for position, name in enumerate(expected, start=1):
-        place = world.service.queue_place(SITE, world.chat(order[name]))
+        place = world.queue.queue_place(SITE, world.chat(order[name]))
         assert place is not None
         assert place.position == position
 
     # when Mirjam becomes available and ends each chat in turn, she is served them in that order
     served = []
-    world.service.set_status(SITE, "mirjam", "available")
+    world.presence.set_status(SITE, "mirjam", "available")
     for _ in expected:
         current = world.agent("mirjam").chat_ids
         assert len(current) == 1
@@ -342,10 +355,10 @@ def test_an_agent_going_offline_hands_chats_to_a_colleague() -> None:
     world = World(agent("mirjam", "herenschoenen"), agent("sven", "herenschoenen", status="away"))
     started = world.start("klant", category="herenschoenen")
     assert started.chat.agent_id == "mirjam"
-    world.service.set_status(SITE, "sven", "available")
+    world.presence.set_status(SITE, "sven", "available")
 
     # when Mirjam goes offline
-    mirjam = world.service.set_status(SITE, "mirjam", "offline")
+    mirjam = world.presence.set_status(SITE, "mirjam", "offline")
 
     # then the chat is Sven's, and Mirjam holds nothing
     chat = world.chat(started.chat.chat_id)
@@ -362,20 +375,20 @@ def test_an_agent_going_offline_with_nobody_to_take_over_queues_their_chats() ->
     world = World(agent("mirjam", "dameslaarzen"), agent("sven", "sneakers"))
     chats = [world.start(f"v-{n}", category="dameslaarzen").chat.chat_id for n in range(2)]
 
-    world.service.set_status(SITE, "mirjam", "offline")
+    world.presence.set_status(SITE, "mirjam", "offline")
 
     assert [world.chat(c).status for c in chats] == ["queued", "queued"]
     assert {e.chat_id for e in world.chats.queue(SITE.site_id)} == set(chats)
     assert world.agent("sven").active_chats == 0
     # and back online, she has them again
-    world.service.set_status(SITE, "mirjam", "available")
+    world.presence.set_status(SITE, "mirjam", "available")
     assert sorted(world.agent("mirjam").chat_ids) == sorted(chats)
 
 
 def test_going_away_keeps_current_chats_but_takes_no_new_ones() -> None:
     world = World(agent("mirjam", "dameslaarzen"))
     current = world.start("a", category="dameslaarzen")
-    world.service.set_status(SITE, "mirjam", "away")
+    world.presence.set_status(SITE, "mirjam", "away")
     assert world.chat(current.chat.chat_id).agent_id == "mirjam"
     assert world.start("b", category="dameslaarzen").chat.status == "queued"
 
@@ -384,16 +397,16 @@ def test_the_sweep_marks_silent_agents_offline_and_moves_their_chats() -> None:
     # given Mirjam in a chat, and both consoles reporting in...
     world = World(agent("mirjam", "herenschoenen"), agent("sven", "herenschoenen", status="away"))
     started = world.start("klant", category="herenschoenen")
-    world.service.set_status(SITE, "sven", "available")
+    world.presence.set_status(SITE, "sven", "available")
 
     # ...until Mirjam's goes silent past the heartbeat window while Sven's keeps beating
     world.clock.advance(seconds=100)
-    world.service.heartbeat(SITE, "sven")
-    assert world.service.sweep(SITE) == QUIET
+    world.presence.heartbeat(SITE, "sven")
+    assert world.presence.sweep(SITE) == QUIET
     world.clock.advance(seconds=30)
 
     # when the sweep runs
-    swept = world.service.sweep(SITE)
+    swept = world.presence.sweep(SITE)
 
     # then Mirjam is offline and her chat is Sven's
     assert swept == {**QUIET, "agents_offline": 1, "chats_requeued": 1, "chats_assigned": 1}
@@ -402,7 +415,7 @@ def test_the_sweep_marks_silent_agents_offline_and_moves_their_chats() -> None:
     assert world.chat(started.chat.chat_id).agent_id == "sven"
     assert world.agent("sven").status == "available"
     # and a second sweep has nothing to do
-    assert world.service.sweep(SITE) == QUIET
+    assert world.presence.sweep(SITE) == QUIET
 
 
 def test_the_sweep_drains_a_queue_whose_trigger_was_lost() -> None:
@@ -410,7 +423,7 @@ def test_the_sweep_drains_a_queue_whose_trigger_was_lost() -> None:
     waiting = world.start("wacht", category="dameslaarzen")
     # the agent item became available without the service draining (another path, a lost event)
     world.agents.put(world.agent("mirjam").model_copy(update={"status": "available"}))
-    assert world.service.sweep(SITE) == {**QUIET, "chats_assigned": 1}
+    assert world.presence.sweep(SITE) == {**QUIET, "chats_assigned": 1}
     assert world.chat(waiting.chat.chat_id).agent_id == "mirjam"
 
 
@@ -426,7 +439,7 @@ def test_the_sweep_frees_slots_held_for_chats_that_are_gone() -> None:
     assert world.start("vol", category="dameslaarzen").chat.status == "queued"
 
     # when the sweep runs, both slots come back and the queue is served
-    assert world.service.sweep(SITE) == {**QUIET, "slots_freed": 2, "chats_assigned": 1}
+    assert world.presence.sweep(SITE) == {**QUIET, "slots_freed": 2, "chats_assigned": 1}
     mirjam = world.agent("mirjam")
     assert (mirjam.active_chats, len(mirjam.chat_ids)) == (1, 1)
 
@@ -434,7 +447,7 @@ def test_the_sweep_frees_slots_held_for_chats_that_are_gone() -> None:
 def test_a_silent_agent_gets_no_new_chats_before_the_sweep() -> None:
     world = World(agent("mirjam", "herenschoenen"), agent("sven", "herenschoenen"))
     world.clock.advance(seconds=HEARTBEAT + 1)
-    world.service.heartbeat(SITE, "sven")
+    world.presence.heartbeat(SITE, "sven")
     for n in range(5):
         started = world.start(f"v-{n}", category="herenschoenen")
         assert started.chat.agent_id == "sven"
@@ -445,21 +458,21 @@ def test_the_sweep_leaves_an_agent_whose_heartbeat_arrives_meanwhile() -> None:
     # given Mirjam in a chat, silent past the window as the sweep lists the agents...
     world = World(agent("mirjam", "herenschoenen"), agent("sven", "herenschoenen", status="away"))
     started = world.start("klant", category="herenschoenen")
-    world.service.set_status(SITE, "sven", "available")
+    world.presence.set_status(SITE, "sven", "available")
     world.clock.advance(seconds=HEARTBEAT + 10)
-    world.service.heartbeat(SITE, "sven")
+    world.presence.heartbeat(SITE, "sven")
     # ...and her console reporting in between the sweep's listing and its conditional update
     real_list = world.agents.list
 
     def listed_before_the_heartbeat(site_id: str) -> list[AgentProfile]:
         listed = real_list(site_id)
-        world.service.heartbeat(SITE, "mirjam")
+        world.presence.heartbeat(SITE, "mirjam")
         world.agents.list = real_list  # type: ignore[method-assign]
         return listed
 
     world.agents.list = listed_before_the_heartbeat  # type: ignore[method-assign]
 
-    swept = world.service.sweep(SITE)
+    swept = world.presence.sweep(SITE)
 
     # then she stays available, and her chat stays hers, untouched
     assert swept == QUIET
@@ -475,10 +488,10 @@ def test_discounts_stay_within_the_agents_mandate() -> None:
     chat = world.start("anna", category="dameslaarzen").chat
 
     with pytest.raises(Forbidden):
-        world.service.discount(SITE, chat, "mirjam", 15.5)
+        world.discounts.discount(SITE, chat, "mirjam", 15.5)
     with pytest.raises(Forbidden):
-        world.service.discount(SITE, chat, "sven", 5)
-    given = world.service.discount(SITE, chat, "mirjam", 15)
+        world.discounts.discount(SITE, chat, "sven", 5)
+    given = world.discounts.discount(SITE, chat, "mirjam", 15)
 
     assert (given.percent, given.agent_id, given.chat_id, given.visitor_id) == (
         15,
@@ -493,14 +506,14 @@ def test_discounts_stay_within_the_agents_mandate() -> None:
     stored = world.chat(chat.chat_id)
     assert (stored.discount_code, stored.discount_percent) == (given.code, 15)
     with pytest.raises(Conflict):
-        world.service.discount(SITE, stored, "mirjam", 5)
+        world.discounts.discount(SITE, stored, "mirjam", 5)
 
 
 def test_no_mandate_no_discount() -> None:
     world = World(agent("mirjam", "dameslaarzen", discount_mandate_percent=0))
     chat = world.start("anna", category="dameslaarzen").chat
     with pytest.raises(Forbidden):
-        world.service.discount(SITE, chat, "mirjam", 1)
+        world.discounts.discount(SITE, chat, "mirjam", 1)
 
 
 def test_discounts_only_during_the_chat() -> None:
@@ -508,10 +521,10 @@ def test_discounts_only_during_the_chat() -> None:
     chat = world.start("anna", category="dameslaarzen").chat
     queued = world.start("bram", category="dameslaarzen").chat
     with pytest.raises(Forbidden):  # a queued chat has no agent whose mandate counts
-        world.service.discount(SITE, queued, "mirjam", 5)
+        world.discounts.discount(SITE, queued, "mirjam", 5)
     ended = world.end(chat.chat_id)
     with pytest.raises(Conflict):
-        world.service.discount(SITE, ended, "mirjam", 5)
+        world.discounts.discount(SITE, ended, "mirjam", 5)
     assert world.chats.discounts == {}
 
 
@@ -521,7 +534,7 @@ def test_a_new_chat_within_seven_days_marks_the_earlier_one_a_follow_up() -> Non
 
     def later(days: float) -> None:
         world.clock.advance(days=days)
-        world.service.heartbeat(SITE, "mirjam")
+        world.presence.heartbeat(SITE, "mirjam")
 
     first = world.start("anna", "s-1", category="dameslaarzen").chat
     world.end(first.chat_id, resolved=True)
@@ -550,12 +563,12 @@ def test_follow_up_marks_exactly_seven_days_and_not_a_moment_later() -> None:
     first = world.start("anna", "s-1", category="dameslaarzen").chat
     world.end(first.chat_id)
     world.clock.advance(days=7)
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
     on_the_day = world.start("anna", "s-2", category="dameslaarzen").chat
     assert world.chat(first.chat_id).follow_up_chat_id == on_the_day.chat_id
     world.end(on_the_day.chat_id)
     world.clock.advance(days=7, microseconds=1)
-    world.service.heartbeat(SITE, "mirjam")
+    world.presence.heartbeat(SITE, "mirjam")
     world.start("anna", "s-3", category="dameslaarzen")
     assert world.chat(on_the_day.chat_id).follow_up_chat_id is None
 
@@ -591,7 +604,7 @@ def test_a_declined_offer_starts_no_chat(response: str) -> None:
     world.offer("anna", response=response)
     with pytest.raises(Conflict):
         world.start("anna", offer_id="offer-anna")
-    assert world.chats.chats == {}
+    assert world.chats.held == {}
 
 
 def test_another_visitors_or_an_unknown_offer_is_not_found() -> None:
@@ -661,7 +674,7 @@ def test_a_transcript_comes_before_the_visitors_message_in_order() -> None:
         {"author": "bot", "text": "Uit de toekomst", "at": (T0 + timedelta(hours=1)).isoformat()},
     ]
     started = world.start("anna", transcript=transcript, message="Hallo?")
-    messages = world.service.messages(started.chat, None)
+    messages = world.messaging.messages(started.chat, None)
     assert [(m.author, m.text, m.from_bot) for m in messages] == [
         ("bot", "Hoi!", True), ("visitor", "Mijn pakket", True), ("bot", "Uit de toekomst", True),
         ("visitor", "Hallo?", False),
@@ -674,28 +687,28 @@ def test_a_transcript_comes_before_the_visitors_message_in_order() -> None:
 def test_messages_since_a_cursor_are_only_newer_ones() -> None:
     world = World(agent("mirjam", "dameslaarzen"))
     chat = world.start("anna", category="dameslaarzen").chat
-    opening = world.service.messages(chat, None)
+    opening = world.messaging.messages(chat, None)
     world.clock.advance(seconds=1)
-    reply = world.service.post(chat, "agent", "Goedenavond", "mirjam")
+    reply = world.messaging.post(chat, "agent", "Goedenavond", "mirjam")
     world.clock.advance(seconds=1)
-    answer = world.service.post(chat, "visitor", "Dank je")
+    answer = world.messaging.post(chat, "visitor", "Dank je")
     assert [m.message_id for m in (*opening, reply, answer)] == ["000001", "000002", "000003"]
-    assert world.service.messages(chat, int(opening[-1].message_id)) == [reply, answer]
-    assert world.service.messages(chat, int(reply.message_id)) == [answer]
-    assert world.service.messages(chat, int(answer.message_id)) == []
-    assert world.service.messages(chat, T0 + timedelta(milliseconds=500)) == [reply, answer]
-    assert world.service.messages(chat, T0 + timedelta(seconds=1)) == [answer]  # after, not at
+    assert world.messaging.messages(chat, int(opening[-1].message_id)) == [reply, answer]
+    assert world.messaging.messages(chat, int(reply.message_id)) == [answer]
+    assert world.messaging.messages(chat, int(answer.message_id)) == []
+    assert world.messaging.messages(chat, T0 + timedelta(milliseconds=500)) == [reply, answer]
+    assert world.messaging.messages(chat, T0 + timedelta(seconds=1)) == [answer]  # after, not at
     assert (reply.author, reply.agent_id, answer.agent_id) == ("agent", "mirjam", None)
 
 
 def test_message_text_limits() -> None:
     world = World(agent("mirjam", "dameslaarzen"))
     chat = world.start("anna", category="dameslaarzen").chat
-    assert world.service.post(chat, "visitor", "x" * 4000).text == "x" * 4000
+    assert world.messaging.post(chat, "visitor", "x" * 4000).text == "x" * 4000
     with pytest.raises(PayloadTooLarge):
-        world.service.post(chat, "visitor", "x" * 4001)
+        world.messaging.post(chat, "visitor", "x" * 4001)
     with pytest.raises(ValidationFailed):
-        world.service.post(chat, "visitor", " \n ")
+        world.messaging.post(chat, "visitor", " \n ")
     with pytest.raises(PayloadTooLarge):
         world.start("bram", message="x" * 4001)
     with pytest.raises(PayloadTooLarge):
@@ -707,9 +720,9 @@ def test_an_ended_chat_takes_no_messages_and_ends_once() -> None:
     chat = world.start("anna", category="dameslaarzen").chat
     ended = world.end(chat.chat_id)
     with pytest.raises(Conflict):
-        world.service.post(ended, "visitor", "nog iets")
+        world.messaging.post(ended, "visitor", "nog iets")
     with pytest.raises(Conflict):
-        world.service.post(chat, "visitor", "met de oude stand")  # the store's condition decides
+        world.messaging.post(chat, "visitor", "met de oude stand")  # the store's condition decides
     with pytest.raises(Conflict):
         world.end(chat.chat_id)
     assert world.agent("mirjam").active_chats == 0
@@ -719,11 +732,11 @@ def test_ending_with_a_stale_chat_rereads_and_ends_it() -> None:
     # given a chat read while queued, then assigned by a drain elsewhere
     world = World(agent("mirjam", "dameslaarzen", status="away"))
     stale = world.start("anna", category="dameslaarzen").chat
-    world.service.set_status(SITE, "mirjam", "available")
+    world.presence.set_status(SITE, "mirjam", "available")
     assert world.chat(stale.chat_id).status == "assigned"
 
     # when it is ended with the stale copy
-    ended = world.service.end(SITE, stale, resolved=False)
+    ended = world.ender.end(SITE, stale, resolved=False)
 
     # then the stored chat ends and Mirjam's slot comes back
     assert (ended.status, world.chat(stale.chat_id).status) == ("ended", "ended")
@@ -767,21 +780,21 @@ def test_messages_in_the_same_millisecond_are_never_skipped_by_the_cursor() -> N
     # given a visitor and an agent writing within the same millisecond (the clock stands still)
     world = World(agent("mirjam", "dameslaarzen"))
     chat = world.start("anna", category="dameslaarzen").chat
-    cursor = int(world.service.messages(chat, None)[-1].message_id)
+    cursor = int(world.messaging.messages(chat, None)[-1].message_id)
     missed = []
     for n in range(20):
         author: Any = "agent" if n % 2 else "visitor"
-        posted = world.service.post(chat, author, f"bericht {n}", "mirjam" if n % 2 else None)
+        posted = world.messaging.post(chat, author, f"bericht {n}", "mirjam" if n % 2 else None)
 
         # when the other side polls with the cursor of what it has seen
-        newer = world.service.messages(chat, cursor)
+        newer = world.messaging.messages(chat, cursor)
 
         # then the new message is among the newer ones
         if posted not in newer:
             missed.append(posted.text)
         cursor = int(posted.message_id)
     assert missed == []
-    texts = [m.text for m in world.service.messages(chat, None)]
+    texts = [m.text for m in world.messaging.messages(chat, None)]
     assert texts == ["Hallo", *(f"bericht {n}" for n in range(20))]  # in the order accepted
 
 
@@ -798,8 +811,43 @@ def test_one_open_chat_per_session() -> None:
 def test_an_unknown_chat_is_not_found() -> None:
     world = World(agent("mirjam", "dameslaarzen"))
     with pytest.raises(NotFound):
-        world.service.chat(SITE, "nope")
+        world.lookup.chat(SITE, "nope")
     with pytest.raises(NotFound):
-        world.service.set_status(SITE, "nobody", "away")
+        world.presence.set_status(SITE, "nobody", "away")
     with pytest.raises(NotFound):
-        world.service.heartbeat(SITE, "nobody")
+        world.presence.heartbeat(SITE, "nobody")
+
+
+# ====================================================================== inbox
+def test_the_inbox_shows_each_chats_risk_as_it_started_and_reads_its_chats_at_once() -> None:
+    # given a decision on anna's session, her chat (assigned) and bert's (queued, no decision)
+    world = World(agent("mirjam", "dameslaarzen", max_chats=1))
+    world.decisions.decisions.append(
+        Decision(
+            site_id=SITE.site_id, visitor_id="anna", session_id="s-1", decision_id="d-1", at=T0,
+            day="2026-11-22", reason="not_qualified", abandonment_risk=0.7,
+        )
+    )  # fmt: skip
+    anna = world.start("anna", category="dameslaarzen").chat
+    bert = world.start("bert", category="dameslaarzen").chat
+    assert (anna.status, bert.status) == ("assigned", "queued")
+    # and a queued chat stored before the risk was kept on the chat, its session decided on
+    old = world.start("carla", category="dameslaarzen").chat.model_copy(update={"start_scores": None})
+    world.chats.held[(SITE.site_id, old.chat_id)] = old
+    world.decisions.decisions.append(
+        Decision(
+            site_id=SITE.site_id, visitor_id="carla", session_id="s-1", decision_id="d-2", at=T0,
+            day="2026-11-22", reason="not_qualified", abandonment_risk=0.2,
+        )
+    )  # fmt: skip
+    reads_before = world.decisions.reads
+    # when mirjam's inbox is read
+    inbox = world.lookup.inbox(SITE, "mirjam")
+    # then each chat shows the risk it started with; only the old chat looked its decision up
+    assert [(c.chat.chat_id, c.abandonment_risk) for c in inbox.assigned] == [(anna.chat_id, 0.7)]
+    assert [(c.chat.chat_id, c.abandonment_risk) for c in inbox.queued] == [
+        (bert.chat_id, None),
+        (old.chat_id, 0.2),
+    ]
+    assert world.decisions.reads - reads_before == 1
+    assert world.chats.batch_reads == 1

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from klantreis import dynamo
+from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.models import Chat
-from klantreis.conversations.store import chat_item
 from klantreis.engagement.records import Decision, decision_item
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.session import CartLine, SessionState

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.models import Chat, ChatAgent
-from klantreis.conversations.store import chat_item
 from klantreis.dynamo import to_item
 from klantreis.projections.changes import decode
 from klantreis.projections.day_counters import (

@@ -10,19 +10,24 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel
 
+from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile, AgentProfileInput, AgentStatus
 from klantreis.api import checked_first, current_principal, new_router, roles_first
 from klantreis.auth import Principal
-from klantreis.conversations.models import Chat, ChatStatus
+from klantreis.conversations import inbox as inboxes
+from klantreis.conversations.inbox import ChatLookup
+from klantreis.conversations.models import ChatStatus
+from klantreis.dispatch.queue import QueueDrainer
+from klantreis.dispatch.sweep import AgentPresence
 from klantreis.errors import Forbidden, NotFound
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.settings import get_settings
-from klantreis.sites import Site
+from klantreis.sites import Site, SiteDirectory
 from klantreis.strict import STRICT_INPUT
 from route import dependencies
 
@@ -30,6 +35,11 @@ router = new_router()
 
 AgentPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description="The agent.")]
 TAGS = ["agents"]
+Directory = Annotated[SiteDirectory, Depends(dependencies.site_directory)]
+Agents = Annotated[DynamoAgentStore, Depends(dependencies.agent_store)]
+Presence = Annotated[AgentPresence, Depends(dependencies.agent_presence)]
+Queue = Annotated[QueueDrainer, Depends(dependencies.queue_drainer)]
+Lookup = Annotated[ChatLookup, Depends(dependencies.chat_lookup)]
 
 
 class AgentView(AgentProfileInput):
@@ -84,10 +94,11 @@ class InboxChat(BaseModel):
     started unprompted)."""
     abandonment_risk: float | None = None
     """0..1: the chance the visitor leaves without buying, from the latest engagement decision of
-    the chat's session (None when the session has none)."""
+    the chat's session when the chat started (None when the session had none)."""
 
     @classmethod
-    def of(cls, chat: Chat, now: datetime, abandonment_risk: float | None = None) -> InboxChat:
+    def of(cls, listed: inboxes.InboxChat, now: datetime) -> InboxChat:
+        chat = listed.chat
         waited = chat.wait_seconds if chat.status != "queued" else (now - chat.created_at).total_seconds()
         return cls(
             chat_id=chat.chat_id,
@@ -98,7 +109,7 @@ class InboxChat(BaseModel):
             waiting_seconds=max(0.0, round(waited or 0.0, 1)),
             cart_value=chat.cart_value,
             purchase_intent=chat.score,
-            abandonment_risk=abandonment_risk,
+            abandonment_risk=listed.abandonment_risk,
         )
 
 
@@ -116,8 +127,8 @@ class StatusBody(BaseModel):
     status: AgentStatus
 
 
-def _site_of(principal: Principal) -> Site:
-    site = dependencies.site_directory().site(principal.site_id)
+def _site_of(principal: Principal, directory: SiteDirectory) -> Site:
+    site = directory.site(principal.site_id)
     if site is None:
         raise NotFound("no such site")
     return site
@@ -137,9 +148,9 @@ def _require_self(agent_id: str) -> Principal:
     return principal
 
 
-def _self_or_operator(agent_id: str) -> tuple[Principal, Site]:
+def _self_or_operator(agent_id: str, directory: SiteDirectory) -> tuple[Principal, Site]:
     principal = _require_self_or_operator(agent_id)
-    return principal, _site_of(principal)
+    return principal, _site_of(principal, directory)
 
 
 SELF_OR_OPERATOR = checked_first(lambda path: _require_self_or_operator(path["agent_id"]))
@@ -154,12 +165,14 @@ SELF_OR_OPERATOR = checked_first(lambda path: _require_self_or_operator(path["ag
     tags=TAGS,
 )
 @checked_first(roles_first(router, "operator"))
-def put_agent(agent_id: AgentPath, profile: AgentProfileInput) -> Response[AgentView]:
+def put_agent(
+    agent_id: AgentPath, profile: AgentProfileInput, directory: Directory, agents: Agents, queue: Queue
+) -> Response[AgentView]:
     principal = current_principal(router).require("operator")
-    site = _site_of(principal)
-    agent, created = dependencies.agent_store().put_profile(site.site_id, agent_id, profile)
+    site = _site_of(principal, directory)
+    agent, created = agents.put_profile(site.site_id, agent_id, profile)
     if agent.status == "available":
-        dependencies.chat_service().drain(site)  # more capacity or categories may serve the queue
+        queue.drain(site)  # more capacity or categories may serve the queue
     logger.info(
         "agent profile set", extra={"site_id": site.site_id, "agent_id": agent_id, "agent_created": created}
     )
@@ -169,16 +182,16 @@ def put_agent(agent_id: AgentPath, profile: AgentProfileInput) -> Response[Agent
 
 
 @router.get("/v1/agents", summary="The site's agents and their status (agent or operator)", tags=TAGS)
-def get_agents() -> AgentList:
+def get_agents(agents: Agents) -> AgentList:
     principal = current_principal(router).require("agent", "operator")
-    return AgentList(agents=[AgentView.of(a) for a in dependencies.agent_store().list(principal.site_id)])
+    return AgentList(agents=[AgentView.of(a) for a in agents.list(principal.site_id)])
 
 
 @router.get("/v1/agents/<agent_id>", summary="One agent (the agent, or an operator)", tags=TAGS)
 @SELF_OR_OPERATOR
-def get_agent(agent_id: AgentPath) -> AgentView:
-    principal, _ = _self_or_operator(agent_id)
-    agent = dependencies.agent_store().get(principal.site_id, agent_id)
+def get_agent(agent_id: AgentPath, directory: Directory, agents: Agents) -> AgentView:
+    principal, _ = _self_or_operator(agent_id, directory)
+    agent = agents.get(principal.site_id, agent_id)
     if agent is None:
         raise NotFound("no such agent")
     return AgentView.of(agent)
@@ -190,25 +203,19 @@ def get_agent(agent_id: AgentPath) -> AgentView:
     description="The agent's assigned chats and the queued chats of their categories and skills "
     "(the first 50 of the queue are looked at), each with its waiting time, category, cart value, "
     "the visitor's purchase intent at the offer and the abandonment risk of the session's latest "
-    "engagement decision.",
+    "engagement decision when the chat started.",
     tags=TAGS,
 )
 @SELF_OR_OPERATOR
-def get_inbox(agent_id: AgentPath) -> Inbox:
-    _, site = _self_or_operator(agent_id)
-    inbox = dependencies.chat_service().inbox(site, agent_id)
+def get_inbox(agent_id: AgentPath, directory: Directory, lookup: Lookup) -> Inbox:
+    _, site = _self_or_operator(agent_id, directory)
+    inbox = lookup.inbox(site, agent_id)
     now = datetime.now(UTC)
     return Inbox(
         agent_id=agent_id,
-        assigned=[InboxChat.of(chat, now, _abandonment_risk(chat)) for chat in inbox.assigned],
-        queue=[InboxChat.of(chat, now, _abandonment_risk(chat)) for chat in inbox.queued],
+        assigned=[InboxChat.of(listed, now) for listed in inbox.assigned],
+        queue=[InboxChat.of(listed, now) for listed in inbox.queued],
     )
-
-
-def _abandonment_risk(chat: Chat) -> float | None:
-    """The risk of the session's latest decision: one Query page of the visitor's decisions."""
-    decision = dependencies.decision_reader().latest_decision(chat.site_id, chat.visitor_id, chat.session_id)
-    return decision.abandonment_risk if decision else None
 
 
 @router.put(
@@ -220,9 +227,9 @@ def _abandonment_risk(chat: Chat) -> float | None:
     tags=TAGS,
 )
 @SELF_OR_OPERATOR
-def put_status(agent_id: AgentPath, body: StatusBody) -> AgentView:
-    _, site = _self_or_operator(agent_id)
-    agent = dependencies.chat_service().set_status(site, agent_id, body.status)
+def put_status(agent_id: AgentPath, body: StatusBody, directory: Directory, presence: Presence) -> AgentView:
+    _, site = _self_or_operator(agent_id, directory)
+    agent = presence.set_status(site, agent_id, body.status)
     metrics.add_metric(name="AgentStatusChanges", unit="Count", value=1)
     logger.info("agent status", extra={"site_id": site.site_id, "agent_id": agent_id, "status": body.status})
     return AgentView.of(agent)
@@ -236,6 +243,6 @@ def put_status(agent_id: AgentPath, body: StatusBody) -> AgentView:
     tags=TAGS,
 )
 @checked_first(lambda path: _require_self(path["agent_id"]))
-def post_heartbeat(agent_id: AgentPath) -> AgentView:
+def post_heartbeat(agent_id: AgentPath, directory: Directory, presence: Presence) -> AgentView:
     principal = _require_self(agent_id)
-    return AgentView.of(dependencies.chat_service().heartbeat(_site_of(principal), agent_id))
+    return AgentView.of(presence.heartbeat(_site_of(principal, directory), agent_id))

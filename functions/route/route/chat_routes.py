@@ -12,23 +12,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler import Depends, Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from pydantic import BaseModel, Field
 
 from klantreis.api import checked_first, new_router, request_principal, widget_first
 from klantreis.auth import Principal, authenticate_widget, header
-from klantreis.conversations.context import ChatContext, chat_context
+from klantreis.conversations.context import ChatContext, DecisionReader, chat_context
+from klantreis.conversations.discounts import DiscountService
+from klantreis.conversations.dynamo_store import DynamoChatMessages, DynamoChatPlacement, DynamoChatReader
+from klantreis.conversations.ending import ChatEnder
+from klantreis.conversations.inbox import ChatLookup
+from klantreis.conversations.messages import MessageService
 from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatus, Message, RoutingRecord
-from klantreis.conversations.service import NewChat
+from klantreis.dispatch.placement import ChatStarter, NewChat
+from klantreis.dispatch.queue import QueueDrainer
 from klantreis.errors import Forbidden, NotFound, Unauthorized
+from klantreis.journey.store import DynamoSessionStore
 from klantreis.keys import ID_PATTERN
 from klantreis.knowledge.chat import MESSAGES_LOOKED_AT, chat_signals
+from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.knowledge.suggest import DEFAULT_LIMIT as DEFAULT_SUGGESTIONS
 from klantreis.knowledge.suggest import MAX_LIMIT as MAX_SUGGESTIONS
 from klantreis.knowledge.suggest import Suggestion, suggest
 from klantreis.observability import logger, metrics
-from klantreis.sites import Site
+from klantreis.sites import Site, SiteDirectory
 from klantreis.strict import STRICT_INPUT, IsoTime
 from klantreis.tokens import CHAT_TOKEN_SECONDS, SURVEY_TOKEN_SECONDS
 from route import dependencies
@@ -41,6 +49,19 @@ AGENTS_TOO = {"x-klantreis-agents-too": True}
 """The widget (site key and chat token) and the chat's agent (bearer token) share the route."""
 MessageId = Annotated[int, Field(ge=0, le=999_999_999)]
 """A message's id: the chat's sequence number of the message."""
+Directory = Annotated[SiteDirectory, Depends(dependencies.site_directory)]
+Lookup = Annotated[ChatLookup, Depends(dependencies.chat_lookup)]
+Starter = Annotated[ChatStarter, Depends(dependencies.chat_starter)]
+Messages = Annotated[MessageService, Depends(dependencies.message_service)]
+Discounts = Annotated[DiscountService, Depends(dependencies.discount_service)]
+Ender = Annotated[ChatEnder, Depends(dependencies.chat_ender)]
+Queue = Annotated[QueueDrainer, Depends(dependencies.queue_drainer)]
+Sessions = Annotated[DynamoSessionStore, Depends(dependencies.session_store)]
+ChatHistory = Annotated[DynamoChatReader, Depends(dependencies.chat_reader)]
+Decisions = Annotated[DecisionReader, Depends(dependencies.decision_reader)]
+Routing = Annotated[DynamoChatPlacement, Depends(dependencies.chat_placement)]
+LatestMessages = Annotated[DynamoChatMessages, Depends(dependencies.chat_messages)]
+Knowledge = Annotated[KnowledgeStore, Depends(dependencies.knowledge_store)]
 
 
 class ChatStarted(BaseModel):
@@ -121,21 +142,21 @@ class Caller:
         return "visitor" if self.principal is None else "agent"
 
 
-def _site(site_id: str) -> Site:
-    site = dependencies.site_directory().site(site_id)
+def _site(site_id: str, directory: SiteDirectory) -> Site:
+    site = directory.site(site_id)
     if site is None:
         raise NotFound("no such site")
     return site
 
 
-def _chat_credentials(chat_id: str) -> Principal | Site:
+def _chat_credentials(chat_id: str, directory: SiteDirectory) -> Principal | Site:
     """An agent's or operator's claims, or the widget's site once its chat token for this chat
     verified; checked without reading the chat."""
     principal = request_principal(router, dependencies.bearer_verifier)
     if principal is not None:
         return principal
     headers = router.current_event.headers
-    site = authenticate_widget(dependencies.site_directory(), headers)
+    site = authenticate_widget(directory, headers)
     token = header(headers, "X-Chat-Token")
     if not token:
         raise Unauthorized("the X-Chat-Token header is required")
@@ -144,19 +165,19 @@ def _chat_credentials(chat_id: str) -> Principal | Site:
 
 
 def _writer_credentials(chat_id: str) -> Principal | Site:
-    credentials = _chat_credentials(chat_id)
+    credentials = _chat_credentials(chat_id, dependencies.site_directory())
     if isinstance(credentials, Principal) and credentials.role != "agent":
         raise Forbidden("only the chat's agent and visitor write in it")
     return credentials
 
 
-def _caller_of(chat_id: str) -> tuple[Caller, Chat]:
+def _caller_of(chat_id: str, directory: SiteDirectory, lookup: ChatLookup) -> tuple[Caller, Chat]:
     """The caller and the chat, after checking the caller may see it."""
-    credentials = _chat_credentials(chat_id)
+    credentials = _chat_credentials(chat_id, directory)
     if isinstance(credentials, Site):
-        return Caller(credentials, None), dependencies.chat_service().chat(credentials, chat_id)
-    caller = Caller(_site(credentials.site_id), credentials)
-    chat = dependencies.chat_service().chat(caller.site, chat_id)
+        return Caller(credentials, None), lookup.chat(credentials, chat_id)
+    caller = Caller(_site(credentials.site_id, directory), credentials)
+    chat = lookup.chat(caller.site, chat_id)
     if credentials.role == "agent" and chat.agent_id != credentials.sub:
         raise Forbidden("this chat is another agent's")
     return caller, chat
@@ -169,10 +190,12 @@ def _agent_claims(*roles: Literal["agent", "operator"]) -> Principal:
     return principal.require(*roles)
 
 
-def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Principal, Site, Chat]:
+def _agent_of(
+    chat_id: str, directory: SiteDirectory, lookup: ChatLookup, *roles: Literal["agent", "operator"]
+) -> tuple[Principal, Site, Chat]:
     principal = _agent_claims(*roles)
-    site = _site(principal.site_id)
-    chat = dependencies.chat_service().chat(site, chat_id)
+    site = _site(principal.site_id, directory)
+    chat = lookup.chat(site, chat_id)
     if principal.role == "agent" and chat.agent_id != principal.sub:
         raise Forbidden("this chat is another agent's")
     return principal, site, chat
@@ -195,9 +218,9 @@ def _agent_of(chat_id: str, *roles: Literal["agent", "operator"]) -> tuple[Princ
     tags=TAGS,
 )
 @checked_first(widget_first(router, dependencies.site_directory))
-def post_chat(body: NewChat) -> Response[ChatStarted]:
-    site = authenticate_widget(dependencies.site_directory(), router.current_event.headers)
-    started = dependencies.chat_service().start(site, body)
+def post_chat(body: NewChat, directory: Directory, starter: Starter) -> Response[ChatStarted]:
+    site = authenticate_widget(directory, router.current_event.headers)
+    started = starter.start(site, body)
     chat = started.chat
     signer = dependencies.token_signer()
     answer = ChatStarted(
@@ -230,19 +253,23 @@ def post_chat(body: NewChat) -> Response[ChatStarted]:
     tags=TAGS,
     openapi_extensions=AGENTS_TOO,
 )
-@checked_first(lambda path: _chat_credentials(path["chat_id"]))
+@checked_first(lambda path: _chat_credentials(path["chat_id"], dependencies.site_directory()))
 def get_chat(
     chat_id: ChatPath,
+    *,
+    directory: Directory,
+    lookup: Lookup,
+    chat_messages: Messages,
+    queue: Queue,
     since: Annotated[
         MessageId | IsoTime | None,
         Query(description="A message id (`next_since` of an earlier answer) or an ISO time with a zone."),
     ] = None,
 ) -> ChatView:
-    caller, chat = _caller_of(chat_id)
+    caller, chat = _caller_of(chat_id, directory, lookup)
     sent_since = router.current_event.get_query_string_value("since")
-    service = dependencies.chat_service()
-    messages = service.messages(chat, since)
-    place = service.queue_place(caller.site, chat) if chat.status == "queued" else None
+    messages = chat_messages.messages(chat, since)
+    place = queue.queue_place(caller.site, chat) if chat.status == "queued" else None
     return ChatView(
         chat_id=chat.chat_id,
         status=chat.status,
@@ -273,12 +300,14 @@ def get_chat(
     openapi_extensions=AGENTS_TOO,
 )
 @checked_first(lambda path: _writer_credentials(path["chat_id"]))
-def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
-    caller, chat = _caller_of(chat_id)
+def post_message(
+    chat_id: ChatPath, body: MessageBody, directory: Directory, lookup: Lookup, chat_messages: Messages
+) -> Response[Message]:
+    caller, chat = _caller_of(chat_id, directory, lookup)
     if caller.principal is not None and caller.principal.role != "agent":
         raise Forbidden("only the chat's agent and visitor write in it")
     agent_id = caller.principal.sub if caller.principal else None
-    message = dependencies.chat_service().post(chat, caller.author, body.text, agent_id)
+    message = chat_messages.post(chat, caller.author, body.text, agent_id)
     metrics.add_metric(name="ChatMessages", unit="Count", value=1)
     return Response(status_code=201, content_type="application/json", body=message)
 
@@ -292,14 +321,17 @@ def post_message(chat_id: ChatPath, body: MessageBody) -> Response[Message]:
     tags=TAGS,
 )
 @checked_first(lambda _path: _agent_claims("agent", "operator"))
-def get_context(chat_id: ChatPath) -> ChatContext:
-    _, _, chat = _agent_of(chat_id, "agent", "operator")
-    return chat_context(
-        chat,
-        dependencies.session_store(),
-        dependencies.chat_store(),
-        dependencies.decision_reader(),
-    )
+def get_context(
+    chat_id: ChatPath,
+    *,
+    directory: Directory,
+    lookup: Lookup,
+    sessions: Sessions,
+    history: ChatHistory,
+    decisions: Decisions,
+) -> ChatContext:
+    _, _, chat = _agent_of(chat_id, directory, lookup, "agent", "operator")
+    return chat_context(chat, sessions, history, decisions)
 
 
 @router.post(
@@ -314,9 +346,11 @@ def get_context(chat_id: ChatPath) -> ChatContext:
     tags=TAGS,
 )
 @checked_first(lambda _path: _agent_claims("agent"))
-def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAnswer]:
-    principal, site, chat = _agent_of(chat_id, "agent")
-    discount = dependencies.chat_service().discount(site, chat, principal.sub, body.percent)
+def post_discount(
+    chat_id: ChatPath, body: DiscountBody, directory: Directory, lookup: Lookup, discounts: Discounts
+) -> Response[DiscountAnswer]:
+    principal, site, chat = _agent_of(chat_id, directory, lookup, "agent")
+    discount = discounts.discount(site, chat, principal.sub, body.percent)
     metrics.add_metric(name="DiscountsGiven", unit="Count", value=1)
     logger.info(
         "discount given", extra={"site_id": site.site_id, "chat_id": chat.chat_id, "percent": body.percent}
@@ -337,9 +371,11 @@ def post_discount(chat_id: ChatPath, body: DiscountBody) -> Response[DiscountAns
     tags=TAGS,
 )
 @checked_first(lambda _path: _agent_claims("agent", "operator"))
-def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
-    _, site, chat = _agent_of(chat_id, "agent", "operator")
-    ended = dependencies.chat_service().end(site, chat, body.resolved)
+def post_end(
+    chat_id: ChatPath, body: EndBody, directory: Directory, lookup: Lookup, ender: Ender
+) -> EndAnswer:
+    _, site, chat = _agent_of(chat_id, directory, lookup, "agent", "operator")
+    ended = ender.end(site, chat, body.resolved)
     metrics.add_metric(name="ChatsEnded", unit="Count", value=1)
     return EndAnswer(chat_id=ended.chat_id, status="ended", resolved=ended.resolved)
 
@@ -353,9 +389,9 @@ def post_end(chat_id: ChatPath, body: EndBody) -> EndAnswer:
     tags=TAGS,
 )
 @checked_first(lambda _path: _agent_claims("agent", "operator"))
-def get_routing(chat_id: ChatPath) -> RoutingHistory:
-    _, site, chat = _agent_of(chat_id, "agent", "operator")
-    records = dependencies.chat_store().routing_records(site.site_id, chat.chat_id)
+def get_routing(chat_id: ChatPath, directory: Directory, lookup: Lookup, routing: Routing) -> RoutingHistory:
+    _, site, chat = _agent_of(chat_id, directory, lookup, "agent", "operator")
+    records = routing.routing_records(site.site_id, chat.chat_id)
     return RoutingHistory(chat_id=chat.chat_id, records=records)
 
 
@@ -370,15 +406,21 @@ def get_routing(chat_id: ChatPath) -> RoutingHistory:
 @checked_first(lambda _path: _agent_claims("agent", "operator"))
 def get_suggestions(
     chat_id: ChatPath,
+    *,
+    directory: Directory,
+    lookup: Lookup,
+    sessions: Sessions,
+    history: ChatHistory,
+    decisions: Decisions,
+    latest_messages: LatestMessages,
+    knowledge: Knowledge,
     limit: Annotated[
         int, Query(ge=1, le=MAX_SUGGESTIONS, description="How many at most.")
     ] = DEFAULT_SUGGESTIONS,
 ) -> Suggestions:
-    _, site, chat = _agent_of(chat_id, "agent", "operator")
-    context = chat_context(
-        chat, dependencies.session_store(), dependencies.chat_store(), dependencies.decision_reader()
-    )
-    latest = dependencies.chat_store().latest_messages(site.site_id, chat.chat_id, MESSAGES_LOOKED_AT)
-    entries = dependencies.knowledge_store().entries(site.site_id)
+    _, site, chat = _agent_of(chat_id, directory, lookup, "agent", "operator")
+    context = chat_context(chat, sessions, history, decisions)
+    latest = latest_messages.latest_messages(site.site_id, chat.chat_id, MESSAGES_LOOKED_AT)
+    entries = knowledge.entries(site.site_id)
     found = suggest(entries, chat_signals(chat, latest, context), limit)
     return Suggestions(chat_id=chat.chat_id, suggestions=found)

@@ -7,8 +7,14 @@ from klantreis import services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.cognito import BearerVerifier
 from klantreis.conversations.context import DecisionReader
-from klantreis.conversations.service import ChatService
-from klantreis.conversations.store import DynamoChatStore
+from klantreis.conversations.discounts import DiscountService
+from klantreis.conversations.dynamo_store import DynamoChatMessages, DynamoChatPlacement, DynamoChatReader
+from klantreis.conversations.ending import ChatEnder
+from klantreis.conversations.inbox import ChatLookup
+from klantreis.conversations.messages import MessageService
+from klantreis.dispatch.placement import ChatStarter
+from klantreis.dispatch.queue import QueueDrainer
+from klantreis.dispatch.sweep import AgentPresence
 from klantreis.journey.store import DynamoSessionStore
 from klantreis.knowledge.ports import KnowledgeStore
 from klantreis.scheduled import SiteLister
@@ -31,16 +37,50 @@ def agent_store() -> DynamoAgentStore:
     return services.current().agent_store
 
 
-def chat_store() -> DynamoChatStore:
-    return services.current().chat_store
-
-
 def session_store() -> DynamoSessionStore:
     return services.current().session_store
 
 
-def chat_service() -> ChatService:
-    return services.current().chat_service
+def chat_reader() -> DynamoChatReader:
+    return services.current().chat_reader
+
+
+def chat_placement() -> DynamoChatPlacement:
+    """The routing records a chat's routing history reads."""
+    return services.current().chat_placement
+
+
+def chat_messages() -> DynamoChatMessages:
+    """A chat's latest messages, for the knowledge base's suggestions."""
+    return services.current().chat_messages
+
+
+def chat_starter() -> ChatStarter:
+    return services.current().chat_starter
+
+
+def chat_lookup() -> ChatLookup:
+    return services.current().chat_lookup
+
+
+def message_service() -> MessageService:
+    return services.current().message_service
+
+
+def discount_service() -> DiscountService:
+    return services.current().discount_service
+
+
+def chat_ender() -> ChatEnder:
+    return services.current().chat_ender
+
+
+def queue_drainer() -> QueueDrainer:
+    return services.current().queue_drainer
+
+
+def agent_presence() -> AgentPresence:
+    return services.current().agent_presence
 
 
 def site_lister() -> SiteLister:

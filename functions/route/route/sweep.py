@@ -19,8 +19,8 @@ SWEPT = ("agents_offline", "chats_requeued", "slots_freed", "chats_assigned")
 @logger.inject_lambda_context(clear_state=True)
 @metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    service = dependencies.chat_service()
-    run = for_each_site("sweep", dependencies.site_lister(), service.sweep, "SweepSitesFailed")
+    presence = dependencies.agent_presence()
+    run = for_each_site("sweep", dependencies.site_lister(), presence.sweep, "SweepSitesFailed")
     totals = {**dict.fromkeys(SWEPT, 0), **run.summary()}
     metrics.add_metric(name="AgentsTimedOut", unit="Count", value=totals["agents_offline"])
     metrics.add_metric(name="ChatsRequeued", unit="Count", value=totals["chats_requeued"])

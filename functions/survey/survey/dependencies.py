@@ -6,7 +6,7 @@ Powertools for `klantreis.secrets.SECRET_CACHE_SECONDS`)."""
 from __future__ import annotations
 
 from klantreis import services
-from klantreis.conversations.store import DynamoChatStore
+from klantreis.conversations.dynamo_store import DynamoSurveyChats
 from klantreis.conversations.surveys import SurveyService
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings
@@ -19,8 +19,8 @@ def site_directory() -> SiteDirectory:
     return services.current().site_directory
 
 
-def chat_store() -> DynamoChatStore:
-    return services.current().chat_store
+def chat_store() -> DynamoSurveyChats:
+    return services.current().survey_chats
 
 
 def token_signer() -> TokenSigner:

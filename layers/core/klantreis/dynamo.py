@@ -226,6 +226,39 @@ def query_prefix(dynamodb: Any, table: str, pk: str, sk_prefix: str, **kwargs: A
     )
 
 
+BATCH_GET_KEYS = 100
+"""BatchGetItem's limit of keys per call."""
+
+
+def batch_get(
+    dynamodb: Any,
+    table: str,
+    keys: Iterable[Mapping[str, str]],
+    *,
+    consistent: bool = False,
+    max_rounds: int = 8,
+) -> Iterator[Item]:
+    """The items of `keys` that exist (plain key attributes, each asked once), one BatchGetItem
+    per 100 keys, unprocessed keys retried with backoff."""
+    wanted = list({tuple(sorted(key.items())): key for key in keys}.values())
+    for start in range(0, len(wanted), BATCH_GET_KEYS):
+        request: dict[str, Any] = {
+            table: {
+                "Keys": [to_item(k) for k in wanted[start : start + BATCH_GET_KEYS]],
+                "ConsistentRead": consistent,
+            }
+        }
+        for attempt in range(max_rounds):
+            answer = dynamodb.batch_get_item(RequestItems=request)
+            yield from answer.get("Responses", {}).get(table, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(min(0.02 * 2**attempt, 0.5))
+        else:
+            raise Throttled("the database is busy; retry shortly")
+
+
 def delete_keys(dynamodb: Any, table: str, keys: Iterable[Item], *, max_rounds: int = 8) -> int:
     """Deletes items by key in batches of 25, retrying unprocessed ones with backoff."""
     deleted = 0

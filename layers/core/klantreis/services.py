@@ -24,8 +24,22 @@ if TYPE_CHECKING:
     from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.cognito import BearerVerifier
     from klantreis.conversations.context import DecisionReader
-    from klantreis.conversations.service import ChatService
-    from klantreis.conversations.store import DynamoChatStore
+    from klantreis.conversations.discounts import DiscountService
+    from klantreis.conversations.dynamo_store import (
+        DynamoChatDiscounts,
+        DynamoChatEnding,
+        DynamoChatMessages,
+        DynamoChatPlacement,
+        DynamoChatReader,
+        DynamoSurveyChats,
+    )
+    from klantreis.conversations.ending import ChatEnder
+    from klantreis.conversations.inbox import ChatLookup
+    from klantreis.conversations.messages import MessageService
+    from klantreis.dispatch.picking import AgentPicker
+    from klantreis.dispatch.placement import ChatStarter
+    from klantreis.dispatch.queue import QueueDrainer
+    from klantreis.dispatch.sweep import AgentPresence
     from klantreis.engagement.decide import Decider
     from klantreis.engagement.features import PageStatsSource
     from klantreis.engagement.records import DynamoDecisionLog, EngagementRecords
@@ -188,24 +202,106 @@ class Services:
             heartbeat_seconds=self.settings.agent_heartbeat_seconds,
         )
 
-    # ------------------------------------------------------------------ chats
+    # ------------------------------------------------------------------ chats: one adapter per port
     @cached_property
-    def chat_store(self) -> DynamoChatStore:
-        from klantreis.conversations.store import DynamoChatStore
+    def chat_reader(self) -> DynamoChatReader:
+        from klantreis.conversations.dynamo_store import DynamoChatReader
 
-        return DynamoChatStore(self._db, self._table)
+        return DynamoChatReader(self._db, self._table)
 
     @cached_property
-    def chat_service(self) -> ChatService:
-        from klantreis.conversations.service import ChatService
+    def chat_placement(self) -> DynamoChatPlacement:
+        from klantreis.conversations.dynamo_store import DynamoChatPlacement
 
-        return ChatService(
-            self.chat_store,
+        return DynamoChatPlacement(self._db, self._table)
+
+    @cached_property
+    def chat_ending(self) -> DynamoChatEnding:
+        from klantreis.conversations.dynamo_store import DynamoChatEnding
+
+        return DynamoChatEnding(self._db, self._table)
+
+    @cached_property
+    def chat_messages(self) -> DynamoChatMessages:
+        from klantreis.conversations.dynamo_store import DynamoChatMessages
+
+        return DynamoChatMessages(self._db, self._table)
+
+    @cached_property
+    def chat_discounts(self) -> DynamoChatDiscounts:
+        from klantreis.conversations.dynamo_store import DynamoChatDiscounts
+
+        return DynamoChatDiscounts(self._db, self._table)
+
+    @cached_property
+    def survey_chats(self) -> DynamoSurveyChats:
+        from klantreis.conversations.dynamo_store import DynamoSurveyChats
+
+        return DynamoSurveyChats(self._db, self._table)
+
+    # ------------------------------------------------------------------ chats: services
+    @cached_property
+    def agent_picker(self) -> AgentPicker:
+        from klantreis.dispatch.picking import AgentPicker
+
+        return AgentPicker(self.chat_placement, heartbeat_seconds=self.settings.agent_heartbeat_seconds)
+
+    @cached_property
+    def queue_drainer(self) -> QueueDrainer:
+        from klantreis.dispatch.queue import QueueDrainer
+
+        return QueueDrainer(self.chat_reader, self.chat_placement, self.agent_store, self.agent_picker)
+
+    @cached_property
+    def chat_ender(self) -> ChatEnder:
+        from klantreis.conversations.ending import ChatEnder
+
+        return ChatEnder(self.chat_reader, self.chat_ending, self.agent_store, self.queue_drainer)
+
+    @cached_property
+    def chat_starter(self) -> ChatStarter:
+        from klantreis.dispatch.placement import ChatStarter, StartReads, StartWrites
+
+        return ChatStarter(
+            self.chat_reader,
+            StartWrites(self.chat_placement, self.chat_messages, self.survey_chats),
+            StartReads(self.session_store, self.engagement_records, self.decision_reader),
             self.agent_store,
-            self.session_store,
-            self.engagement_records,
-            heartbeat_seconds=self.settings.agent_heartbeat_seconds,
+            queue=self.queue_drainer,
+            ender=self.chat_ender,
+            picker=self.agent_picker,
         )
+
+    @cached_property
+    def agent_presence(self) -> AgentPresence:
+        from klantreis.dispatch.sweep import AgentPresence
+
+        return AgentPresence(
+            self.agent_store,
+            self.chat_reader,
+            self.chat_placement,
+            self.chat_ending,
+            queue=self.queue_drainer,
+            picker=self.agent_picker,
+        )
+
+    @cached_property
+    def message_service(self) -> MessageService:
+        from klantreis.conversations.messages import MessageService
+
+        return MessageService(self.chat_messages)
+
+    @cached_property
+    def discount_service(self) -> DiscountService:
+        from klantreis.conversations.discounts import DiscountService
+
+        return DiscountService(self.chat_discounts, self.agent_store)
+
+    @cached_property
+    def chat_lookup(self) -> ChatLookup:
+        from klantreis.conversations.inbox import ChatLookup
+
+        return ChatLookup(self.chat_reader, self.chat_placement, self.agent_store, self.decision_reader)
 
     @cached_property
     def decision_reader(self) -> DecisionReader:
@@ -333,9 +429,9 @@ class Services:
 
     def attribution_store(self) -> AttributionStore:
         """Not kept: cheap to build from the kept client."""
-        from klantreis.conversations.store import DynamoChatStore
+        from klantreis.conversations.dynamo_store import DynamoAttributionStore
 
-        return DynamoChatStore(self._db, self._table)
+        return DynamoAttributionStore(self._db, self._table)
 
 
 @cache

@@ -4,7 +4,7 @@ whether the visitor dropped out there, the scores of the latest engagement decis
 visitor's earlier chats with their surveys.
 
 Domain logic only, over three read ports: sessions (klantreis.journey.store), the visitor's chats
-(klantreis.conversations.store) and decisions (`DecisionReader`, whose DynamoDB adapter is here: a
+(klantreis.conversations.dynamo_store) and decisions (`DecisionReader`, whose DynamoDB adapter is here: a
 decision is an item `DECISION#{iso time}#{id}` of the visitor's partition). A chat opened before
 the visitor's first tracked event has no session yet: its context has an empty journey.
 
@@ -53,7 +53,7 @@ class SessionReader(Protocol):
 
 
 class ChatHistory(Protocol):
-    """What the context reads of chats (klantreis.conversations.store.ChatStore has it)."""
+    """What the context reads of chats (klantreis.conversations.ports.ChatReader has it)."""
 
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]: ...
 

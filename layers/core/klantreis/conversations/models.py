@@ -59,6 +59,16 @@ class SurveySummary(BaseModel):
     at: datetime
 
 
+class StartScores(BaseModel):
+    """The session's latest engagement decision as the chat started: what the agent's inbox shows
+    of it, kept on the chat so the inbox (polled every 2 s) reads no decision per chat."""
+
+    model_config = ConfigDict(frozen=True)
+
+    abandonment_risk: float | None = None
+    """None when the session had no decision."""
+
+
 class Chat(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -86,6 +96,8 @@ class Chat(BaseModel):
     cart_value: float = 0.0
     score: float | None = None
     """Purchase intent when the chat was offered (from the offer's decision), if known."""
+    start_scores: StartScores | None = None
+    """None in chats stored before it was kept (2026-12-04): the inbox looks the decision up."""
     priority: int = 0
     queue_key: str | None = None
     """The queue entry's sort key while queued."""

@@ -28,7 +28,7 @@ MAX_SURVEY_TOKEN_CHARS = 400
 
 
 class SurveyChats(Protocol):
-    """What surveys need of the chat store (klantreis.conversations.store.ChatStore)."""
+    """What surveys need of chats (klantreis.conversations.dynamo_store.DynamoSurveyChats has it)."""
 
     def chat(self, site_id: str, chat_id: str) -> Chat | None: ...
     def add_survey(self, chat: Chat, answers: SurveyAnswers, at: datetime, day: str) -> None: ...

@@ -6,7 +6,7 @@ that gave it gets the credit), or else when it falls in the same session after t
 The stream consumer (functions/aggregate/aggregate/handler.py) sees each change of a session item; where
 `purchases` rose, `purchase_of` tells what was bought and `attribute` credits the chats.
 
-Crediting is idempotent: `ChatStore.mark_converted` is conditional on the chat not being converted
+Crediting is idempotent: `ChatDiscounts.mark_converted` is conditional on the chat not being converted
 yet, so a retried stream batch credits nothing twice, and it raises on anything but that condition
 so Lambda retries the batch. Conversions are rare, so the extra reads here cost little.
 """
@@ -19,14 +19,14 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from klantreis.conversations.models import Chat
-from klantreis.conversations.store import Discount
+from klantreis.conversations.ports import Discount
 from klantreis.journey.session import SessionState
 from klantreis.journey.store import session_from_item
 from klantreis.projections.changes import ItemChange
 
 
 class AttributionStore(Protocol):
-    """What attribution reads and writes of chats (DynamoChatStore is one)."""
+    """What attribution reads and writes of chats (conversations.dynamo_store.DynamoAttributionStore)."""
 
     def chat(self, site_id: str, chat_id: str) -> Chat | None: ...
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]: ...
@@ -121,7 +121,7 @@ def attribute(purchase: Purchase, chats: AttributionStore) -> list[Credit]:
 
 
 def normalize_code(code: str) -> str | None:
-    """Codes are given in capitals (klantreis.conversations.service) and shops tend to report them
+    """Codes are given in capitals (klantreis.conversations.discounts) and shops tend to report them
     as typed; one that cannot be a key of ours (a separator in it) is nobody's."""
     wanted = code.strip().upper()
     return wanted if wanted and "#" not in wanted else None

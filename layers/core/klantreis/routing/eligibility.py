@@ -1,4 +1,4 @@
-"""The one rule of who may take a chat. Placement (`ChatService`), the decision to offer a chat
+"""The one rule of who may take a chat. Placement (`klantreis.dispatch`), the decision to offer a chat
 (`engagement.decide`, through `AgentProfile.serving`), the routing simulation (`bench/routing_sim.py`)
 and the test fakes all ask it, so they cannot drift apart. The DynamoDB adapter enforces the same
 in the condition of its take (`available`, a free slot); presence and categories it leaves to the
