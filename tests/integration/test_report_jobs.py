@@ -26,7 +26,7 @@ from klantreis.reports.dynamo_store import DynamoReportStore
 from klantreis.settings import get_settings
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
-from report import dependencies
+from report import job_dependencies
 from report.jobs import JobFailed, alerts_handler, nightly_handler
 from tests.factories import FakeContext
 
@@ -498,4 +498,4 @@ def test_the_webhook_comes_from_its_secret_else_a_local_url(
     monkeypatch: pytest.MonkeyPatch, env: dict[str, str], expected: type
 ) -> None:
     configure(monkeypatch, **env)
-    assert type(dependencies.alert_webhook()) is expected
+    assert type(job_dependencies.alert_webhook()) is expected

@@ -1,5 +1,6 @@
-"""The providers of the report function's routes and jobs (`Depends(...)`; tests override them on
-the app): each reads the instance's services (`klantreis.services`), built on first use."""
+"""The providers of the report function's routes (`Depends(...)`; tests override them on the app):
+each reads the instance's services (`klantreis.services`), built on first use. The scheduled
+jobs' providers are in `job_dependencies`, so the API imports nothing of the alerts."""
 
 from __future__ import annotations
 
@@ -7,10 +8,8 @@ from datetime import UTC, datetime
 
 from klantreis import services
 from klantreis.projections.live_board import LiveBoardStore
-from klantreis.reports.alerts import Alerts
-from klantreis.reports.ports import AlertWebhook, FeedbackReader, PerformanceReader
-from klantreis.reports.service import NightlyReports, Reports
-from klantreis.scheduled import SiteLister
+from klantreis.reports.ports import FeedbackReader, PerformanceReader
+from klantreis.reports.service import Reports
 from klantreis.sites import SiteStore
 
 
@@ -23,11 +22,6 @@ def site_store() -> SiteStore:
     return services.current().site_store
 
 
-def site_lister() -> SiteLister:
-    """Every site, for the nightly and alert jobs."""
-    return services.current().site_lister
-
-
 def feedback_reader() -> FeedbackReader:
     return services.current().feedback_reader
 
@@ -38,18 +32,6 @@ def performance_reader() -> PerformanceReader:
 
 def reports() -> Reports:
     return services.current().reports
-
-
-def alert_webhook() -> AlertWebhook:
-    return services.current().alert_webhook
-
-
-def nightly() -> NightlyReports:
-    return services.current().nightly_reports
-
-
-def alerts() -> Alerts:
-    return services.current().alerts
 
 
 def board_store() -> LiveBoardStore:

@@ -23,7 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from klantreis.observability import logger, metrics
 from klantreis.scheduled import JobFailed, for_each_site
 from klantreis.sites import Site
-from report import dependencies
+from report import job_dependencies
 
 __all__ = ["JobFailed", "alerts_handler", "nightly_handler", "scheduled_time"]
 
@@ -48,9 +48,12 @@ def scheduled_time(event: dict[str, Any]) -> datetime:
 @metrics.log_metrics
 def nightly_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     now = scheduled_time(event)
-    nightly = dependencies.nightly()
+    nightly = job_dependencies.nightly()
     run = for_each_site(
-        "nightly report", dependencies.site_lister(), lambda site: {nightly.run(site, now): 1}, FAILED_METRIC
+        "nightly report",
+        job_dependencies.site_lister(),
+        lambda site: {nightly.run(site, now): 1},
+        FAILED_METRIC,
     )
     metrics.add_metric(name="DailyReportsStored", unit="Count", value=run.counts["stored"])
     run.raise_if_failed()
@@ -61,7 +64,7 @@ def nightly_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, 
 @metrics.log_metrics
 def alerts_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     now = scheduled_time(event)
-    alerts = dependencies.alerts()
+    alerts = job_dependencies.alerts()
     published = Counter[str]()
 
     def check(site: Site) -> dict[str, int]:
@@ -69,7 +72,7 @@ def alerts_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, i
         published.update(conditions)
         return {"alerted" if conditions else "quiet": 1}
 
-    run = for_each_site("report alerts", dependencies.site_lister(), check, FAILED_METRIC)
+    run = for_each_site("report alerts", job_dependencies.site_lister(), check, FAILED_METRIC)
     summary = run.summary()
     metrics.add_metric(name="ReportAlertSitesChecked", unit="Count", value=summary["sites"])
     for condition, count in published.items():
