@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from klantreis import services
 from klantreis.reports.alerts import Alerts
-from klantreis.reports.service import NightlyReports
 from klantreis.reports.ports import AlertWebhook
+from klantreis.reports.service import NightlyReports
 from klantreis.scheduled import SiteLister
 
 
