@@ -9,7 +9,6 @@ PORT=0 binds a free port; the banner names it."""
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import os
 import signal
@@ -40,7 +39,6 @@ STREAM_POLL_SECONDS = 1.0
 STREAM_RETENTION_SECONDS = 300.0
 """Stream records the embedded DynamoDB keeps: the pump reads them within a second."""
 LISTEN_BACKLOG = 128
-HEAP_TRIM_SECONDS = 10.0
 
 log = logging.getLogger("klantreis_local")
 
@@ -204,33 +202,6 @@ def scheduled_jobs(dynamodb: Any, table_name: str, tick: float = 1.0) -> Iterato
         worker.join(timeout=5)
 
 
-@contextmanager
-def heap_trimming(interval: float = HEAP_TRIM_SECONDS) -> Iterator[None]:
-    """Hands the C heap's free pages back to the OS every `interval` seconds (glibc's
-    malloc_trim), until the block ends. Python frees its objects into malloc's free lists, and
-    glibc returns a free page only from the top of the heap: in a long-running threaded server
-    with a growing table, freed pages in between stay resident for good (docs/decisions.md)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        trim = libc.malloc_trim
-    except (OSError, AttributeError):  # not glibc: nothing to trim this way
-        yield
-        return
-    stopping = threading.Event()
-
-    def run() -> None:
-        while not stopping.wait(interval):
-            trim(0)
-
-    worker = threading.Thread(target=run, name="heap-trim", daemon=True)
-    worker.start()
-    try:
-        yield
-    finally:
-        stopping.set()
-        worker.join(timeout=5)
-
-
 def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -271,7 +242,6 @@ def serve(port: int, host: str = HOST) -> None:
             with (
                 stream_pump(dynamodb, runtime.DEFAULT_TABLE),
                 scheduled_jobs(dynamodb, runtime.DEFAULT_TABLE),
-                heap_trimming(float(os.environ.get("KLANTREIS_HEAP_TRIM_SECONDS") or HEAP_TRIM_SECONDS)),
             ):
                 _stop_serving_on_signals(http_server)
                 _print_banner(host, port, time.perf_counter() - started)
