@@ -331,14 +331,16 @@ def report_cost() -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- (g)
-def soak() -> dict[str, Any]:
+def soak(events: int | None = None, chats: int | None = None) -> dict[str, Any]:
     from bench import soak as local_soak
 
+    events = local_soak.EVENTS if events is None else events
+    chats = local_soak.CHATS if chats is None else chats
     _progress(
-        f"soak: {local_soak.EVENTS:,} events and {local_soak.CHATS} chats over HTTP, "
+        f"soak: {events:,} events and {chats} chats over HTTP, "
         f"{local_soak.CLIENTS} clients, against `python -m klantreis_local`"
     )
-    measured = local_soak.measure()
+    measured = local_soak.measure(events=events, chats=chats)
     heading(
         f"(g) Soak of the local stack: {measured['events']:,} events in {measured['batches']:,} batches "
         f"+ {measured['chats']} chats, {measured['clients']} clients, {measured['requests']:,} requests"
@@ -654,6 +656,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="(a) also times this commit's code as it was built then (sources only, boto3 in the layer)",
     )
     parser.add_argument(
+        "--soak-events", type=int, help="(g) events to track (default 20,000; fewer for a quick look)"
+    )
+    parser.add_argument("--soak-chats", type=int, help="(g) chats to mix in (default 500)")
+    parser.add_argument(
         "--only",
         choices=EVERY_PART,
         action="append",
@@ -707,7 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("scores", "scores", scores),
         ("report", "report_cost", report_cost),
         ("widget", "widget", widget),
-        ("soak", "soak", soak),
+        ("soak", "soak", lambda: soak(args.soak_events, args.soak_chats)),
         ("knowledge", "knowledge", knowledge),
         ("offers", "offers", offers),
         ("console", "console", console),

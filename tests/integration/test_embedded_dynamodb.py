@@ -5,6 +5,7 @@ were rolled back; the stream and its iterators keep to DynamoDB's retention."""
 from __future__ import annotations
 
 import copy
+import gc
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -294,3 +295,36 @@ def test_queries_from_many_threads_each_read_their_own_partition(dynamodb: Any, 
         results = list(pool.map(read, range(8)))
     # then every answer holds exactly its own partition's items
     assert results == [[",".join([f"P#{p}"] * 3)] * 50 for p in range(8)]
+
+
+def age_records(records: list[Any], by: timedelta) -> None:
+    for record in records:
+        record.record["dynamodb"]["ApproximateCreationDateTime"] -= by
+
+
+def test_thousands_of_writes_leave_only_the_table_and_its_retained_stream_in_memory(
+    dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given the local stack's retention, and a reader polling the stream as the pump does
+    monkeypatch.setattr(embedded_dynamodb, "_retention", embedded_dynamodb.STREAM_RETENTION)
+    embedded_dynamodb.set_stream_retention(timedelta(minutes=5))
+    reader = StreamPump(dynamodb, table_name, consumers=[])
+    shard = backend().get_table(table_name).stream_shard
+    # when 3,000 writes update 50 items over and over (each a new item version and stream record),
+    # and all but the last 100 records, read already, have aged past the retention
+    for n in range(3_000):
+        dynamodb.put_item(TableName=table_name, Item={"PK": s(f"V#{n % 50}"), "SK": s("A"), "n": s(str(n))})
+        if n % 100 == 99:
+            reader.drain()
+        if n == 2_899:
+            age_records(shard.items, timedelta(minutes=6))
+    assert reader.records_delivered == 3_000
+    gc.collect()
+    # then moto tracks none of those objects, and what lives is the table's items and the kept records
+    for model in embedded_dynamodb.untracked_models():
+        assert model.instances_tracked == []  # type: ignore[attr-defined]
+    live = Counter(type(thing).__name__ for thing in gc.get_objects())
+    assert len(shard.items) == 100
+    assert live["StreamRecord"] <= 100
+    assert live["Item"] <= 50 + 10
+    assert live["ShardIterator"] <= 2 * (3_000 // 100 + 1)  # this quarter hour's polls, at most two each

@@ -15,7 +15,11 @@ ever read. Everything else (checks, order, cancellation reasons) is moto's own c
 A Query on the table (not an index) starts from the queried partition's items instead of
 sorting every item of the table (moto then filters and sorts them as before), so its cost is
 that of the partition, as in DynamoDB. Two unbounded growths are bounded the way DynamoDB bounds
-them: stream records are kept for 24 hours, shard iterators for 15 minutes.
+them: stream records are kept for 24 hours, shard iterators for 15 minutes. A third is moto's
+own: every model object it ever creates is appended to its class's `instances_tracked` (for the
+moto server's dashboard), so each item version, stream record and shard iterator stayed in memory
+for the life of the process, trimmed or replaced or not; here items, stream records and shard
+iterators are not tracked (the local stack's soak grew by ~32 KB per request from that alone).
 
 `install()` patches moto's classes (idempotent); it must run in every process that serves moto.
 """
@@ -284,6 +288,21 @@ def _partition_query(generic_query: Callable[..., Any]) -> Callable[..., Any]:
     return query
 
 
+def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """moto's BaseModel.__new__ without appending the object to `cls.instances_tracked`."""
+    return object.__new__(cls)
+
+
+def untracked_models() -> tuple[type, ...]:
+    """moto's model classes made once per write or read (an item version, a stream record, a
+    shard iterator): the ones whose instance tracking grows with every request."""
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import StreamRecord
+    from moto.dynamodbstreams.models import ShardIterator
+
+    return (Item, StreamRecord, ShardIterator)
+
+
 def install() -> None:
     """Patches moto's DynamoDB and DynamoDB Streams backends in this process (idempotent)."""
     from moto.dynamodb.models import DynamoDBBackend
@@ -292,6 +311,10 @@ def install() -> None:
 
     if DynamoDBBackend.transact_write_items is transact_write_items:
         return
+
+    for model in untracked_models():
+        model.__new__ = staticmethod(_untracked_new)  # type: ignore[assignment]
+        model.instances_tracked.clear()  # type: ignore[attr-defined]
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.query = _partition_query(Table.query)  # type: ignore[method-assign]

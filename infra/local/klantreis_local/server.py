@@ -32,7 +32,7 @@ from chalice.local import (
     ThreadedHTTPServer,
 )
 
-from klantreis_local import console, embedded_dynamodb, runtime, shop, template
+from klantreis_local import console, embedded_dynamodb, heap_profile, runtime, shop, template
 
 HOST = "127.0.0.1"
 STREAM_POLL_SECONDS = 1.0
@@ -307,8 +307,12 @@ def main() -> int:
     except ValueError:
         print(f"PORT must be a number, not {os.environ['PORT']!r}", file=sys.stderr)
         return 2
+    profile = heap_profile.from_environment()
     try:
         serve(port)
     except KeyboardInterrupt:
         print("stopped", flush=True)
+    finally:
+        if profile is not None:
+            profile.stop()
     return 0
