@@ -198,20 +198,9 @@ class DynamoEngagementRecords:
             {"PK": keys.site_pk(site_id), "SK": keys.ROUTING_STATS},
             *({"PK": keys.site_pk(site_id), "SK": keys.agent_sk(a)} for a in self.agent_ids(site_id)),
         ]
-        request: dict[str, Any] = {
-            self._table: {"Keys": [dynamo.to_item(k) for k in wanted], "ConsistentRead": consistent}
-        }
-        found: list[dict[str, Any]] = []
         with dynamo.translated():
-            for attempt in range(6):
-                answer = self._db.batch_get_item(RequestItems=request)
-                found += answer.get("Responses", {}).get(self._table, [])
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-                time.sleep(min(0.02 * 2**attempt, 0.5))
-            else:
-                raise Throttled("the database is busy; retry shortly")
+            # More than 100 keys (a site with many agents) take several requests.
+            found = list(dynamo.batch_get(self._db, self._table, wanted, consistent=consistent, max_rounds=6))
         session: SessionState | None = None
         state = EngagementState()
         agents: list[AgentProfile] = []
