@@ -211,16 +211,22 @@ def query_all(dynamodb: Any, **kwargs: Any) -> Iterator[Item]:
         kwargs["ExclusiveStartKey"] = last
 
 
-def query_prefix(dynamodb: Any, table: str, pk: str, sk_prefix: str, **kwargs: Any) -> Iterator[Item]:
-    """Every item of partition `pk` whose sort key starts with `sk_prefix` (more Query
-    parameters, such as ConsistentRead, a projection or a filter with its own values, go in
-    `kwargs`). Pages are read as the items are taken."""
+def query_prefix(
+    dynamodb: Any, table: str, pk: str, sk_prefix: str, *, index: str | None = None, **kwargs: Any
+) -> Iterator[Item]:
+    """Every item of partition `pk` whose sort key starts with `sk_prefix`, in the table or in
+    the global secondary `index` (whose keys are named `{index}PK`/`{index}SK`, as GSI1's are).
+    More Query parameters, such as ConsistentRead, a projection or a filter with its own values,
+    go in `kwargs`. Pages are read as the items are taken."""
     filter_values = kwargs.pop("ExpressionAttributeValues", {})
     values = {":pk": to_value(pk), ":prefix": to_value(sk_prefix), **filter_values}
+    partition, sort = (f"{index}PK", f"{index}SK") if index else ("PK", "SK")
+    if index:
+        kwargs["IndexName"] = index
     return query_all(
         dynamodb,
         TableName=table,
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+        KeyConditionExpression=f"{partition} = :pk AND begins_with({sort}, :prefix)",
         ExpressionAttributeValues=values,
         **kwargs,
     )

@@ -238,15 +238,8 @@ class DynamoChatReader(ChatTable):
         return {chat.chat_id: chat for chat in chats}
 
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]:
-        items = dynamo.query_all(
-            self._db,
-            TableName=self._table,
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :pk AND begins_with(GSI1SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
-                ":prefix": dynamo.to_value(CHAT_INDEX_PREFIX),
-            },
+        items = dynamo.query_prefix(
+            self._db, self._table, keys.visitor_pk(site_id, visitor_id), CHAT_INDEX_PREFIX, index="GSI1"
         )
         chats = []
         for item in items:

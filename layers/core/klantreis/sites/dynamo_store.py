@@ -69,16 +69,7 @@ class DynamoSiteStore:
 
     def keys_of(self, site_id: str) -> list[dict[str, str]]:
         """The site's keys by hint and creation time (keys themselves are stored hashed)."""
-        items = dynamo.query_all(
-            self._db,
-            TableName=self._table,
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :pk AND begins_with(GSI1SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": dynamo.to_value(keys.site_pk(site_id)),
-                ":prefix": dynamo.to_value("KEY#"),
-            },
-        )
+        items = dynamo.query_prefix(self._db, self._table, keys.site_pk(site_id), "KEY#", index="GSI1")
         return sorted(
             (
                 {"key_hint": p["key_hint"], "created_at": p["created_at"]}
