@@ -242,18 +242,20 @@ def batch_get(
     keys: Iterable[Mapping[str, str]],
     *,
     consistent: bool = False,
+    projection: str | None = None,
     max_rounds: int = 8,
 ) -> Iterator[Item]:
     """The items of `keys` that exist (plain key attributes, each asked once), one BatchGetItem
-    per 100 keys, unprocessed keys retried with backoff."""
+    per 100 keys, unprocessed keys retried with backoff; `projection` names the attributes read."""
     wanted = list({tuple(sorted(key.items())): key for key in keys}.values())
     for start in range(0, len(wanted), BATCH_GET_KEYS):
-        request: dict[str, Any] = {
-            table: {
-                "Keys": [to_item(k) for k in wanted[start : start + BATCH_GET_KEYS]],
-                "ConsistentRead": consistent,
-            }
+        asked: dict[str, Any] = {
+            "Keys": [to_item(k) for k in wanted[start : start + BATCH_GET_KEYS]],
+            "ConsistentRead": consistent,
         }
+        if projection:
+            asked["ProjectionExpression"] = projection
+        request: dict[str, Any] = {table: asked}
         for attempt in range(max_rounds):
             answer = dynamodb.batch_get_item(RequestItems=request)
             yield from answer.get("Responses", {}).get(table, [])

@@ -7,7 +7,6 @@ live function, which uses only it, does not load these."""
 from __future__ import annotations
 
 import hashlib
-import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from klantreis import dynamo, keys
-from klantreis.errors import ConcurrentUpdate, Throttled
+from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.dynamo_store import read_deltas, read_snapshot
 from klantreis.journey.page_stats import (
     FIELDS,
@@ -170,24 +169,18 @@ class DynamoChunkReader:
 
     def prefetch(self, wanted: Iterable[tuple[str, str]]) -> None:
         missing = list(dict.fromkeys(key for key in wanted if key not in self._cache))
-        for start in range(0, len(missing), 100):
-            part = missing[start : start + 100]
-            for key in part:
-                self._cache[key] = None
-            pending: list[dict[str, Any]] = [dynamo.to_item({"PK": pk, "SK": sk}) for pk, sk in part]
-            for attempt in range(self._max_rounds):
-                answer = self._db.batch_get_item(
-                    RequestItems={self._table: {"Keys": pending, "ProjectionExpression": "PK, SK, entries"}}
-                )
-                for item in answer.get("Responses", {}).get(self._table, []):
-                    plain = dynamo.from_item(item)
-                    self._cache[(plain["PK"], plain["SK"])] = list(plain.get("entries", []))
-                pending = answer.get("UnprocessedKeys", {}).get(self._table, {}).get("Keys", [])
-                if not pending:
-                    break
-                time.sleep(min(0.05 * 2**attempt, 1.0))
-            else:
-                raise Throttled("the database is busy; journey chunks were not read, retry")
+        for key in missing:
+            self._cache[key] = None
+        found = dynamo.batch_get(
+            self._db,
+            self._table,
+            ({"PK": pk, "SK": sk} for pk, sk in missing),
+            projection="PK, SK, entries",
+            max_rounds=self._max_rounds,
+        )
+        for item in found:
+            plain = dynamo.from_item(item)
+            self._cache[(plain["PK"], plain["SK"])] = list(plain.get("entries", []))
 
     def entries(self, partition_key: str, sort_key: str) -> list[dict[str, Any]] | None:
         key = (partition_key, sort_key)
