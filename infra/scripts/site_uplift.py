@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from klantreis import dynamo, keys
+from klantreis.engagement.dynamo_store import DynamoUpliftModelStore
 from klantreis.engagement.records import decision_from_item, offer_from_item
 from klantreis.engagement.uplift import (
-    DynamoUpliftModelStore,
     UpliftError,
     UpliftExample,
     UpliftInputs,

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from klantreis import services
 from klantreis.engagement.decide import in_holdout
-from klantreis.engagement.uplift import DynamoUpliftModelStore
+from klantreis.engagement.dynamo_store import DynamoUpliftModelStore
 from klantreis_local.gateway import HANDLER_LOCK
 from klantreis_local.runtime import DEMO_SITE
 from tests.browser.conftest import HOLDOUT_SHARE, Shopper, visitor_outside_holdout

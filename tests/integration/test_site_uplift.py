@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from klantreis import dynamo
+from klantreis.engagement.dynamo_store import DynamoUpliftModelStore
 from klantreis.engagement.records import Decision, Offer, decision_item, offer_item
 from klantreis.engagement.uplift import (
     MIN_SESSIONS_PER_ARM,
-    DynamoUpliftModelStore,
     SiteUpliftModels,
     UpliftInputs,
 )

@@ -11,7 +11,7 @@ import pytest
 
 from klantreis import services
 from klantreis.engagement.decide import in_holdout
-from klantreis.engagement.uplift import DynamoUpliftModelStore
+from klantreis.engagement.dynamo_store import DynamoUpliftModelStore
 from klantreis.sites import Site
 from tests.factories import FakeContext, anna_journey, api_event, batch
 from tests.integration.test_console_reads import OPS, WIDGET, decide, decisions

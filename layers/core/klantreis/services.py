@@ -193,7 +193,8 @@ class Services:
     @cached_property
     def uplift_models(self) -> SiteUpliftModels:
         """The sites' uplift models (offers by expected gain); a site without one decides by rules."""
-        from klantreis.engagement.uplift import DynamoUpliftModelStore, SiteUpliftModels
+        from klantreis.engagement.dynamo_store import DynamoUpliftModelStore
+        from klantreis.engagement.uplift import SiteUpliftModels
 
         return SiteUpliftModels(DynamoUpliftModelStore(self._db, self._table))
 

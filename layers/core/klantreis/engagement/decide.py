@@ -34,7 +34,7 @@ from klantreis.engagement.features import (
     session_features,
 )
 from klantreis.engagement.model import CATEGORICAL_CODES, PropensityModel, SessionFeatures, prior_model
-from klantreis.engagement.ports import EngagementRecords, ModelSource
+from klantreis.engagement.ports import EngagementRecords, ModelSource, UpliftSource
 from klantreis.engagement.records import (
     Decision,
     EngagementState,
@@ -50,7 +50,6 @@ from klantreis.engagement.uplift import (
     Capacity,
     UpliftInputs,
     UpliftModel,
-    UpliftSource,
     Verdict,
     capacity_window,
     choose,

@@ -39,6 +39,7 @@ from klantreis.engagement.records import (
     offer_item,
     state_item,
 )
+from klantreis.engagement.uplift import UpliftError, UpliftModel, parse_uplift_model
 from klantreis.errors import Throttled
 from klantreis.journey.dynamo_store import load_counts
 from klantreis.journey.session import SessionState
@@ -331,3 +332,23 @@ class DynamoPageStatsSource:
     def load(self, site_id: str) -> SitePageStats:
         pages, totals = load_counts(self._db, self._table, site_id)
         return site_page_stats(pages, totals, self._max_pages)
+
+
+class DynamoUpliftModelStore:
+    """SITE#{site}/UPLIFT_MODEL: the model as gzipped JSON, its version beside it."""
+
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._documents = SiteDocuments(dynamodb, table, keys.SITE_UPLIFT_MODEL)
+
+    def get(self, site_id: str) -> UpliftModel | None:
+        text = self._documents.get(site_id)
+        return None if text is None else parse_uplift_model(text, source=f"uplift model of site {site_id}")
+
+    def put(self, site_id: str, model: UpliftModel) -> None:
+        try:
+            self._documents.put(site_id, model.model_dump_json().encode(), model_version=model.model_version)
+        except DocumentTooBig as exc:
+            raise UpliftError(f"the uplift model is {exc}") from None
+
+    def delete(self, site_id: str) -> bool:
+        return self._documents.delete(site_id)

@@ -12,6 +12,7 @@ from klantreis.engagement.config import EngagementConfig, OpeningHours
 if TYPE_CHECKING:  # only the annotations name them: a function that reads settings loads no model
     from klantreis.engagement.model import PropensityModel
     from klantreis.engagement.records import Decision, EngagementState, Offer, OfferResponse, Snapshot
+    from klantreis.engagement.uplift import UpliftModel
 
 
 class EngagementSettingsStore(Protocol):
@@ -53,3 +54,17 @@ class EngagementRecords(Protocol):
         """Stores the response if the offer has none yet (ConcurrentUpdate otherwise); a
         rejection also marks the visitor's state (the cooldown)."""
         ...
+
+
+class UpliftSource(Protocol):
+    """The site's uplift model, or None: the rules and scores decide."""
+
+    def for_site(self, site_id: str) -> UpliftModel | None: ...
+
+
+class UpliftModelStore(Protocol):
+    def get(self, site_id: str) -> UpliftModel | None: ...
+
+    def put(self, site_id: str, model: UpliftModel) -> None: ...
+
+    def delete(self, site_id: str) -> bool: ...

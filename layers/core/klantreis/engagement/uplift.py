@@ -33,13 +33,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any, Literal, Protocol, Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from klantreis import keys
 from klantreis.cache import TtlCache
-from klantreis.engagement.documents_dynamo_store import DocumentTooBig, SiteDocuments
+from klantreis.engagement.ports import UpliftModelStore
 
 UPLIFT_FORMAT = "klantreis.uplift"
 FEATURES: dict[str, Callable[[UpliftInputs], float]] = {
@@ -514,39 +513,6 @@ def fit_uplift(
             "gain_quantiles": quantiles(gains, GAIN_QUANTILES),
         }
     )
-
-
-# ------------------------------------------------------------------------------- storage
-class UpliftSource(Protocol):
-    def for_site(self, site_id: str) -> UpliftModel | None: ...
-
-
-class UpliftModelStore(Protocol):
-    def get(self, site_id: str) -> UpliftModel | None: ...
-
-    def put(self, site_id: str, model: UpliftModel) -> None: ...
-
-    def delete(self, site_id: str) -> bool: ...
-
-
-class DynamoUpliftModelStore:
-    """SITE#{site}/UPLIFT_MODEL: the model as gzipped JSON, its version beside it."""
-
-    def __init__(self, dynamodb: Any, table: str) -> None:
-        self._documents = SiteDocuments(dynamodb, table, keys.SITE_UPLIFT_MODEL)
-
-    def get(self, site_id: str) -> UpliftModel | None:
-        text = self._documents.get(site_id)
-        return None if text is None else parse_uplift_model(text, source=f"uplift model of site {site_id}")
-
-    def put(self, site_id: str, model: UpliftModel) -> None:
-        try:
-            self._documents.put(site_id, model.model_dump_json().encode(), model_version=model.model_version)
-        except DocumentTooBig as exc:
-            raise UpliftError(f"the uplift model is {exc}") from None
-
-    def delete(self, site_id: str) -> bool:
-        return self._documents.delete(site_id)
 
 
 class SiteUpliftModels:
