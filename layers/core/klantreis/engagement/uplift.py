@@ -26,6 +26,7 @@ UPLIFT_MODEL); `infra/scripts/site_uplift.py` trains and stores it. See docs/mod
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import math
@@ -282,6 +283,17 @@ def bar(model: UpliftModel, capacity: Capacity) -> float:
     return keep_value(model.gain_quantiles, capacity.free_offers, capacity.expected_arrivals)
 
 
+@functools.lru_cache(maxsize=32)
+def _gain_sums(gains: tuple[float, ...]) -> tuple[list[float], list[float]]:
+    """The gains sorted (negatives as 0) and the sums from each index on: a model's, computed once
+    rather than on every decision."""
+    ordered = sorted(max(g, 0.0) for g in gains)
+    above = [0.0] * (len(ordered) + 1)
+    for i in range(len(ordered) - 1, -1, -1):
+        above[i] = above[i + 1] + ordered[i]
+    return ordered, above
+
+
 def keep_value(gains: Sequence[float], free_offers: float, expected_arrivals: float) -> float:
     """V(k, n) - V(k - 1, n): what the k-th free offer is expected to earn if kept for the n
     visitors still to come, their gains drawn from `gains` (the training population's quantiles,
@@ -293,10 +305,7 @@ def keep_value(gains: Sequence[float], free_offers: float, expected_arrivals: fl
     free = min(max(round(free_offers), 1), MAX_FREE_OFFERS)
     if expected_arrivals <= 0:
         return 0.0
-    ordered = sorted(max(g, 0.0) for g in gains)
-    above = [0.0] * (len(ordered) + 1)  # sums of the gains from index i on
-    for i in range(len(ordered) - 1, -1, -1):
-        above[i] = above[i + 1] + ordered[i]
+    ordered, above = _gain_sums(tuple(gains))
 
     def excess(threshold: float) -> float:  # E[(G - threshold)+]
         start = bisect.bisect_right(ordered, threshold)
