@@ -46,10 +46,18 @@ def _progress(text: str) -> None:
 
 
 # --------------------------------------------------------------------------- (a)
-def cold_start(runs: int, before: str | None) -> dict[str, Any]:
+def cold_start(runs: int, before: str | None, compare: str | None = None) -> dict[str, Any]:
     from bench import coldstart
 
     measured: dict[str, Any] = {}
+    if compare:
+        _progress(f"cold start of {compare}'s code and this code as shipped, interleaved, {runs} runs each")
+        compared = coldstart.measure(runs, (coldstart.SHIPPED,), compare_ref=compare)
+        for packaging in compared["packagings"]:
+            cold_start_table("", packaging, runs)
+        cold_compare_table(compare, compared["packagings"])
+        measured.update(compared, functions=compared["packagings"][-1]["functions"], compared_with=compare)
+        return measured
     if before:
         _progress(f"cold start of {before}'s code as it was built, {runs} fresh interpreters per function")
         measured["before"] = coldstart.measure(runs, (coldstart.AS_BUILT_BEFORE,), ref=before)
@@ -73,6 +81,24 @@ def cold_start(runs: int, before: str | None) -> dict[str, Any]:
     print(table(["module (cumulative, where first imported)", "ms"], list(profile["cumulative_ms"].items())))
     print(table(["our module (cumulative)", "ms"], list(profile["our_modules_cumulative_ms"].items())))
     return measured
+
+
+def cold_compare_table(compare: str, packagings: list[dict[str, Any]]) -> None:
+    before, after = (p["functions"] for p in packagings)
+    heading(f"(a) Cold start, {compare} against this code, interleaved (CPU median ms, ratio to baseline)")
+    rows = [
+        [
+            name,
+            before[name]["cpu_median_ms"],
+            f"{before[name]['cpu_ratio']:.2f}x",
+            after[name]["cpu_median_ms"],
+            f"{after[name]['cpu_ratio']:.2f}x",
+            f"{after[name]['ratio']:.2f}x",
+        ]
+        for name in after
+        if name in before
+    ]
+    print(table(["function", "before CPU", "ratio", "after CPU", "ratio", "after wall ratio"], rows))
 
 
 def coldstart_components() -> dict[str, str]:
@@ -656,6 +682,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="(a) also times this commit's code as it was built then (sources only, boto3 in the layer)",
     )
     parser.add_argument(
+        "--cold-compare",
+        metavar="GIT_REF",
+        help="(a) instead: that commit's code and this code, both as shipped, timed interleaved",
+    )
+    parser.add_argument(
         "--soak-events", type=int, help="(g) events to track (default 20,000; fewer for a quick look)"
     )
     parser.add_argument("--soak-chats", type=int, help="(g) chats to mix in (default 500)")
@@ -705,7 +736,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{len(sample.skipped)} rows skipped; {os.cpu_count()} CPUs, Python {platform.python_version()}"
     )
     runners: tuple[tuple[str, str, Callable[[], dict[str, Any]]], ...] = (
-        ("cold", "cold_start", lambda: cold_start(args.runs, args.cold_before)),
+        ("cold", "cold_start", lambda: cold_start(args.runs, args.cold_before, args.cold_compare)),
         ("capacity", "capacity", lambda: capacity(batchings, expected)),
         ("throughput", "throughput", lambda: throughput(batchings)),
         ("decide", "decide", decide),

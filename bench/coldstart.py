@@ -36,7 +36,7 @@ import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -221,7 +221,7 @@ def source_tree(ref: str | None, into: Path) -> Path:
     if ref is None:
         return ROOT
     exported = into / "source"
-    exported.mkdir()
+    exported.mkdir(parents=True)
     archive = subprocess.run(
         ["git", "archive", ref, "layers", "functions"], cwd=ROOT, capture_output=True, check=True
     ).stdout
@@ -434,15 +434,27 @@ class Artifact:
 
 
 def measure(
-    runs: int = 7, packagings: tuple[Packaging, ...] = (SHIPPED,), ref: str | None = None
+    runs: int = 7,
+    packagings: tuple[Packaging, ...] = (SHIPPED,),
+    ref: str | None = None,
+    compare_ref: str | None = None,
 ) -> dict[str, Any]:
     """Median (and min/max) ms of a cold start per target and packaging; runs are interleaved
-    (every target of every packaging per round) so a busy moment of the machine is shared."""
+    (every target of every packaging per round) so a busy moment of the machine is shared.
+    `compare_ref` also builds that commit's code with each packaging, first, in the same rounds:
+    a before/after on one machine at one time."""
     found = targets() + component_targets()
     with tempfile.TemporaryDirectory(prefix="klantreis-coldstart-") as scratch:
-        source = source_tree(ref, Path(scratch))
+        sources = [(compare_ref, source_tree(compare_ref, Path(scratch) / "compared"))] if compare_ref else []
+        sources.append((ref, source_tree(ref, Path(scratch))))
         artifacts = [
-            Artifact(packaging, build(packaging, source, Path(scratch) / f"build-{i}"))
+            Artifact(
+                replace(packaging, name=f"{packaging.name}, code at {code_ref or 'this tree'}")
+                if compare_ref
+                else packaging,
+                build(packaging, source, Path(scratch) / f"build-{i}-{j}"),
+            )
+            for j, (code_ref, source) in enumerate(sources)
             for i, packaging in enumerate(packagings)
         ]
         samples: dict[tuple[int, str], list[float]] = {}
