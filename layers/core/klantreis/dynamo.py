@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import cache
 from typing import Any
 
+from klantreis import dynamo_types
 from klantreis.errors import ConcurrentUpdate, StoreUnavailable, Throttled, ValidationFailed
 
 Item = dict[str, Any]
@@ -34,11 +35,13 @@ _SERVER_FAULT_CODES = frozenset({"InternalServerError", "ServiceUnavailable", "I
 
 @cache
 def client() -> Any:
-    """The process-wide DynamoDB client, created on first use (honours AWS_ENDPOINT_URL_DYNAMODB)."""
-    import boto3
+    """The process-wide DynamoDB client, created on first use from the one botocore session
+    (`klantreis.aws.session`; honours AWS_ENDPOINT_URL_DYNAMODB)."""
     from botocore.config import Config
 
-    return boto3.client(
+    from klantreis import aws
+
+    return aws.session().create_client(
         "dynamodb",
         config=Config(
             retries={"max_attempts": 4, "mode": "standard"},
@@ -47,13 +50,6 @@ def client() -> Any:
             tcp_keepalive=True,
         ),
     )
-
-
-@cache
-def _serializers() -> tuple[Any, Any]:
-    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-
-    return TypeSerializer(), TypeDeserializer()
 
 
 def _to_wire_value(value: Any) -> Any:
@@ -90,19 +86,19 @@ def _from_wire_value(value: Any) -> Any:
         return [_from_wire_value(v) for v in value]
     if isinstance(value, set):
         return {_from_wire_value(v) for v in value}
+    if isinstance(value, bytearray):
+        return bytes(value)
     return value
 
 
 def to_item(data: Mapping[str, Any]) -> Item:
     """Plain Python (str, int, float, bool, bytes, dict, list) to wire format; None is dropped."""
-    serializer, _ = _serializers()
-    return {k: serializer.serialize(_to_wire_value(v)) for k, v in data.items() if v is not None}
+    return {k: dynamo_types.serialize(_to_wire_value(v)) for k, v in data.items() if v is not None}
 
 
 def to_value(value: Any) -> Any:
     """One plain value in wire format (for ExpressionAttributeValues)."""
-    serializer, _ = _serializers()
-    return serializer.serialize(_to_wire_value(value))
+    return dynamo_types.serialize(_to_wire_value(value))
 
 
 def _binary_as_bytes(raw: Any) -> Any:
@@ -124,14 +120,9 @@ def _binary_as_bytes(raw: Any) -> Any:
 def from_item(item: Item) -> dict[str, Any]:
     """Wire format to plain Python: integral numbers become int, others float, binary bytes. Items
     from a stream event (binary base64-encoded) are read alike."""
-    _, deserializer = _serializers()
-    plain: dict[str, Any] = {}
-    for key, raw in item.items():
-        value = deserializer.deserialize(_binary_as_bytes(raw))
-        if hasattr(value, "value") and type(value).__name__ == "Binary":
-            value = bytes(value.value)
-        plain[key] = _from_wire_value(value)
-    return plain
+    return {
+        key: _from_wire_value(dynamo_types.deserialize(_binary_as_bytes(raw))) for key, raw in item.items()
+    }
 
 
 def error_code(exc: BaseException) -> str:

@@ -459,4 +459,5 @@ def forget() -> None:
     get_settings.cache_clear()
     dynamo.client.cache_clear()
     aws.client.cache_clear()
+    aws.session.cache_clear()
     current.cache_clear()
