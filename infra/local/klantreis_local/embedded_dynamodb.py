@@ -259,11 +259,14 @@ def trim_stream(shard: Any, now: Any) -> None:
         if record.record["dynamodb"]["ApproximateCreationDateTime"] >= horizon:
             break
         dropped += 1
+    # A reader that has not polled for an iterator's lifetime, or whose position is trimmed (it
+    # can only start again), holds nothing back.
     readers = _readers(shard)
     alive_since = _monotonic() - SHARD_ITERATOR_LIFETIME_SECONDS
-    readers[:] = [reader for reader in readers if reader.polled_at > alive_since]
+    start = shard.starting_sequence_number
+    readers[:] = [reader for reader in readers if reader.polled_at > alive_since and reader.position >= start]
     if _drop_read and readers:
-        read = min(reader.position for reader in readers) - shard.starting_sequence_number
+        read = min(reader.position for reader in readers) - start
         dropped = max(dropped, min(read, len(shard.items)))
     if dropped:
         del shard.items[:dropped]
