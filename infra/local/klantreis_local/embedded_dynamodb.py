@@ -15,7 +15,9 @@ ever read. Everything else (checks, order, cancellation reasons) is moto's own c
 A Query on the table (not an index) starts from the queried partition's items instead of
 sorting every item of the table (moto then filters and sorts them as before), so its cost is
 that of the partition, as in DynamoDB. Two unbounded growths are bounded the way DynamoDB bounds
-them: stream records are kept for 24 hours, shard iterators for 15 minutes. A third is moto's
+them: stream records are kept for 24 hours, shard iterators for 15 minutes. The local stack
+bounds the stream tighter (`drop_records_once_read`): a record every reader of the shard has
+gone past is dropped, so the stream holds what is unread, however fast it is written. A third is moto's
 own: every model object it ever creates is appended to its class's `instances_tracked` (for the
 moto server's dashboard), so each item version, stream record and shard iterator stayed in memory
 for the life of the process, trimmed or replaced or not; here items, stream records and shard
@@ -49,6 +51,21 @@ def set_stream_retention(retention: timedelta) -> None:
     _retention = retention
 
 
+_drop_read = False
+
+
+def drop_records_once_read(enabled: bool = True) -> None:
+    """Whether this process drops the stream records every reader of the shard has gone past.
+    A reader is a chain of shard iterators: it starts with GetShardIterator, and each GetRecords
+    with an iterator of the chain says that the records before that iterator are done (Lambda's
+    checkpoint), so the batch in hand stays until the next poll. A reader that has not polled for
+    an iterator's lifetime no longer holds records back. Only for a process whose readers all
+    start before they are needed (the local stack's stream pump): a reader that starts later
+    from TRIM_HORIZON finds what the others have read gone, which DynamoDB would still hold."""
+    global _drop_read  # noqa: PLW0603 (one setting of the process, like the retention)
+    _drop_read = enabled
+
+
 SHARD_ITERATOR_LIFETIME_SECONDS = 15 * 60
 """How long a DynamoDB Streams shard iterator stays valid."""
 
@@ -78,7 +95,9 @@ class _TouchedItem:
 class _StreamMark:
     shard: Any
     records: list[Any]
-    length: int
+    next_sequence: int
+    """The sequence number the transaction's first record got: records are trimmed from the
+    front while it writes, so a count of them would not say where its own begin."""
 
 
 @dataclass
@@ -96,7 +115,8 @@ class TransactionJournal:
         self.touched.append(_TouchedItem(table, hash_key, range_key, copy.deepcopy(current)))
         shard = table.stream_shard
         if shard is not None and table.name not in self.streams:
-            self.streams[table.name] = _StreamMark(shard, shard.items, len(shard.items))
+            next_sequence = shard.starting_sequence_number + len(shard.items)
+            self.streams[table.name] = _StreamMark(shard, shard.items, next_sequence)
 
     def roll_back(self) -> None:
         for touched in reversed(self.touched):
@@ -105,7 +125,7 @@ class TransactionJournal:
             # A shard that handed its records to a Lambda event source mapping starts a new list;
             # what it delivered cannot be taken back (moto's own rollback did not either).
             if mark.shard.items is mark.records:
-                del mark.records[mark.length :]
+                del mark.records[max(0, mark.next_sequence - mark.shard.starting_sequence_number) :]
 
 
 def _restore(touched: _TouchedItem) -> None:
@@ -210,19 +230,47 @@ def _write(
         backend.update_item(table_name, key, update_expression=op["UpdateExpression"], **conditions)
 
 
+@dataclass(eq=False)
+class _Reader:
+    """One reader of a shard: a chain of iterators, each GetRecords' next one continuing it."""
+
+    position: int
+    """The sequence number it reads next: everything before it is done."""
+    polled_at: float
+
+
+_READER = "_klantreis_reader"
+_SHARD_READERS = "_klantreis_readers"
+
+
+def _readers(shard: Any) -> list[_Reader]:
+    readers: list[_Reader] = shard.__dict__.setdefault(_SHARD_READERS, [])
+    return readers
+
+
 def trim_stream(shard: Any, now: Any) -> None:
-    """Drops records older than the retention from the front of a moto stream shard. moto numbers
-    a record `starting_sequence_number + its index`, so the start moves up by what is dropped and
-    every sequence number (and iterator) stays valid."""
+    """Drops from the front of a moto stream shard the records older than the retention and,
+    with `drop_records_once_read`, those every live reader has gone past. moto numbers a record
+    `starting_sequence_number + its index`, so the start moves up by what is dropped and every
+    sequence number (and iterator) stays valid."""
     horizon = now - _retention
-    expired = 0
+    dropped = 0
     for record in shard.items:
         if record.record["dynamodb"]["ApproximateCreationDateTime"] >= horizon:
             break
-        expired += 1
-    if expired:
-        del shard.items[:expired]
-        shard.starting_sequence_number += expired
+        dropped += 1
+    # A reader that has not polled for an iterator's lifetime, or whose position is trimmed (it
+    # can only start again), holds nothing back.
+    readers = _readers(shard)
+    alive_since = _monotonic() - SHARD_ITERATOR_LIFETIME_SECONDS
+    start = shard.starting_sequence_number
+    readers[:] = [reader for reader in readers if reader.polled_at > alive_since and reader.position >= start]
+    if _drop_read and readers:
+        read = min(reader.position for reader in readers) - start
+        dropped = max(dropped, min(read, len(shard.items)))
+    if dropped:
+        del shard.items[:dropped]
+        shard.starting_sequence_number += dropped
 
 
 def _stream_add_with_retention(add: Callable[..., None]) -> Callable[..., None]:
@@ -253,6 +301,56 @@ def _expiring_iterators(method: Callable[..., Any]) -> Callable[..., Any]:
         return result
 
     return issuing
+
+
+def _stream_error(error_type: str, message: str) -> Exception:
+    """An error of the DynamoDB Streams API, as its clients get it (a 400 with its type)."""
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError(error_type, message)
+
+
+def _starting_a_reader(get_shard_iterator: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps the streams backend's GetShardIterator: each new iterator starts a reader."""
+
+    def starting(self: Any, *args: Any, **kwargs: Any) -> Any:
+        iterator = get_shard_iterator(self, *args, **kwargs)
+        reader = _Reader(iterator.sequence_number, _monotonic())
+        setattr(iterator, _READER, reader)
+        _readers(iterator.stream_shard).append(reader)
+        return iterator
+
+    return starting
+
+
+def _reading_on(get_records: Callable[..., Any]) -> Callable[..., Any]:
+    """Wraps the streams backend's GetRecords: the iterator's reader is done with what lies before
+    the iterator, and the next iterator continues it. An iterator this backend no longer holds or
+    whose records were trimmed gets DynamoDB's error, not moto's KeyError or failed assertion."""
+
+    def reading(self: Any, iterator_arn: str, limit: int) -> Any:
+        from moto.core.utils import utcnow
+
+        iterator = self.shard_iterators.get(iterator_arn)
+        if iterator is None:
+            raise _stream_error("ExpiredIteratorException", "The shard iterator has expired")
+        shard = iterator.stream_shard
+        if iterator.sequence_number < shard.starting_sequence_number:
+            raise _stream_error(
+                "TrimmedDataAccessException", "The records the iterator points at are trimmed"
+            )
+        reader: _Reader | None = getattr(iterator, _READER, None)
+        if reader is not None and reader not in _readers(shard):
+            _readers(shard).append(reader)  # polled again after it was given up: it holds again
+        answer = get_records(self, iterator_arn, limit)
+        if reader is not None:
+            reader.position = iterator.sequence_number
+            reader.polled_at = _monotonic()
+            setattr(self.shard_iterators[answer["NextShardIterator"]], _READER, reader)
+        trim_stream(shard, utcnow())
+        return answer
+
+    return reading
 
 
 _QUERY_LOCK = threading.Lock()
@@ -319,9 +417,9 @@ def install() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
     Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
     StreamShard.add = _stream_add_with_retention(StreamShard.add)  # type: ignore[method-assign]
-    DynamoDBStreamsBackend.get_shard_iterator = _expiring_iterators(  # type: ignore[method-assign]
-        DynamoDBStreamsBackend.get_shard_iterator
+    DynamoDBStreamsBackend.get_shard_iterator = _starting_a_reader(  # type: ignore[method-assign]
+        _expiring_iterators(DynamoDBStreamsBackend.get_shard_iterator)
     )
-    DynamoDBStreamsBackend.get_records = _expiring_iterators(  # type: ignore[method-assign]
-        DynamoDBStreamsBackend.get_records
+    DynamoDBStreamsBackend.get_records = _reading_on(  # type: ignore[method-assign]
+        _expiring_iterators(DynamoDBStreamsBackend.get_records)
     )

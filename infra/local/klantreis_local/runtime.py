@@ -3,6 +3,7 @@ template's table, the stream pump that feeds the aggregation function, and the d
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -12,6 +13,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from klantreis_local import stream_delivery, template
+
+log = logging.getLogger("klantreis_local")
 
 DEFAULT_TABLE = "klantreis-local"
 REGION = "eu-west-1"
@@ -94,6 +97,11 @@ def streams_client() -> Any:
 @dataclass
 class _Shard:
     iterator: str | None
+    last_delivered: str | None = None
+    """The sequence number of the last record delivered: where a lost iterator picks up."""
+
+
+_POSITION_LOST = {"ExpiredIteratorException", "TrimmedDataAccessException"}
 
 
 class StreamPump:
@@ -126,39 +134,72 @@ class StreamPump:
         """Records a stream function gave up on after its retries (deployed: its DLQ)."""
 
     def drain(self) -> int:
-        """Delivers every record written so far; returns how many."""
+        """Delivers every record written so far; returns how many. A batch counts as done (its
+        shard moves on) only once it is delivered, as Lambda's checkpoint: a batch that fails
+        here is read again on the next drain."""
         delivered = 0
         with self._lock:
             while True:
-                batch = self._next_batch()
-                if not batch:
+                read = self._next_batch()
+                if read is None:
                     return delivered
+                state, batch, next_iterator = read
                 event = {"Records": [lambda_stream_record(r, self._arn) for r in batch]}
                 for consumer, settings in self._consumers:
                     # Lambda's retries, bisection and dead-letter queue, as the template sets them.
                     delivery = stream_delivery.deliver(event["Records"], consumer, _StreamContext(), settings)
                     self.dead_letters.extend(delivery.dead_records)
+                state.iterator = next_iterator
+                state.last_delivered = batch[-1]["dynamodb"]["SequenceNumber"]
                 delivered += len(batch)
                 self.invocations += 1
                 self.records_delivered += len(batch)
 
-    def _next_batch(self) -> list[dict[str, Any]]:
+    def _next_batch(self) -> tuple[_Shard, list[dict[str, Any]], str | None] | None:
+        """The next records of a shard, the shard, and its iterator after them (None: nothing new)."""
         description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]
         for shard in description.get("Shards", []):
             shard_id = shard["ShardId"]
             if shard_id not in self._shards:
-                iterator = self._streams.get_shard_iterator(
-                    StreamArn=self._arn, ShardId=shard_id, ShardIteratorType="TRIM_HORIZON"
-                )["ShardIterator"]
-                self._shards[shard_id] = _Shard(iterator)
-        for state in self._shards.values():
+                self._shards[shard_id] = _Shard(self._iterator(shard_id, None))
+        for shard_id, state in self._shards.items():
             if not state.iterator:
                 continue
-            answer = self._streams.get_records(ShardIterator=state.iterator, Limit=self._batch_size)
-            state.iterator = answer.get("NextShardIterator")
+            answer = self._records(shard_id, state)
             if answer.get("Records"):
-                return list(answer["Records"])
-        return []
+                return state, list(answer["Records"]), answer.get("NextShardIterator")
+            state.iterator = answer.get("NextShardIterator")
+        return None
+
+    def _records(self, shard_id: str, state: _Shard) -> dict[str, Any]:
+        """GetRecords from where the shard stands. An iterator that expired (a pump held up past
+        its 15 minutes) picks up after the last record delivered; one whose records were trimmed
+        (past the stream's retention) starts again from the oldest record kept."""
+        from botocore.exceptions import ClientError
+
+        lost: set[str] = set()
+        while True:
+            try:
+                return dict(self._streams.get_records(ShardIterator=state.iterator, Limit=self._batch_size))
+            except ClientError as error:
+                code = str(error.response["Error"]["Code"])
+                if code not in _POSITION_LOST or code in lost:
+                    raise
+                lost.add(code)
+            if code == "TrimmedDataAccessException":
+                log.error("stream records after %s were trimmed before they were read", state.last_delivered)
+            after = state.last_delivered if code == "ExpiredIteratorException" else None
+            state.iterator = self._iterator(shard_id, after)
+
+    def _iterator(self, shard_id: str, after: str | None) -> str:
+        """An iterator after the given sequence number, or at the oldest record kept."""
+        position: dict[str, str] = (
+            {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": after}
+            if after is not None
+            else {"ShardIteratorType": "TRIM_HORIZON"}
+        )
+        answer = self._streams.get_shard_iterator(StreamArn=self._arn, ShardId=shard_id, **position)
+        return str(answer["ShardIterator"])
 
 
 def lambda_stream_record(record: dict[str, Any], stream_arn: str) -> dict[str, Any]:

@@ -36,8 +36,6 @@ from klantreis_local import console, embedded_dynamodb, heap_profile, runtime, s
 
 HOST = "127.0.0.1"
 STREAM_POLL_SECONDS = 1.0
-STREAM_RETENTION_SECONDS = 300.0
-"""Stream records the embedded DynamoDB keeps: the pump reads them within a second."""
 LISTEN_BACKLOG = 128
 
 log = logging.getLogger("klantreis_local")
@@ -216,7 +214,11 @@ def serve(port: int, host: str = HOST) -> None:
     runtime.configure_environment(runtime.DEFAULT_TABLE)
     from klantreis_local import gateway
 
-    _keep_stream_for(os.environ.get("KLANTREIS_STREAM_RETENTION_SECONDS") or STREAM_RETENTION_SECONDS)
+    # The stream pump, started below before anything but the seed is written, is the embedded
+    # stream's one reader: what it has delivered is dropped, so the stream holds what is unread.
+    embedded_dynamodb.drop_records_once_read()
+    if retention := os.environ.get("KLANTREIS_STREAM_RETENTION_SECONDS"):
+        _keep_stream_for(retention)
     with runtime.local_dynamodb(runtime.DEFAULT_TABLE) as dynamodb:
         app = gateway.build_app()
         shop.mount(app)
@@ -269,7 +271,7 @@ def _stop_serving_on_signals(http_server: LocalHTTPServer) -> None:
     signal.signal(signal.SIGTERM, stop)
 
 
-def _keep_stream_for(seconds: str | float) -> None:
+def _keep_stream_for(seconds: str) -> None:
     try:
         retention = timedelta(seconds=float(seconds))
     except ValueError:
