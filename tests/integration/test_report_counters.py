@@ -17,7 +17,7 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile, AgentStatus
-from klantreis.conversations.dynamo_store import DynamoDecisionReader
+from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
 from klantreis.conversations.models import Chat
 from klantreis.dispatch.placement import NewChat, StartReads
 from klantreis.engagement.decide import in_holdout

@@ -152,7 +152,7 @@ class Services:
     # ------------------------------------------------------------------ engagement
     @cached_property
     def engagement_settings_store(self) -> EngagementSettingsStore:
-        from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
+        from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
 
         return DynamoEngagementSettingsStore(self._db, self._table)
 
@@ -316,7 +316,7 @@ class Services:
 
     @cached_property
     def decision_reader(self) -> DecisionReader:
-        from klantreis.conversations.dynamo_store import DynamoDecisionReader
+        from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
 
         return DynamoDecisionReader(self._db, self._table)
 
