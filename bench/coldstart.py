@@ -70,12 +70,14 @@ FIRST_USE: dict[str, str] = {
         "dependencies.settings_store()\n"
     ),
     "RouteFunction": (
-        "from route import dependencies\ndependencies.chat_starter()\ndependencies.agent_presence()\n"
+        "from route import dependencies, sweep_dependencies\ndependencies.chat_starter()\n"
+        "sweep_dependencies.agent_presence()\n"
         "dependencies.chat_lookup()\ndependencies.message_service()\ndependencies.site_directory()\n"
         "dependencies.knowledge_store()\ndependencies.bearer_verifier()\n"
     ),
     "RouteSweepFunction": (
-        "from route import dependencies\ndependencies.agent_presence()\ndependencies.site_lister()\n"
+        "from route import sweep_dependencies\nsweep_dependencies.agent_presence()\n"
+        "sweep_dependencies.site_lister()\n"
     ),
     "SurveyFunction": (
         "from survey import dependencies\ndependencies.site_directory()\ndependencies.chat_store()\n"

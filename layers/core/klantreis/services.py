@@ -52,11 +52,8 @@ if TYPE_CHECKING:
     from klantreis.journey.tracker import Limits, Tracker
     from klantreis.knowledge.ports import KnowledgeStore
     from klantreis.projections.attribution import AttributionStore
-    from klantreis.projections.dynamo_store import (
-        DynamoChunkReader,
-        DynamoCounterStore,
-        DynamoPageStatsWriter,
-    )
+    from klantreis.projections.counters_dynamo_store import DynamoCounterStore
+    from klantreis.projections.dynamo_store import DynamoChunkReader, DynamoPageStatsWriter
     from klantreis.projections.live_board import LiveBoardStore, LiveBoardUpdater
     from klantreis.projections.report_counters import DecisionLookup
     from klantreis.reports.alerts import Alerts
@@ -330,7 +327,7 @@ class Services:
     @cached_property
     def counter_store(self) -> DynamoCounterStore:
         """The day counters: the report reads them, the stream's aggregate function adds to them."""
-        from klantreis.projections.dynamo_store import DynamoCounterStore
+        from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 
         return DynamoCounterStore(self._db, self._table)
 
