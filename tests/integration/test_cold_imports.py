@@ -16,6 +16,18 @@ import pytest
 from bench import coldstart
 from klantreis_local import template
 
+REPORT_JOBS_NEVER_NEED = (
+    "klantreis.agents",
+    "klantreis.engagement.dynamo_store",
+    "klantreis.engagement.model",
+    "klantreis.journey",
+    "klantreis.projections.dynamo_store",
+    "klantreis.projections.report_counters",
+    "report.dependencies",
+)
+"""The nightly and alert jobs read the counters and the settings: neither the decisions' adapters
+nor the journey, nor the report API's providers."""
+
 NEVER_NEEDED: dict[str, tuple[str, ...]] = {
     "TrackFunction": (
         "klantreis.engagement",
@@ -82,24 +94,8 @@ NEVER_NEEDED: dict[str, tuple[str, ...]] = {
         "klantreis.projections.report_counters",
         "klantreis.reports.alerts",
     ),
-    "ReportNightlyFunction": (
-        "klantreis.agents",
-        "klantreis.engagement.dynamo_store",
-        "klantreis.engagement.model",
-        "klantreis.journey",
-        "klantreis.projections.dynamo_store",
-        "klantreis.projections.report_counters",
-        "report.dependencies",
-    ),
-    "ReportAlertsFunction": (
-        "klantreis.agents",
-        "klantreis.engagement.dynamo_store",
-        "klantreis.engagement.model",
-        "klantreis.journey",
-        "klantreis.projections.dynamo_store",
-        "klantreis.projections.report_counters",
-        "report.dependencies",
-    ),
+    "ReportNightlyFunction": REPORT_JOBS_NEVER_NEED,
+    "ReportAlertsFunction": REPORT_JOBS_NEVER_NEED,
     "TokenClaimsFunction": ("klantreis",),
 }
 """Per function: modules (and packages, with all below them) it must not import at a cold start."""
