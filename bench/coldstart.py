@@ -55,6 +55,13 @@ MARKER = "__coldstart_seconds__ "
 
 AGENT_CLAIMS = {"sub": "bench-agent", "site_id": "bench-site", "role": "operator"}
 
+_SWEEP_PROVIDERS = (
+    "try:\n    from route import sweep_dependencies\n"
+    "except ImportError:  # code before 2026-12-04's cut: the sweep used the routes' providers\n"
+    "    from route import dependencies as sweep_dependencies\n"
+)
+"""The sweep's providers, so `--cold-compare` can time a commit from before they had a module."""
+
 FIRST_USE: dict[str, str] = {
     "TrackFunction": (
         "from track import dependencies\ndependencies.limits()\ndependencies.tracker()\n"
@@ -70,12 +77,13 @@ FIRST_USE: dict[str, str] = {
         "dependencies.settings_store()\n"
     ),
     "RouteFunction": (
-        "from route import dependencies\ndependencies.chat_starter()\ndependencies.agent_presence()\n"
+        _SWEEP_PROVIDERS + "from route import dependencies\ndependencies.chat_starter()\n"
+        "sweep_dependencies.agent_presence()\n"
         "dependencies.chat_lookup()\ndependencies.message_service()\ndependencies.site_directory()\n"
         "dependencies.knowledge_store()\ndependencies.bearer_verifier()\n"
     ),
     "RouteSweepFunction": (
-        "from route import dependencies\ndependencies.agent_presence()\ndependencies.site_lister()\n"
+        _SWEEP_PROVIDERS + "sweep_dependencies.agent_presence()\nsweep_dependencies.site_lister()\n"
     ),
     "SurveyFunction": (
         "from survey import dependencies\ndependencies.site_directory()\ndependencies.chat_store()\n"

@@ -71,8 +71,8 @@ def capacity(batches: list[rees46.Batch], expected: rees46.Expected) -> dict[str
     import boto3
 
     from klantreis import dynamo
+    from klantreis.projections.counters_dynamo_store import DynamoCounterStore
     from klantreis.projections.day_counters import SESSION_COUNTERS
-    from klantreis.projections.dynamo_store import DynamoCounterStore
     from klantreis_local import runtime
 
     with runtime.local_dynamodb(TABLE) as db, quiet(), faster_moto():

@@ -42,9 +42,10 @@ from typing import Any, TextIO
 
 from klantreis import dynamo, keys
 from klantreis.engagement.config import EngagementConfig
-from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore, DynamoPageStatsSource
+from klantreis.engagement.dynamo_store import DynamoPageStatsSource
 from klantreis.engagement.features import SitePageStats, session_features
 from klantreis.engagement.model import FEATURE_COLUMNS, SessionFeatures
+from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
 from klantreis.journey.session import SessionState
 from klantreis.journey.session_item import session_from_item
 from klantreis.sites import Site

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from klantreis.journey.dynamo_store import DynamoSessionStore
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis_local.gateway import HANDLER_LOCK
 from klantreis_local.server import stream_pump
 from tests.e2e.conftest import Api

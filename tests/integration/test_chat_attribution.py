@@ -15,7 +15,7 @@ from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, RoutingRecord
 from klantreis.conversations.ports import Discount, chat_agent
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.chat_tables import DynamoChatStore

@@ -11,7 +11,7 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo
 from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.context import chat_context
-from klantreis.conversations.dynamo_store import DynamoDecisionReader
+from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
 from klantreis.conversations.models import Chat, ChatAgent
 from klantreis.engagement.records import Decision, decision_item
 from klantreis.journey.dynamo_store import DynamoSessionStore

@@ -3,8 +3,8 @@ DynamoDB adapter and the in-memory fake alike (tests/contract.py)."""
 
 from __future__ import annotations
 
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.projections.day_counters import COUNTERS, CounterStore
-from klantreis.projections.dynamo_store import DynamoCounterStore
 from tests.contract import both
 from tests.fakes.projections import InMemoryCounterStore
 

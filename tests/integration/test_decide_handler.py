@@ -15,7 +15,7 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.engagement.decide import in_holdout
 from klantreis.journey.dynamo_store import DynamoSessionStore
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump

@@ -12,7 +12,7 @@ import pytest
 
 from klantreis import dynamo
 from klantreis.conversations.context import DecisionReader
-from klantreis.conversations.dynamo_store import DynamoDecisionReader
+from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
 from klantreis.engagement.records import Decision, decision_item
 from tests.fakes.decisions import InMemoryDecisionReader
 

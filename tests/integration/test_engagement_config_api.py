@@ -10,7 +10,7 @@ import pytest
 
 from engage.handler import lambda_handler
 from klantreis.engagement.config import EngagementConfig, OpeningHours
-from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
+from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
 from tests.factories import FakeContext, api_event

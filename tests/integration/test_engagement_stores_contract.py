@@ -15,7 +15,6 @@ from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.config import EngagementConfig, OpeningHours
 from klantreis.engagement.dynamo_store import (
     DynamoEngagementRecords,
-    DynamoEngagementSettingsStore,
     DynamoPageStatsSource,
     DynamoSiteModelStore,
 )
@@ -23,6 +22,7 @@ from klantreis.engagement.features import PageStatsSource, SitePageStats
 from klantreis.engagement.model import ModelError
 from klantreis.engagement.ports import EngagementRecords, EngagementSettingsStore, SiteModelStore
 from klantreis.engagement.records import Decision, EngagementState, Offer
+from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.journey.session import SessionState

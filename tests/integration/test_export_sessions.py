@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from klantreis.engagement.config import EngagementConfig
-from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
 from klantreis.engagement.features import TRAINING_MEANS
 from klantreis.engagement.model import FEATURE_COLUMNS, read_labelled_csv
+from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.sites import Site
 from klantreis_local.runtime import StreamPump

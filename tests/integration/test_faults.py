@@ -20,7 +20,7 @@ from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.journey import dynamo_store as journey_store
 from klantreis.journey.dynamo_store import DynamoSessionStore
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import (
     DEMO_SITE,

@@ -18,12 +18,8 @@ from klantreis import dynamo, services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.chat_items import chat_item
-from klantreis.conversations.dynamo_store import (
-    DynamoChatPlacement,
-    DynamoChatReader,
-    DynamoDecisionReader,
-    DynamoQueueReader,
-)
+from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
+from klantreis.conversations.dynamo_store import DynamoChatPlacement, DynamoChatReader, DynamoQueueReader
 from klantreis.conversations.inbox import ChatLookup
 from klantreis.conversations.models import Chat, RoutingRecord, StartScores
 from klantreis.conversations.ports import chat_agent

@@ -25,8 +25,8 @@ from bench.rees46 import SITE_ID, Expected, expected_totals, load, seed_site, wi
 from bench.replay import replay
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.journey.session import SessionState
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.projections.day_counters import SESSION_COUNTERS
-from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis_local.runtime import StreamPump, streams_client
 
 Facts = tuple[int, bool, int, float, list[str]]

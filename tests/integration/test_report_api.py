@@ -15,7 +15,7 @@ import pytest
 
 from bench.replay import server_clock_at_sent_at
 from klantreis import services
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.reports import names
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore

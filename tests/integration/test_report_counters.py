@@ -17,7 +17,7 @@ from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile, AgentStatus
-from klantreis.conversations.dynamo_store import DynamoDecisionReader
+from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
 from klantreis.conversations.models import Chat
 from klantreis.dispatch.placement import NewChat, StartReads
 from klantreis.engagement.decide import in_holdout
@@ -25,7 +25,8 @@ from klantreis.engagement.dynamo_store import DynamoEngagementRecords
 from klantreis.engagement.records import Decision
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.changes import decode
-from klantreis.projections.dynamo_store import DynamoCounterStore, DynamoDecisionLookup
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
+from klantreis.projections.dynamo_store import DynamoDecisionLookup
 from klantreis.projections.report_counters import deltas as report_deltas
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings

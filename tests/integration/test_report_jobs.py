@@ -18,7 +18,7 @@ import boto3
 import pytest
 
 from klantreis import dynamo, keys, services
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.reports import names
 from klantreis.reports.channels import NoWebhook, SecretWebhook, SlackWebhook
 from klantreis.reports.daily import daily_row

@@ -10,7 +10,7 @@ import pytest
 from klantreis.scheduled import JobFailed
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
-from route import dependencies, sweep
+from route import sweep, sweep_dependencies
 from tests.factories import FakeContext
 
 
@@ -42,7 +42,7 @@ def test_a_failing_site_does_not_stop_the_sweep_of_the_later_sites(
 ) -> None:
     # given the middle site's sweep failing
     service = SweepFailingFor("demo")
-    monkeypatch.setattr(dependencies, "agent_presence", lambda: service)
+    monkeypatch.setattr(sweep_dependencies, "agent_presence", lambda: service)
     # when the minute's sweep runs, it fails (the errors alarm sees it) naming that site
     with pytest.raises(JobFailed, match=r"sweep failed for 1 site\(s\): demo"):
         sweep.lambda_handler({}, FakeContext())

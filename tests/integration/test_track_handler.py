@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from klantreis.journey.dynamo_store import DynamoSessionStore
-from klantreis.projections.dynamo_store import DynamoCounterStore
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.sites import Site
 from klantreis_local.runtime import DEMO_SITE_KEY, StreamPump
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event

@@ -10,8 +10,8 @@ from klantreis.conversations.chat_items import chat_item
 from klantreis.conversations.models import Chat, ChatAgent
 from klantreis.dynamo import to_item
 from klantreis.projections.changes import decode
+from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 from klantreis.projections.day_counters import MAX_NAMES_PER_UPDATE
-from klantreis.projections.dynamo_store import DynamoCounterStore
 from klantreis.projections.exactly_once import MAX_TRANSACTION_ITEMS, transaction_parts
 from klantreis.projections.report_counters import (
     ArmDecision,

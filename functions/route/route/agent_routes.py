@@ -29,7 +29,7 @@ from klantreis.observability import logger, metrics
 from klantreis.settings import get_settings
 from klantreis.sites import Site, SiteDirectory
 from klantreis.strict import STRICT_INPUT
-from route import dependencies
+from route import dependencies, sweep_dependencies
 
 router = new_router()
 
@@ -37,7 +37,7 @@ AgentPath = Annotated[str, Path(pattern=ID_PATTERN, max_length=100, description=
 TAGS = ["agents"]
 Directory = Annotated[SiteDirectory, Depends(dependencies.site_directory)]
 Agents = Annotated[DynamoAgentStore, Depends(dependencies.agent_store)]
-Presence = Annotated[AgentPresence, Depends(dependencies.agent_presence)]
+Presence = Annotated[AgentPresence, Depends(sweep_dependencies.agent_presence)]
 Queue = Annotated[QueueDrainer, Depends(dependencies.queue_drainer)]
 Lookup = Annotated[ChatLookup, Depends(dependencies.chat_lookup)]
 

@@ -1,4 +1,4 @@
-"""The providers of the route function's routes and sweep (`Depends(...)`; tests override them on
+"""The providers of the route function's routes (`Depends(...)`; tests override them on
 the app): each reads the instance's services (`klantreis.services`), built on first use."""
 
 from __future__ import annotations
@@ -14,10 +14,8 @@ from klantreis.conversations.inbox import ChatLookup
 from klantreis.conversations.messages import MessageService
 from klantreis.dispatch.placement import ChatStarter
 from klantreis.dispatch.queue import QueueDrainer
-from klantreis.dispatch.sweep import AgentPresence
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.knowledge.ports import KnowledgeStore
-from klantreis.scheduled import SiteLister
 from klantreis.secrets import load_key_ring
 from klantreis.settings import get_settings
 from klantreis.sites import SiteDirectory, SiteStore
@@ -77,14 +75,6 @@ def chat_ender() -> ChatEnder:
 
 def queue_drainer() -> QueueDrainer:
     return services.current().queue_drainer
-
-
-def agent_presence() -> AgentPresence:
-    return services.current().agent_presence
-
-
-def site_lister() -> SiteLister:
-    return services.current().site_lister
 
 
 def knowledge_store() -> KnowledgeStore:

@@ -11,7 +11,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from klantreis.observability import logger, metrics
 from klantreis.scheduled import for_each_site
-from route import dependencies
+from route import sweep_dependencies as dependencies
 
 SWEPT = ("agents_offline", "chats_requeued", "slots_freed", "chats_assigned")
 

@@ -311,7 +311,7 @@ def seed_demo(dynamodb: Any, table_name: str, port: int = 3000) -> None:
     from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.agents.ports import AgentProfile
     from klantreis.engagement.config import EngagementConfig, OpeningHours
-    from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
+    from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
     from klantreis.knowledge.dynamo_store import DynamoKnowledgeStore
     from klantreis.sites import Site
     from klantreis.sites.dynamo_store import DynamoSiteStore

@@ -52,11 +52,8 @@ if TYPE_CHECKING:
     from klantreis.journey.tracker import Limits, Tracker
     from klantreis.knowledge.ports import KnowledgeStore
     from klantreis.projections.attribution import AttributionStore
-    from klantreis.projections.dynamo_store import (
-        DynamoChunkReader,
-        DynamoCounterStore,
-        DynamoPageStatsWriter,
-    )
+    from klantreis.projections.counters_dynamo_store import DynamoCounterStore
+    from klantreis.projections.dynamo_store import DynamoChunkReader, DynamoPageStatsWriter
     from klantreis.projections.live_board import LiveBoardStore, LiveBoardUpdater
     from klantreis.projections.report_counters import DecisionLookup
     from klantreis.reports.alerts import Alerts
@@ -152,7 +149,7 @@ class Services:
     # ------------------------------------------------------------------ engagement
     @cached_property
     def engagement_settings_store(self) -> EngagementSettingsStore:
-        from klantreis.engagement.dynamo_store import DynamoEngagementSettingsStore
+        from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
 
         return DynamoEngagementSettingsStore(self._db, self._table)
 
@@ -316,7 +313,7 @@ class Services:
 
     @cached_property
     def decision_reader(self) -> DecisionReader:
-        from klantreis.conversations.dynamo_store import DynamoDecisionReader
+        from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
 
         return DynamoDecisionReader(self._db, self._table)
 
@@ -330,7 +327,7 @@ class Services:
     @cached_property
     def counter_store(self) -> DynamoCounterStore:
         """The day counters: the report reads them, the stream's aggregate function adds to them."""
-        from klantreis.projections.dynamo_store import DynamoCounterStore
+        from klantreis.projections.counters_dynamo_store import DynamoCounterStore
 
         return DynamoCounterStore(self._db, self._table)
 

@@ -40,7 +40,6 @@ from klantreis.conversations.chat_items import (
     routing_record_item,
     survey_item,
 )
-from klantreis.conversations.context import DECISIONS_READ
 from klantreis.conversations.models import (
     MAX_CHAT_MESSAGES,
     Chat,
@@ -50,7 +49,6 @@ from klantreis.conversations.models import (
     SurveySummary,
 )
 from klantreis.conversations.ports import MESSAGE_PAGE, Discount, QueueEntry, message_id
-from klantreis.engagement.records import Decision, decision_from_item
 from klantreis.errors import ConcurrentUpdate, Conflict, Throttled
 from klantreis.routing.performance import Performance, survey_counts
 from klantreis.routing.stats import RoutingStats, queued_attribute, routing_stats_from_item
@@ -633,34 +631,3 @@ class DynamoAttributionStore(DynamoChatReader, DynamoChatDiscounts):
 
 class DynamoSurveyChats(DynamoChatReader, DynamoChatSurveys):
     """What surveys read and write (klantreis.conversations.surveys.SurveyChats)."""
-
-
-class DynamoDecisionReader:
-    """DecisionReader in the single table: one Query page of the visitor's partition, newest
-    decisions first, filtered to the session."""
-
-    def __init__(self, dynamodb: Any, table: str, *, limit: int = DECISIONS_READ) -> None:
-        self._db = dynamodb
-        self._table = table
-        self._limit = limit
-
-    def latest_decision(self, site_id: str, visitor_id: str, session_id: str) -> Decision | None:
-        with dynamo.translated():
-            answer = self._db.query(
-                TableName=self._table,
-                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-                FilterExpression="session_id = :session",
-                ExpressionAttributeValues={
-                    ":pk": dynamo.to_value(keys.visitor_pk(site_id, visitor_id)),
-                    ":prefix": dynamo.to_value(keys.DECISION_PREFIX),
-                    ":session": dynamo.to_value(session_id),
-                },
-                ScanIndexForward=False,
-                Limit=self._limit,
-            )
-        for item in answer.get("Items", []):
-            try:
-                return decision_from_item(dynamo.from_item(item))
-            except (ValidationError, ValueError):
-                continue  # a record the model no longer reads is no score to show
-        return None

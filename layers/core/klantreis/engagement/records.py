@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from klantreis import keys
 from klantreis.agents.ports import AgentProfile
-from klantreis.engagement.uplift import Policy
 from klantreis.journey.session import SessionState
 from klantreis.routing.stats import RoutingStats
 
@@ -27,6 +26,8 @@ REASONS: tuple[Reason, ...] = (
 )  # fmt: skip
 OfferResponse = Literal["accepted", "rejected", "ignored"]
 OFFER_RESPONSES: tuple[OfferResponse, ...] = ("accepted", "rejected", "ignored")
+Policy = Literal["rules", "gain"]
+"""Who chose among rule-eligible visitors (klantreis.engagement.uplift's `choose`)."""
 
 DECISION_TTL_SECONDS = 90 * 86_400
 OFFER_TTL_SECONDS = 30 * 86_400

@@ -40,6 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from klantreis.cache import TtlCache
 from klantreis.engagement.ports import UpliftModelStore
+from klantreis.engagement.records import Policy
 
 UPLIFT_FORMAT = "klantreis.uplift"
 FEATURES: dict[str, Callable[[UpliftInputs], float]] = {
@@ -82,8 +83,6 @@ MAX_IDLE_MINUTES = 10.0
 MAX_FREE_OFFERS = 20
 """The online bar weighs at most this many free offers (more: the bar is about 0 anyway)."""
 BAR_STEPS = 60
-
-Policy = Literal["rules", "gain"]
 
 
 class UpliftError(ValueError):

@@ -2,7 +2,7 @@
 transactions that each carry a marker item of their part, so a retried batch (Lambda delivers the
 same records again, unsplit, after a transient failure) skips the parts an earlier attempt wrote.
 Every projection that adds to stored totals writes through `apply_once`
-(klantreis.projections.dynamo_store; see docs/decisions.md, "Daily counters from the stream")."""
+(klantreis.projections.counters_dynamo_store; see docs/decisions.md, "Daily counters from the stream")."""
 
 from __future__ import annotations
 
