@@ -449,11 +449,13 @@ def measure(
 ) -> dict[str, Any]:
     """Median (and min/max) ms of a cold start per target and packaging; runs are interleaved
     (every target of every packaging per round) so a busy moment of the machine is shared.
-    `compare_ref` also builds that commit's code with each packaging, first, in the same rounds:
-    a before/after on one machine at one time."""
+    `compare_ref` also builds that commit's code with each packaging, timed in the same rounds
+    (first in even rounds, last in odd ones): a before/after on one machine at one time."""
     found = targets() + component_targets()
     with tempfile.TemporaryDirectory(prefix="klantreis-coldstart-") as scratch:
-        sources = [(compare_ref, source_tree(compare_ref, Path(scratch) / "compared"))] if compare_ref else []
+        sources: list[tuple[str | None, Path]] = (
+            [(compare_ref, source_tree(compare_ref, Path(scratch) / "compared"))] if compare_ref else []
+        )
         sources.append((ref, source_tree(ref, Path(scratch))))
         artifacts = [
             Artifact(
@@ -467,8 +469,11 @@ def measure(
         ]
         samples: dict[tuple[int, str], list[float]] = {}
         cpu_samples: dict[tuple[int, str], list[float]] = {}
-        for _ in range(runs):
-            for index, artifact in enumerate(artifacts):
+        for round_number in range(runs):
+            # Every other round in reverse: whichever build runs first in a round is timed on a
+            # different moment of a shared machine, and a fixed order skews a before/after.
+            ordered = list(enumerate(artifacts))
+            for index, artifact in ordered if round_number % 2 == 0 else reversed(ordered):
                 for target in found:
                     took, took_cpu = timings(run(artifact.unpacked, target))
                     samples.setdefault((index, target.name), []).append(took)
