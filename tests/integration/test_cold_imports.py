@@ -3,7 +3,8 @@ each function imports what it uses"). A fresh interpreter starts the function as
 the handler the template names, settings and client, the services of its first request
 (`coldstart.FIRST_USE`) and, for an API function, one request refused before any I/O — and the
 modules it then holds must include none of the function's "must not import" list: modules that
-none of its routes needs, cut from its imports once and kept out by this test."""
+none of its routes needs, cut from its imports once and kept out by this test — and, for every
+function, neither boto3 nor s3transfer."""
 
 from __future__ import annotations
 
@@ -27,6 +28,11 @@ REPORT_JOBS_NEVER_NEED = (
 )
 """The nightly and alert jobs read the counters and the settings: neither the decisions' adapters
 nor the journey, nor the report API's providers."""
+
+EVERY_FUNCTION_NEVER_NEEDS = ("boto3", "s3transfer")
+"""The clients come from botocore directly (`klantreis.aws`) and the item codec is our own
+(`klantreis.dynamo_types`): `import boto3` would bring s3transfer and boto3's resources back
+(docs/decisions.md, "Cold start: the AWS SDK part")."""
 
 NEVER_NEEDED: dict[str, tuple[str, ...]] = {
     "TrackFunction": (
@@ -146,7 +152,7 @@ def test_a_cold_start_imports_none_of_what_the_function_never_needs(name: str) -
     # then it loaded its own handler and none of the modules on its list
     handler = template.load()["Resources"][name]["Properties"]["Handler"].rsplit(".", 1)[0]
     assert handler in loaded
-    assert unwanted(loaded, NEVER_NEEDED[name]) == []
+    assert unwanted(loaded, NEVER_NEEDED[name] + EVERY_FUNCTION_NEVER_NEEDS) == []
 
 
 def test_an_unwanted_module_is_found_below_a_listed_package() -> None:
