@@ -96,7 +96,6 @@ def cold_compare_table(compare: str, packagings: list[dict[str, Any]]) -> None:
             f"{after[name]['ratio']:.2f}x",
         ]
         for name in after
-        if name in before
     ]
     print(table(["function", "before CPU", "ratio", "after CPU", "ratio", "after wall ratio"], rows))
 

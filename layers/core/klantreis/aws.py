@@ -11,7 +11,6 @@ boto3.client is botocore's `create_client` on a session like this one. See docs/
 
 from __future__ import annotations
 
-import os
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -33,7 +32,7 @@ def _known_services_loader(search_path: str | None) -> Any:
     start). Listing only ours answers that check with a few stat calls; a service not listed fails
     as botocore fails for one that does not exist (UnknownServiceError)."""
     from botocore.exceptions import DataNotFoundError
-    from botocore.loaders import Loader
+    from botocore.loaders import Loader, create_loader
 
     class KnownServicesLoader(Loader):  # type: ignore[misc]
         def list_available_services(self, type_name: str) -> list[str]:
@@ -46,10 +45,9 @@ def _known_services_loader(search_path: str | None) -> Any:
                 available.append(service)
             return available
 
-    # The extra paths read as botocore's `create_loader` reads AWS_DATA_PATH.
-    extra_paths = search_path.split(os.pathsep) if search_path else []
+    # botocore's own loader reads AWS_DATA_PATH into its search paths (the default ones included).
     return KnownServicesLoader(
-        extra_search_paths=[os.path.expanduser(os.path.expandvars(path)) for path in extra_paths]
+        extra_search_paths=create_loader(search_path).search_paths, include_default_search_paths=False
     )
 
 
