@@ -12,7 +12,7 @@ import pytest
 
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.engagement.decide import in_holdout
-from klantreis.engagement.dynamo_store import DynamoEngagementRecords
+from klantreis.engagement.records_dynamo_store import DynamoEngagementRecords
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis.tokens import SURVEY_TOKEN_SECONDS

@@ -43,8 +43,8 @@ from klantreis.conversations.ports import (
     Discount,
     chat_agent,
 )
-from klantreis.engagement.dynamo_store import DynamoEngagementRecords
 from klantreis.engagement.records import Offer, offer_item
+from klantreis.engagement.records_dynamo_store import DynamoEngagementRecords
 from klantreis.errors import ConcurrentUpdate, Conflict
 from klantreis.routing.wait import queue_sort_key
 from tests.fakes import InMemoryAgentStore, InMemoryChatStore, InMemoryEngagementRecords

@@ -70,7 +70,15 @@ NEVER_NEEDED: dict[str, tuple[str, ...]] = {
         "klantreis.reports",
         "klantreis.tokens",
     ),
-    "RouteFunction": ("klantreis.projections", "klantreis.reports"),
+    "RouteFunction": (
+        "klantreis.projections",
+        "klantreis.reports",
+        # The chat starter reads offers (engagement.records_dynamo_store), not the models.
+        "klantreis.engagement.dynamo_store",
+        "klantreis.engagement.features",
+        "klantreis.engagement.model",
+        "klantreis.engagement.uplift",
+    ),
     "RouteSweepFunction": (
         "route.dependencies",
         "klantreis.conversations.context",

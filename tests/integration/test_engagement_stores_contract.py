@@ -13,15 +13,12 @@ import pytest
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
 from klantreis.engagement.config import EngagementConfig, OpeningHours
-from klantreis.engagement.dynamo_store import (
-    DynamoEngagementRecords,
-    DynamoPageStatsSource,
-    DynamoSiteModelStore,
-)
+from klantreis.engagement.dynamo_store import DynamoPageStatsSource, DynamoSiteModelStore
 from klantreis.engagement.features import PageStatsSource, SitePageStats
 from klantreis.engagement.model import ModelError
 from klantreis.engagement.ports import EngagementRecords, EngagementSettingsStore, SiteModelStore
 from klantreis.engagement.records import Decision, EngagementState, Offer
+from klantreis.engagement.records_dynamo_store import DynamoEngagementRecords
 from klantreis.engagement.settings_dynamo_store import DynamoEngagementSettingsStore
 from klantreis.errors import ConcurrentUpdate
 from klantreis.journey.dynamo_store import DynamoSessionStore

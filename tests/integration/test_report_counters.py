@@ -21,8 +21,8 @@ from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
 from klantreis.conversations.models import Chat
 from klantreis.dispatch.placement import NewChat, StartReads
 from klantreis.engagement.decide import in_holdout
-from klantreis.engagement.dynamo_store import DynamoEngagementRecords
 from klantreis.engagement.records import Decision
+from klantreis.engagement.records_dynamo_store import DynamoEngagementRecords
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.projections.changes import decode
 from klantreis.projections.counters_dynamo_store import DynamoCounterStore

@@ -12,8 +12,8 @@ from pydantic import BaseModel
 
 from engage import dependencies
 from klantreis.api import checked_first, current_principal, new_router, roles_first
-from klantreis.engagement.dynamo_store import DynamoDecisionLog
 from klantreis.engagement.records import Decision, Policy, Reason, WeighingFeature
+from klantreis.engagement.records_dynamo_store import DynamoDecisionLog
 from klantreis.keys import ID_PATTERN
 
 router = new_router()

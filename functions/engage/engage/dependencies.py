@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from klantreis import services
 from klantreis.engagement.decide import Decider
-from klantreis.engagement.dynamo_store import DynamoDecisionLog
 from klantreis.engagement.ports import EngagementSettingsStore
+from klantreis.engagement.records_dynamo_store import DynamoDecisionLog
 from klantreis.engagement.settings import EngagementSettings
 from klantreis.sites import SiteDirectory, SiteStore
 

@@ -41,9 +41,9 @@ if TYPE_CHECKING:
     from klantreis.dispatch.queue import QueueDrainer
     from klantreis.dispatch.sweep import AgentPresence
     from klantreis.engagement.decide import Decider
-    from klantreis.engagement.dynamo_store import DynamoDecisionLog
     from klantreis.engagement.features import PageStatsSource
     from klantreis.engagement.ports import EngagementRecords, EngagementSettingsStore
+    from klantreis.engagement.records_dynamo_store import DynamoDecisionLog
     from klantreis.engagement.settings import EngagementSettings
     from klantreis.engagement.site_models import SiteModels
     from klantreis.engagement.uplift import SiteUpliftModels
@@ -162,13 +162,13 @@ class Services:
 
     @cached_property
     def engagement_records(self) -> EngagementRecords:
-        from klantreis.engagement.dynamo_store import DynamoEngagementRecords
+        from klantreis.engagement.records_dynamo_store import DynamoEngagementRecords
 
         return DynamoEngagementRecords(self._db, self._table)
 
     @cached_property
     def decision_log(self) -> DynamoDecisionLog:
-        from klantreis.engagement.dynamo_store import DynamoDecisionLog
+        from klantreis.engagement.records_dynamo_store import DynamoDecisionLog
 
         return DynamoDecisionLog(self._db, self._table)
 

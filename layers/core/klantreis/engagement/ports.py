@@ -1,6 +1,7 @@
 """What engagement needs of storage: a site's settings, its own propensity model, and what
 decisions leave behind (the values: klantreis.engagement.records and .config). The DynamoDB adapters
-are klantreis.engagement.dynamo_store; the test fakes tests/fakes/engagement.py."""
+are klantreis.engagement.dynamo_store, .records_dynamo_store and .settings_dynamo_store; the test fakes
+tests/fakes/engagement.py."""
 
 from __future__ import annotations
 

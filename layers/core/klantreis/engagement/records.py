@@ -1,6 +1,6 @@
 """What engagement decisions leave behind: the decision records, the offers, and each visitor's
 engagement state (the frequency caps' memory), with their stored form (pure: the port is
-klantreis.engagement.ports.EngagementRecords, its DynamoDB adapter klantreis.engagement.dynamo_store,
+klantreis.engagement.ports.EngagementRecords, its DynamoDB adapter klantreis.engagement.records_dynamo_store,
 where the partitions and round trips are told).
 """
 

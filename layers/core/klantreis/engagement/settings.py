@@ -1,6 +1,6 @@
 """A site's engagement settings (rules, holdout, caps; opening hours) as `decide` reads them:
 through a short-lived cache over the klantreis.engagement.ports.EngagementSettingsStore port (its
-DynamoDB adapter: klantreis.engagement.dynamo_store)."""
+DynamoDB adapter: klantreis.engagement.settings_dynamo_store)."""
 
 from __future__ import annotations
 
