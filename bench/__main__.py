@@ -433,6 +433,7 @@ def summary(results: dict[str, Any]) -> str:
         f"Bench {results['generated_at']} ({results['machine']['cpus']} CPUs, Python "
         f"{results['machine']['python']}, moto {results['machine']['moto']}), "
         f"code at {source['head']}{changed}",
+        *carried_over(results),
     ]
     cold = results.get("cold_start")
     if cold:
@@ -539,6 +540,23 @@ def summary(results: dict[str, Any]) -> str:
             f"{soaked['report_sessions']:,} of {soaked['tracked_sessions']:,} sessions."
         )
     return "\n".join([*lines, *console_bench.summary_lines(results)])
+
+
+def carried_over(results: dict[str, Any]) -> list[str]:
+    """A line naming the parts a partial run (`--only`) kept from earlier runs, with when and on
+    which code each was measured: their figures are not this run's."""
+    kept = []
+    for key, part in results.items():
+        if not isinstance(part, dict) or key in ("source", "machine", "sample"):
+            continue
+        measured = part.get("measured")
+        if measured is None:
+            kept.append(f"{key} (an earlier run, not stamped)")
+        elif measured["at"] != results["generated_at"]:
+            code = measured["code"]
+            edited = " + changes" if code["changed_since_head"] else ""
+            kept.append(f"{key} ({measured['at']}, code at {code['head']}{edited})")
+    return [f"Carried over from earlier runs, not measured now: {'; '.join(kept)}."] if kept else []
 
 
 def source_tree() -> dict[str, Any]:
@@ -749,11 +767,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("console", "console", console),
         ("scale", "scale", scale),
     )
+    measured_now = {"at": results["generated_at"], "code": results["source"]}
     for part, key, run in runners:
         if part in parts:
-            results[key] = run()
+            results[key] = {**run(), "measured": measured_now}
     if args.only and RESULTS.exists():
-        # A partial run updates its parts of the last full run instead of dropping the others.
+        # A partial run updates its parts of the last full run instead of dropping the others; the
+        # summary names the parts it carried over and when they were measured.
         earlier = json.loads(RESULTS.read_text())
         earlier.pop("summary", None)
         results = {**earlier, **results}
