@@ -106,7 +106,7 @@ def cold_compare_table(compare: str, packagings: list[dict[str, Any]]) -> None:
 def coldstart_components() -> dict[str, str]:
     from bench import coldstart
 
-    return coldstart.COMPONENTS
+    return {**coldstart.COMPONENTS, **coldstart.FLOORS}
 
 
 def cold_start_table(code: str, packaging: dict[str, Any], runs: int) -> None:

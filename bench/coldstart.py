@@ -122,6 +122,41 @@ COMPONENTS: dict[str, str] = {
 """Parts of a cold start measured alone from the shipped layers, for reference (they overlap;
 each is on top of the interpreter only, the baseline's boto3 not included)."""
 
+_FLOOR_CLIENT = (
+    "from klantreis import dynamo\nfrom klantreis.settings import get_settings\n"
+    "get_settings()\ndynamo.client()\n"
+)
+_FLOOR_STREAM = (
+    _FLOOR_CLIENT + "from aws_lambda_powertools import Logger, Metrics\nLogger()\nMetrics()\n"
+    "from pydantic import BaseModel\nclass Change(BaseModel):\n    value: int\nChange(value=1)\n"
+)
+_FLOOR_API = (
+    _FLOOR_STREAM + "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
+    "app = APIGatewayRestResolver(enable_validation=True)\n"
+    "@app.post('/v1/things')\ndef create(thing: Change) -> dict:\n    return {}\n"
+    "class _Context:\n    function_name = 'bench'\n    memory_limit_in_mb = 512\n"
+    "    invoked_function_arn = 'arn:aws:lambda:eu-west-1:123456789012:function:bench'\n"
+    "    aws_request_id = 'bench-request'\n"
+    "_event = {'resource': '/v1/things', 'path': '/v1/things', 'httpMethod': 'POST',\n"
+    "    'headers': {'Content-Type': 'application/json'}, 'multiValueHeaders': {},\n"
+    "    'queryStringParameters': None, 'pathParameters': None, 'body': '{\"value\": \"no\"}',\n"
+    "    'isBase64Encoded': False, 'requestContext': {'httpMethod': 'POST', 'path': '/v1/things',\n"
+    "    'resourcePath': '/v1/things', 'requestId': 'bench', 'stage': 'bench',\n"
+    "    'identity': {'sourceIp': '127.0.0.1'}}}\n"
+    "assert app.resolve(_event, _Context())['statusCode'] == 422\n"
+)
+FLOORS: dict[str, str] = {
+    "floor: settings + DynamoDB client": _FLOOR_CLIENT,
+    "floor of a stream/scheduled function": _FLOOR_STREAM,
+    "floor of an API function": _FLOOR_API,
+}
+"""The least a function of each kind can load with the fixed stack (pydantic, Powertools, botocore),
+built as our functions build it: settings and the client (klantreis.settings, klantreis.dynamo);
+for a stream or scheduled function also Powertools' Logger and Metrics and one pydantic model
+validated; for an API function also the REST resolver with validation, one route with a model body
+and one request it refuses. Nothing in a floor is something a function could drop, so a function at
+its floor has nothing left to cut but the stack itself."""
+
 _TIMED = """\
 import socket, sys, time
 sys.path[:0] = {paths!r}
@@ -395,7 +430,8 @@ def targets() -> list[Target]:
 
 
 def component_targets() -> list[Target]:
-    return [Target(name, body, None, True, lambda_environment()) for name, body in COMPONENTS.items()]
+    parts = {**COMPONENTS, **FLOORS}
+    return [Target(name, body, None, True, lambda_environment()) for name, body in parts.items()]
 
 
 def lambda_path(unpacked: Path, target: Target) -> list[str]:

@@ -174,3 +174,17 @@ def test_an_unwanted_module_is_found_below_a_listed_package() -> None:
         "klantreis.engagement",
         "klantreis.engagement.model",
     ]
+
+
+@pytest.mark.parametrize("name", sorted(coldstart.FLOORS))
+def test_each_floor_of_the_bench_starts_and_loads_none_of_our_functions(name: str) -> None:
+    # given a floor as bench (a) times it: the fixed stack, built as our functions build it
+    floor = next(t for t in coldstart.component_targets() if t.name == name)
+
+    # when it starts in a fresh interpreter (its API request is refused, as its body asserts)
+    loaded = loaded_at_cold_start(floor)
+
+    # then it holds the stack and none of our domain: nothing a function could drop
+    assert {"botocore.client", "klantreis.settings"} <= loaded
+    assert [m for m in loaded if m.startswith("klantreis.") and m.count(".") > 1] == []
+    assert unwanted(loaded, EVERY_FUNCTION_NEVER_NEEDS) == []
