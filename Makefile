@@ -11,7 +11,7 @@ STAMP     := $(VENV)/.installed
 PORT      ?= 3000
 ARCH      ?= arm64
 # Code roots exactly as Lambda sees them: each function's folder and the core layer.
-CODE_ROOTS := layers/core functions/track functions/aggregate functions/engage functions/route functions/survey functions/report functions/identity infra/local
+CODE_ROOTS := layers/core functions/track functions/aggregate functions/engage functions/chat functions/route functions/survey functions/report functions/identity infra/local
 
 # A tool whose pins clash with ours, in a venv of its own: $(1) the venv, $(2) its pinned
 # requirement; the target is the venv's stamp of that version.

@@ -76,11 +76,14 @@ FIRST_USE: dict[str, str] = {
         "from engage import dependencies\ndependencies.decider()\ndependencies.site_directory()\n"
         "dependencies.settings_store()\n"
     ),
+    "ChatFunction": (
+        "from chat import dependencies\ndependencies.chat_starter()\ndependencies.chat_lookup()\n"
+        "dependencies.message_service()\ndependencies.site_directory()\ndependencies.bearer_verifier()\n"
+    ),
     "RouteFunction": (
-        _SWEEP_PROVIDERS + "from route import dependencies\ndependencies.chat_starter()\n"
-        "sweep_dependencies.agent_presence()\n"
-        "dependencies.chat_lookup()\ndependencies.message_service()\ndependencies.site_directory()\n"
-        "dependencies.knowledge_store()\ndependencies.bearer_verifier()\n"
+        _SWEEP_PROVIDERS + "from route import dependencies\nsweep_dependencies.agent_presence()\n"
+        "dependencies.chat_lookup()\ndependencies.site_directory()\ndependencies.knowledge_store()\n"
+        "dependencies.discount_service()\ndependencies.chat_ender()\n"
     ),
     "RouteSweepFunction": (
         _SWEEP_PROVIDERS + "sweep_dependencies.agent_presence()\nsweep_dependencies.site_lister()\n"
@@ -98,6 +101,7 @@ FIRST_REQUEST: dict[str, tuple[str, str, str | None, bool]] = {
     # function: (method, path, body, as an agent/operator) -- each refused before any I/O
     "TrackFunction": ("POST", "/v1/events", '{"events": "no list"}', False),
     "EngageFunction": ("PUT", "/v1/sites/bench-site/engagement-rules", '{"rules": "no list"}', True),
+    "ChatFunction": ("POST", "/v1/chats", '{"visitor_id": 1}', False),
     "RouteFunction": ("PUT", "/v1/agents/bench-agent", '{"name": 1}', True),
     "SurveyFunction": ("POST", "/v1/surveys", '{"score": "no number"}', False),
     "ReportFunction": ("GET", "/v1/reports/daily", None, True),

@@ -146,9 +146,22 @@ class Driver:
 def route(
     driver: Driver, method: str, resource: str, ids: dict[str, str], body: Any = None, **kwargs: Any
 ) -> Any:
-    """A Route function request on `resource` with its path ids filled in."""
+    """A request of the chats and agents API on `resource` with its path ids filled in, sent to the
+    function the template routes it to (the chat function or the route function)."""
     path = resource.format(**ids)
-    return driver.api("RouteFunction", method, path, body, path_parameters=ids, resource=resource, **kwargs)
+    return driver.api(
+        function_of(method, resource), method, path, body, path_parameters=ids, resource=resource, **kwargs
+    )
+
+
+def function_of(method: str, resource: str) -> str:
+    from klantreis_local import template
+
+    return next(
+        spec.logical_id
+        for spec in template.functions()
+        if any(r.method == method and r.path == resource for r in spec.routes)
+    )
 
 
 WIDGET = {"X-Site-Key": rees46.SITE_KEY, "Origin": rees46.ORIGIN, "User-Agent": rees46.USER_AGENT}
@@ -227,7 +240,7 @@ class OpenChat:
 
 def start_chat(driver: Driver, number: int) -> OpenChat:
     body = {"visitor_id": f"cv{number}", "session_id": f"cs{number}", "message": "Is dit op voorraad?"}
-    started = driver.api("RouteFunction", "POST", "/v1/chats", body, headers=WIDGET)
+    started = driver.api("ChatFunction", "POST", "/v1/chats", body, headers=WIDGET)
     agent = started.get("agent") or {}
     return OpenChat(started["chat_id"], started["chat_token"], agent.get("agent_id"))
 

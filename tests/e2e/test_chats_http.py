@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chat import dependencies
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.engagement.decide import in_holdout
 from klantreis.engagement.records_dynamo_store import DynamoEngagementRecords
@@ -17,7 +18,7 @@ from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis.tokens import SURVEY_TOKEN_SECONDS
 from klantreis_local.runtime import DEMO_SITE
-from route import dependencies, sweep
+from route import sweep
 from tests.chat_tables import DynamoChatStore
 from tests.e2e.conftest import WIDGET, Answer, Api
 from tests.factories import FakeContext, anna_journey, batch, event, iso

@@ -70,7 +70,7 @@ NEVER_NEEDED: dict[str, tuple[str, ...]] = {
         "klantreis.reports",
         "klantreis.tokens",
     ),
-    "RouteFunction": (
+    "ChatFunction": (
         "klantreis.projections",
         "klantreis.reports",
         # The chat starter reads offers (engagement.records_dynamo_store), not the models.
@@ -78,6 +78,23 @@ NEVER_NEEDED: dict[str, tuple[str, ...]] = {
         "klantreis.engagement.features",
         "klantreis.engagement.model",
         "klantreis.engagement.uplift",
+        # The console's side of chats and the knowledge base are the route function's.
+        "klantreis.conversations.context",
+        "klantreis.conversations.discounts",
+        "klantreis.knowledge",
+        "route",
+    ),
+    "RouteFunction": (
+        "klantreis.projections",
+        "klantreis.reports",
+        "klantreis.engagement.dynamo_store",
+        "klantreis.engagement.model",
+        "klantreis.engagement.uplift",
+        # Starting chats and the widget's tokens are the chat function's.
+        "klantreis.dispatch.placement",
+        "klantreis.tokens",
+        "klantreis.secrets",
+        "chat",
     ),
     "RouteSweepFunction": (
         "route.dependencies",

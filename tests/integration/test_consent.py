@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from aggregate import live as live_stream
 
+from chat.handler import lambda_handler as chat_api
 from engage.handler import lambda_handler as engage
 from klantreis.engagement.decide import in_holdout
 from klantreis.journey.dynamo_store import DynamoSessionStore
@@ -19,7 +20,6 @@ from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
 from report.handler import lambda_handler as report
-from route.handler import lambda_handler as route
 from survey.handler import lambda_handler as survey_handler
 from tests.factories import FakeContext, anna_journey, api_event, batch
 from track.handler import lambda_handler as track
@@ -89,16 +89,16 @@ def test_the_query_form_tracks_and_decides_like_the_header_form(
 def test_a_chat_runs_in_the_query_form(demo_site: Site) -> None:
     # given a chat started with the key in the query and a text/plain body
     body = {"visitor_id": "v-1", "session_id": "s-1", "category": "dameslaarzen", "message": "Welke maat?"}
-    status, chat = call(route, simple_event("/v1/chats", body))
+    status, chat = call(chat_api, simple_event("/v1/chats", body))
     assert status == 201, chat
     token = {"X-Chat-Token": chat["chat_token"]}
     path = f"/v1/chats/{chat['chat_id']}"
     # when the visitor writes and reads it the same way
-    written = call(route, simple_event(f"{path}/messages", {"text": "Maat 39?"}, **token))
+    written = call(chat_api, simple_event(f"{path}/messages", {"text": "Maat 39?"}, **token))
     read = api_event("GET", path, headers={**ORIGIN, **token}, path_parameters={"chat_id": chat["chat_id"]})
     read["resource"] = read["requestContext"]["resourcePath"] = "/v1/chats/{chat_id}"
     read["queryStringParameters"] = {"site_key": DEMO_SITE_KEY}
-    status, view = call(route, read)
+    status, view = call(chat_api, read)
     # then both are the chat's, and a survey in that form reaches its own checks (the token's)
     assert written[0] == 201, written
     assert (status, [m["text"] for m in view["messages"] if m["author"] == "visitor"]) == (

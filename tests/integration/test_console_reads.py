@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chat.handler import lambda_handler as chat_api
 from engage.handler import lambda_handler as engage
 from klantreis import services
 from klantreis.sites import Site
@@ -49,7 +50,7 @@ def routing(chat_id: str, claims: dict[str, str]) -> tuple[int, Any]:
 
 def start(visitor_id: str, category: str) -> dict[str, Any]:
     body = {"visitor_id": visitor_id, "session_id": "s-1", "category": category, "message": "Hallo"}
-    started = route(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext())
+    started = chat_api(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext())
     assert started["statusCode"] == 201, started["body"]
     chat: dict[str, Any] = json.loads(started["body"])
     return chat

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from klantreis import dynamo
-from klantreis.conversations.context import DecisionReader
 from klantreis.conversations.decisions_dynamo_store import DynamoDecisionReader
+from klantreis.conversations.ports import DecisionReader
 from klantreis.engagement.records import Decision, decision_item
 from tests.fakes.decisions import InMemoryDecisionReader
 

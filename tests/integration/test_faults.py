@@ -16,6 +16,7 @@ import pytest
 from aggregate import handler as aggregate
 from aggregate import live as live_stream
 
+from chat.handler import lambda_handler as chat_api
 from klantreis import dynamo, keys
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.journey import dynamo_store as journey_store
@@ -32,7 +33,6 @@ from klantreis_local.runtime import (
 )
 from klantreis_local.stream_delivery import deliver, settings_of
 from report.handler import lambda_handler as report
-from route.handler import lambda_handler as route
 from tests.chat_tables import DynamoChatStore
 from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event, load_operator_script
 from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
@@ -270,7 +270,7 @@ def test_a_chat_whose_placement_failed_is_retried_and_placed_once(
         faulty.fail("transact_write_items", code)
         # when the widget starts a chat, and again after the refusal
         for _ in range(3):
-            answers.append(route(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext()))
+            answers.append(chat_api(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext()))
             if answers[-1]["statusCode"] != 429:
                 break
     # then the failure was a retryable 429, and the retry placed one chat with one agent
@@ -392,7 +392,7 @@ def test_a_chat_whose_opening_message_failed_is_ended_so_the_retry_starts_one(
         faulty.fail("update_item", when=lambda request: request.get("UpdateExpression") == opening)
         # when the widget starts a chat, and again after the refusal
         for _ in range(3):
-            answers.append(route(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext()))
+            answers.append(chat_api(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext()))
             if answers[-1]["statusCode"] != 429:
                 break
     # then the retry started a chat (no "open chat already"), the unstarted one is ended, and

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from chat.handler import lambda_handler as chat_api
 from klantreis import dynamo, services
 from klantreis.agents.dynamo_store import DynamoAgentStore
 from klantreis.agents.ports import AgentProfile
@@ -176,7 +177,7 @@ def test_a_chat_started_through_the_route_keeps_its_sessions_risk(
     # when the visitor starts a chat
     body = {"visitor_id": "v-risk", "session_id": "s-1", "category": "dameslaarzen", "message": "Hallo"}
     widget = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
-    started = route(api_event("POST", "/v1/chats", body=body, headers=widget), FakeContext())
+    started = chat_api(api_event("POST", "/v1/chats", body=body, headers=widget), FakeContext())
     assert started["statusCode"] == 201, started["body"]
     # then the chat item holds the risk
     stored = DynamoChatReader(dynamodb, table_name).chat(DEMO_SITE, json.loads(started["body"])["chat_id"])

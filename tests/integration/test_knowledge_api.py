@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from chat.handler import lambda_handler as chat_api
 from klantreis import services
 from klantreis.knowledge.models import MAX_BODY_CHARS
 from klantreis.sites import Site
@@ -125,7 +126,7 @@ def test_bad_entries_are_refused_and_change_nothing(demo_site: Site, body: dict[
 
 def start_chat(message: str) -> dict[str, Any]:
     body = {"visitor_id": "anna-kb", "session_id": "s-1", "category": "dameslaarzen", "message": message}
-    started = route(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext())
+    started = chat_api(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext())
     assert started["statusCode"] == 201, started["body"]
     chat: dict[str, Any] = json.loads(started["body"])
     return chat
@@ -143,7 +144,7 @@ def test_suggestions_follow_the_visitors_latest_question(demo_site: Site) -> Non
     assert "maat" in first["suggestions"][0]["matched_terms"]
     # when the visitor then asks about paying
     headers = {**WIDGET, "X-Chat-Token": chat["chat_token"]}
-    said = route(
+    said = chat_api(
         api_event(
             "POST", f"/v1/chats/{chat_id}/messages", body={"text": "Kan ik achteraf betalen met Klarna?"},
             headers=headers, path_parameters={"chat_id": chat_id}, resource="/v1/chats/{chat_id}/messages",

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from aggregate import live as live_stream
 
+from chat.handler import lambda_handler as chat_api
 from engage.handler import lambda_handler as engage
 from klantreis import dynamo, keys
 from klantreis.engagement.decide import in_holdout
@@ -24,7 +25,6 @@ from klantreis.sites import Site
 from klantreis_local import runtime
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump
 from report.handler import lambda_handler as report
-from route.handler import lambda_handler as route
 from tests.factories import FakeContext, anna_journey, api_event, batch, event
 from track.handler import lambda_handler as track
 
@@ -107,7 +107,7 @@ def test_a_chat_started_from_the_offer_shows_its_status(
     post_events(batch(*anna_journey(), visitor_id=anna))
     decided = decide(anna)
     body = {"visitor_id": anna, "session_id": "s-1", "offer_id": decided["offer_id"], "message": "Hallo"}
-    started = route(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext())
+    started = chat_api(api_event("POST", "/v1/chats", body=body, headers=WIDGET), FakeContext())
     assert started["statusCode"] == 201, started["body"]
     chat = json.loads(started["body"])
     live_stream_pump.drain()

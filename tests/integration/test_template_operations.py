@@ -21,6 +21,7 @@ CONDITIONS = template.load()["Conditions"]
 API_FUNCTIONS = {
     "TrackFunction": "TrackReservedConcurrency",
     "EngageFunction": "EngageReservedConcurrency",
+    "ChatFunction": "ChatReservedConcurrency",
     "RouteFunction": "RouteReservedConcurrency",
     "SurveyFunction": "SurveyReservedConcurrency",
     "ReportFunction": "ReportReservedConcurrency",
@@ -231,7 +232,7 @@ def secret_readers() -> dict[str, set[str]]:
 
 def test_each_secret_is_read_by_the_functions_that_need_it_and_no_other() -> None:
     assert secret_readers() == {
-        "TokenSecret": {"RouteFunction", "SurveyFunction"},
+        "TokenSecret": {"ChatFunction", "SurveyFunction"},
         "AlertWebhookSecret": {"ReportAlertsFunction"},
     }
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 
 from klantreis.agents.ports import AgentStore
-from klantreis.conversations.context import DecisionReader
+from klantreis.conversations.ports import DecisionReader
 from klantreis.engagement.features import PageStatsSource
 from klantreis.engagement.ports import EngagementRecords, EngagementSettingsStore, SiteModelStore
 from klantreis.journey.ports import JourneyChunk, SessionStore

@@ -23,7 +23,6 @@ from klantreis.settings import Settings, get_settings
 if TYPE_CHECKING:
     from klantreis.agents.dynamo_store import DynamoAgentStore
     from klantreis.cognito import BearerVerifier
-    from klantreis.conversations.context import DecisionReader
     from klantreis.conversations.discounts import DiscountService
     from klantreis.conversations.dynamo_store import (
         DynamoChatDiscounts,
@@ -36,6 +35,7 @@ if TYPE_CHECKING:
     from klantreis.conversations.ending import ChatEnder
     from klantreis.conversations.inbox import ChatLookup
     from klantreis.conversations.messages import MessageService
+    from klantreis.conversations.ports import DecisionReader
     from klantreis.dispatch.picking import AgentPicker
     from klantreis.dispatch.placement import ChatStarter
     from klantreis.dispatch.queue import QueueDrainer

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import BaseModel, ConfigDict, Field
 
 from klantreis.conversations.models import Chat, ChatAgent, ChatStatus, SurveySummary
+from klantreis.conversations.ports import DecisionReader
 from klantreis.engagement.records import Decision, Reason, WeighingFeature
 from klantreis.journey.session import (
     PAGE_DWELL_CAP,
@@ -39,8 +40,6 @@ MAX_PAGES = 50
 MAX_PRODUCTS = 50
 MAX_RECENT_STEPS = 20
 MAX_EARLIER_CHATS = 20
-DECISIONS_READ = 20
-"""Decisions of the visitor read (newest first) to find the latest one of this session."""
 
 
 # ---------------------------------------------------------------------------------- ports
@@ -55,12 +54,6 @@ class ChatHistory(Protocol):
     """What the context reads of chats (klantreis.conversations.ports.ChatReader has it)."""
 
     def chats_of_visitor(self, site_id: str, visitor_id: str) -> list[Chat]: ...
-
-
-class DecisionReader(Protocol):
-    def latest_decision(self, site_id: str, visitor_id: str, session_id: str) -> Decision | None:
-        """The newest engagement decision of the session, if one is among the visitor's latest."""
-        ...
 
 
 # ---------------------------------------------------------------------------------- answer

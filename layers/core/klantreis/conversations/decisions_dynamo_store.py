@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from klantreis import dynamo, keys
-from klantreis.conversations.context import DECISIONS_READ
+from klantreis.conversations.ports import DECISIONS_READ
 from klantreis.engagement.records import Decision, decision_from_item
 
 

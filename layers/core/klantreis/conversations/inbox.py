@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from klantreis.conversations.context import DecisionReader
 from klantreis.conversations.models import Chat
-from klantreis.conversations.ports import AgentReader, ChatReader, QueueReader
+from klantreis.conversations.ports import AgentReader, ChatReader, DecisionReader, QueueReader
 from klantreis.errors import NotFound
 from klantreis.sites import Site
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from klantreis.agents.ports import AgentProfile
 from klantreis.conversations.models import Chat, ChatAgent, Message, RoutingRecord, SurveyAnswers
 from klantreis.routing.performance import Performance
 from klantreis.routing.stats import RoutingStats
+
+if TYPE_CHECKING:  # only the DecisionReader's signature: the records stay out of every chat import
+    from klantreis.engagement.records import Decision
 
 MESSAGE_PAGE = 200
 
@@ -117,3 +120,16 @@ class AgentReader(Protocol):
 
     def get(self, site_id: str, agent_id: str) -> AgentProfile | None: ...
     def list(self, site_id: str) -> list[AgentProfile]: ...
+
+
+DECISIONS_READ = 20
+"""Decisions of the visitor read (newest first) to find the latest one of this session."""
+
+
+class DecisionReader(Protocol):
+    """The engagement decision behind a chat (its scores for the agent, the offer it came from);
+    here rather than in `context.py` so starting or looking up a chat does not load the context."""
+
+    def latest_decision(self, site_id: str, visitor_id: str, session_id: str) -> Decision | None:
+        """The newest engagement decision of the session, if one is among the visitor's latest."""
+        ...

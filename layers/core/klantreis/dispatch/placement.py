@@ -13,7 +13,6 @@ from typing import Annotated, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from klantreis.agents.ports import AgentProfile
-from klantreis.conversations.context import DecisionReader
 from klantreis.conversations.messages import check_text
 from klantreis.conversations.models import (
     FOLLOW_UP_WINDOW,
@@ -30,6 +29,7 @@ from klantreis.conversations.ports import (
     ChatPlacement,
     ChatReader,
     ChatSurveys,
+    DecisionReader,
     chat_agent,
 )
 from klantreis.dispatch.picking import AgentPicker, routing_record
