@@ -86,21 +86,26 @@ def cold_start(runs: int, before: str | None, compare: str | None = None) -> dic
 def cold_compare_table(compare: str, packagings: list[dict[str, Any]]) -> None:
     before, after = (p["functions"] for p in packagings)
     heading(f"(a) Cold start, {compare} against this code, interleaved (CPU median ms, ratio to baseline)")
+    missing = {"cpu_median_ms": "-", "cpu_ratio": None, "cpu_ratio_of_minima": None}  # a function added since
     rows = [
         [
             name,
-            before[name]["cpu_median_ms"],
-            f"{before[name]['cpu_ratio']:.2f}x",
+            before.get(name, missing)["cpu_median_ms"],
+            ratio(before.get(name, missing)["cpu_ratio"]),
             after[name]["cpu_median_ms"],
-            f"{after[name]['cpu_ratio']:.2f}x",
-            f"{after[name]['ratio']:.2f}x",
-            f"{before[name]['cpu_ratio_of_minima']:.2f}x",
-            f"{after[name]['cpu_ratio_of_minima']:.2f}x",
+            ratio(after[name]["cpu_ratio"]),
+            ratio(after[name]["ratio"]),
+            ratio(before.get(name, missing)["cpu_ratio_of_minima"]),
+            ratio(after[name]["cpu_ratio_of_minima"]),
         ]
         for name in after
     ]
     columns = ["before CPU", "ratio", "after CPU", "ratio", "after wall ratio", "CPU min: before", "after"]
     print(table(["function", *columns], rows))
+
+
+def ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
 
 
 def coldstart_components() -> dict[str, str]:

@@ -291,7 +291,8 @@ def build(packaging: Packaging, source: Path, workdir: Path) -> Path:
     install_like_pip(dependencies, staging / "deps" / "python")
     shutil.copytree(source / "layers" / "core", staging / "core" / "python")
     for spec in template.functions():
-        shutil.copytree(source / spec.code_uri, staging / "task" / spec.code_uri, dirs_exist_ok=True)
+        if (source / spec.code_uri).is_dir():  # an older commit may not have a function yet
+            shutil.copytree(source / spec.code_uri, staging / "task" / spec.code_uri, dirs_exist_ok=True)
     for part in (staging / "deps", staging / "core", *sorted((staging / "task").glob("*/*"))):
         for cache in list(part.rglob("__pycache__")):
             shutil.rmtree(cache)
@@ -438,6 +439,11 @@ def component_targets() -> list[Target]:
     return [Target(name, body, None, True, lambda_environment()) for name, body in parts.items()]
 
 
+def has_code(unpacked: Path, target: Target) -> bool:
+    """Whether the artifact holds the target's function (a compared older commit may not)."""
+    return target.code is None or (unpacked / "task" / target.code).is_dir()
+
+
 def lambda_path(unpacked: Path, target: Target) -> list[str]:
     """sys.path as the python3.12 runtime sets it: task, the layers, the runtime's own packages."""
     paths = [str(unpacked / "task" / target.code)] if target.code else []
@@ -515,6 +521,8 @@ def measure(
             ordered = list(enumerate(artifacts))
             for index, artifact in ordered if round_number % 2 == 0 else reversed(ordered):
                 for target in found:
+                    if not has_code(artifact.unpacked, target):
+                        continue
                     took, took_cpu = timings(run(artifact.unpacked, target))
                     samples.setdefault((index, target.name), []).append(took)
                     cpu_samples.setdefault((index, target.name), []).append(took_cpu)
@@ -530,6 +538,8 @@ def measure(
     for index, artifact in enumerate(artifacts):
         functions = {}
         for target in found:
+            if (index, target.name) not in samples:
+                continue  # the compared commit has no such function
             times, cpu_times = samples[(index, target.name)], cpu_samples[(index, target.name)]
             functions[target.name] = {
                 "median_ms": round(statistics.median(times) * 1000, 1),
