@@ -86,20 +86,21 @@ def cold_start(runs: int, before: str | None, compare: str | None = None) -> dic
 def cold_compare_table(compare: str, packagings: list[dict[str, Any]]) -> None:
     before, after = (p["functions"] for p in packagings)
     heading(f"(a) Cold start, {compare} against this code, interleaved (CPU median ms, ratio to baseline)")
-    missing = {"cpu_median_ms": "-", "cpu_ratio": None, "cpu_ratio_of_minima": None}  # a function added since
-    rows = [
-        [
-            name,
-            before.get(name, missing)["cpu_median_ms"],
-            ratio(before.get(name, missing)["cpu_ratio"]),
-            after[name]["cpu_median_ms"],
-            ratio(after[name]["cpu_ratio"]),
-            ratio(after[name]["ratio"]),
-            ratio(before.get(name, missing)["cpu_ratio_of_minima"]),
-            ratio(after[name]["cpu_ratio_of_minima"]),
-        ]
-        for name in after
-    ]
+    rows = []
+    for name, now in after.items():
+        was = before.get(name, {})  # empty for a function added since
+        rows.append(
+            [
+                name,
+                was.get("cpu_median_ms", "-"),
+                ratio(was.get("cpu_ratio")),
+                now["cpu_median_ms"],
+                ratio(now["cpu_ratio"]),
+                ratio(now["ratio"]),
+                ratio(was.get("cpu_ratio_of_minima")),
+                ratio(now["cpu_ratio_of_minima"]),
+            ]
+        )
     columns = ["before CPU", "ratio", "after CPU", "ratio", "after wall ratio", "CPU min: before", "after"]
     print(table(["function", *columns], rows))
 
@@ -131,8 +132,10 @@ def cold_start_table(code: str, packaging: dict[str, Any], runs: int) -> None:
         ]
         for name, figures in packaging["functions"].items()
     ]
-    timing = ["median", "min", "max", "vs baseline", "min vs min", "CPU median", "CPU vs baseline"]
-    timing.append("CPU min vs min")
+    timing = [
+        *("median", "min", "max", "vs baseline", "min vs min"),
+        *("CPU median", "CPU vs baseline", "CPU min vs min"),
+    ]
     print(table(["function", *timing, "goal <=1.2x"], rows[: -len(coldstart_components())]))
     print(table(["part alone, for reference", *timing, ""], rows[-len(coldstart_components()) :]))
     print(f"artifact: layers {packaging['layers_mb']} MB, functions {packaging['functions_mb']} MB unzipped")

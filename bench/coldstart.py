@@ -126,41 +126,6 @@ COMPONENTS: dict[str, str] = {
 """Parts of a cold start measured alone from the shipped layers, for reference (they overlap;
 each is on top of the interpreter only, the baseline's boto3 not included)."""
 
-_FLOOR_CLIENT = (
-    "from klantreis import dynamo\nfrom klantreis.settings import get_settings\n"
-    "get_settings()\ndynamo.client()\n"
-)
-_FLOOR_STREAM = (
-    _FLOOR_CLIENT + "from aws_lambda_powertools import Logger, Metrics\nLogger()\nMetrics()\n"
-    "from pydantic import BaseModel\nclass Change(BaseModel):\n    value: int\nChange(value=1)\n"
-)
-_FLOOR_API = (
-    _FLOOR_STREAM + "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
-    "app = APIGatewayRestResolver(enable_validation=True)\n"
-    "@app.post('/v1/things')\ndef create(thing: Change) -> dict:\n    return {}\n"
-    "class _Context:\n    function_name = 'bench'\n    memory_limit_in_mb = 512\n"
-    "    invoked_function_arn = 'arn:aws:lambda:eu-west-1:123456789012:function:bench'\n"
-    "    aws_request_id = 'bench-request'\n"
-    "_event = {'resource': '/v1/things', 'path': '/v1/things', 'httpMethod': 'POST',\n"
-    "    'headers': {'Content-Type': 'application/json'}, 'multiValueHeaders': {},\n"
-    "    'queryStringParameters': None, 'pathParameters': None, 'body': '{\"value\": \"no\"}',\n"
-    "    'isBase64Encoded': False, 'requestContext': {'httpMethod': 'POST', 'path': '/v1/things',\n"
-    "    'resourcePath': '/v1/things', 'requestId': 'bench', 'stage': 'bench',\n"
-    "    'identity': {'sourceIp': '127.0.0.1'}}}\n"
-    "assert app.resolve(_event, _Context())['statusCode'] == 422\n"
-)
-FLOORS: dict[str, str] = {
-    "floor: settings + DynamoDB client": _FLOOR_CLIENT,
-    "floor of a stream/scheduled function": _FLOOR_STREAM,
-    "floor of an API function": _FLOOR_API,
-}
-"""The least a function of each kind can load with the fixed stack (pydantic, Powertools, botocore),
-built as our functions build it: settings and the client (klantreis.settings, klantreis.dynamo);
-for a stream or scheduled function also Powertools' Logger and Metrics and one pydantic model
-validated; for an API function also the REST resolver with validation, one route with a model body
-and one request it refuses. Nothing in a floor is something a function could drop, so a function at
-its floor has nothing left to cut but the stack itself."""
-
 _TIMED = """\
 import socket, sys, time
 sys.path[:0] = {paths!r}
@@ -365,39 +330,51 @@ def function_environment(spec: template.FunctionSpec) -> dict[str, str]:
     return {k: v for k, v in values.items() if v != ""}
 
 
-def request_body(spec: template.FunctionSpec) -> str:
-    if spec.logical_id not in FIRST_REQUEST:
-        return ""
-    method, path, body, as_agent = FIRST_REQUEST[spec.logical_id]
-    route = next(r for r in spec.routes if r.method == method and _matches(r.path, path))
-    event: dict[str, Any] = {
-        "resource": route.path,
+_LAMBDA_CONTEXT = (
+    "class _Context:\n"
+    "    function_name = 'bench'\n    memory_limit_in_mb = 512\n"
+    "    invoked_function_arn = 'arn:aws:lambda:eu-west-1:123456789012:function:bench'\n"
+    "    aws_request_id = 'bench-request'\n"
+    "    def get_remaining_time_in_millis(self): return 10000\n"
+)
+
+
+def api_event(
+    method: str, path: str, resource: str, body: str | None, claims: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """An API Gateway (REST) proxy event as the stage sends it, with the authorizer's claims if any."""
+    return {
+        "resource": resource,
         "path": path,
         "httpMethod": method,
         "headers": {"Content-Type": "application/json"},
         "multiValueHeaders": {},
         "queryStringParameters": None,
-        "pathParameters": _path_parameters(route.path, path),
+        "pathParameters": _path_parameters(resource, path),
         "requestContext": {
             "httpMethod": method,
             "path": f"/bench{path}",
-            "resourcePath": route.path,
+            "resourcePath": resource,
             "requestId": "bench-request",
             "stage": "bench",
             "identity": {"sourceIp": "127.0.0.1"},
-            **({"authorizer": {"claims": AGENT_CLAIMS}} if as_agent else {}),
+            **({"authorizer": {"claims": claims}} if claims else {}),
         },
         "body": body,
         "isBase64Encoded": False,
     }
+
+
+def request_body(spec: template.FunctionSpec) -> str:
+    if spec.logical_id not in FIRST_REQUEST:
+        return ""
+    method, path, body, as_agent = FIRST_REQUEST[spec.logical_id]
+    route = next(r for r in spec.routes if r.method == method and _matches(r.path, path))
+    event = api_event(method, path, route.path, body, AGENT_CLAIMS if as_agent else None)
     module, attribute = spec.handler.rsplit(".", 1)
     return (
-        "class _Context:\n"
-        "    function_name = 'bench'\n    memory_limit_in_mb = 512\n"
-        "    invoked_function_arn = 'arn:aws:lambda:eu-west-1:123456789012:function:bench'\n"
-        "    aws_request_id = 'bench-request'\n"
-        "    def get_remaining_time_in_millis(self): return 10000\n"
-        f"_answer = getattr(importlib.import_module({module!r}), {attribute!r})({event!r}, _Context())\n"
+        _LAMBDA_CONTEXT
+        + f"_answer = getattr(importlib.import_module({module!r}), {attribute!r})({event!r}, _Context())\n"
         "assert 400 <= _answer['statusCode'] < 500, _answer\n"
     )
 
@@ -432,6 +409,36 @@ def targets() -> list[Target]:
         environment = lambda_environment(function_environment(spec))
         found.append(Target(spec.logical_id, body, spec.code_uri, layers, environment))
     return found
+
+
+_FLOOR_CLIENT = (
+    "from klantreis import dynamo\nfrom klantreis.settings import get_settings\n"
+    "get_settings()\ndynamo.client()\n"
+)
+_FLOOR_STREAM = (
+    _FLOOR_CLIENT + "from aws_lambda_powertools import Logger, Metrics\nLogger()\nMetrics()\n"
+    "from pydantic import BaseModel\nclass Change(BaseModel):\n    value: int\nChange(value=1)\n"
+)
+_REFUSED_THING = api_event("POST", "/v1/things", "/v1/things", '{"value": "no"}')
+_FLOOR_API = (
+    _FLOOR_STREAM + "from aws_lambda_powertools.event_handler import APIGatewayRestResolver\n"
+    "app = APIGatewayRestResolver(enable_validation=True)\n"
+    "@app.post('/v1/things')\ndef create(thing: Change) -> dict:\n    return {}\n"
+    + _LAMBDA_CONTEXT
+    + f"_event = {_REFUSED_THING!r}\n"
+    + "assert app.resolve(_event, _Context())['statusCode'] == 422\n"
+)
+FLOORS: dict[str, str] = {
+    "floor: settings + DynamoDB client": _FLOOR_CLIENT,
+    "floor of a stream/scheduled function": _FLOOR_STREAM,
+    "floor of an API function": _FLOOR_API,
+}
+"""The least a function of each kind can load with the fixed stack (pydantic, Powertools, botocore),
+built as our functions build it: settings and the client (klantreis.settings, klantreis.dynamo);
+for a stream or scheduled function also Powertools' Logger and Metrics and one pydantic model
+validated; for an API function also the REST resolver with validation, one route with a model body
+and one request it refuses. Nothing in a floor is something a function could drop, so a function at
+its floor has nothing left to cut but the stack itself."""
 
 
 def component_targets() -> list[Target]:

@@ -109,6 +109,8 @@ class Driver:
 
         self.meter = meter
         self.handlers = {spec.logical_id: spec.load_handler() for spec in template.functions()}
+        self.owners = {(route.method, route.path): spec.logical_id for spec, route in template.api_routes()}
+        """(method, resource) -> the function the template routes it to."""
         self.part: Part | None = None
 
     @contextmanager
@@ -149,19 +151,8 @@ def route(
     """A request of the chats and agents API on `resource` with its path ids filled in, sent to the
     function the template routes it to (the chat function or the route function)."""
     path = resource.format(**ids)
-    return driver.api(
-        function_of(method, resource), method, path, body, path_parameters=ids, resource=resource, **kwargs
-    )
-
-
-def function_of(method: str, resource: str) -> str:
-    from klantreis_local import template
-
-    return next(
-        spec.logical_id
-        for spec in template.functions()
-        if any(r.method == method and r.path == resource for r in spec.routes)
-    )
+    function = driver.owners[(method, resource)]
+    return driver.api(function, method, path, body, path_parameters=ids, resource=resource, **kwargs)
 
 
 WIDGET = {"X-Site-Key": rees46.SITE_KEY, "Origin": rees46.ORIGIN, "User-Agent": rees46.USER_AGENT}

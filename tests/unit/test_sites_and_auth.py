@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from klantreis.auth import Principal, authenticate_widget, principal_from_claims
-from klantreis.errors import Forbidden, Unauthorized
+from klantreis.errors import Forbidden, NotFound, Unauthorized
 from klantreis.sites import PageTypeRule, Site, SiteDirectory, normalize_origin
 from tests.fakes import InMemorySiteStore
 
@@ -97,6 +97,13 @@ def test_directory_caches_sites_by_id_for_agents_requests() -> None:
     now[0] = 61
     assert directory.site(SITE.site_id) == SITE
     assert store.lookups == 3
+
+
+def test_a_site_the_claims_name_must_exist() -> None:
+    directory = SiteDirectory(store_with(SITE, "demo-site-key"), 60)
+    assert directory.existing(SITE.site_id) == SITE
+    with pytest.raises(NotFound, match="no such site"):
+        directory.existing("erased")
 
 
 def test_directory_is_bounded() -> None:

@@ -26,7 +26,7 @@ from klantreis.conversations.messages import MessageService
 from klantreis.conversations.models import NOT_BLANK, Chat, ChatAgent, ChatStatus, Message
 from klantreis.dispatch.placement import ChatStarter, NewChat
 from klantreis.dispatch.queue import QueueDrainer
-from klantreis.errors import Forbidden, NotFound, Unauthorized
+from klantreis.errors import Forbidden, Unauthorized
 from klantreis.keys import ID_PATTERN
 from klantreis.observability import logger, metrics
 from klantreis.sites import Site, SiteDirectory
@@ -92,13 +92,6 @@ class Caller:
         return "visitor" if self.principal is None else "agent"
 
 
-def _site(site_id: str, directory: SiteDirectory) -> Site:
-    site = directory.site(site_id)
-    if site is None:
-        raise NotFound("no such site")
-    return site
-
-
 def _chat_credentials(chat_id: str, directory: SiteDirectory) -> Principal | Site:
     """An agent's or operator's claims, or the widget's site once its chat token for this chat
     verified; checked without reading the chat."""
@@ -126,7 +119,7 @@ def _caller_of(chat_id: str, directory: SiteDirectory, lookup: ChatLookup) -> tu
     credentials = _chat_credentials(chat_id, directory)
     if isinstance(credentials, Site):
         return Caller(credentials, None), lookup.chat(credentials, chat_id)
-    caller = Caller(_site(credentials.site_id, directory), credentials)
+    caller = Caller(directory.existing(credentials.site_id), credentials)
     chat = lookup.chat(caller.site, chat_id)
     if credentials.role == "agent" and chat.agent_id != credentials.sub:
         raise Forbidden("this chat is another agent's")

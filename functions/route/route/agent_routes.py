@@ -127,13 +127,6 @@ class StatusBody(BaseModel):
     status: AgentStatus
 
 
-def _site_of(principal: Principal, directory: SiteDirectory) -> Site:
-    site = directory.site(principal.site_id)
-    if site is None:
-        raise NotFound("no such site")
-    return site
-
-
 def _require_self_or_operator(agent_id: str) -> Principal:
     principal = current_principal(router).require("agent", "operator")
     if principal.role == "agent" and principal.sub != agent_id:
@@ -150,7 +143,7 @@ def _require_self(agent_id: str) -> Principal:
 
 def _self_or_operator(agent_id: str, directory: SiteDirectory) -> tuple[Principal, Site]:
     principal = _require_self_or_operator(agent_id)
-    return principal, _site_of(principal, directory)
+    return principal, directory.existing(principal.site_id)
 
 
 SELF_OR_OPERATOR = checked_first(lambda path: _require_self_or_operator(path["agent_id"]))
@@ -169,7 +162,7 @@ def put_agent(
     agent_id: AgentPath, profile: AgentProfileInput, directory: Directory, agents: Agents, queue: Queue
 ) -> Response[AgentView]:
     principal = current_principal(router).require("operator")
-    site = _site_of(principal, directory)
+    site = directory.existing(principal.site_id)
     agent, created = agents.put_profile(site.site_id, agent_id, profile)
     if agent.status == "available":
         queue.drain(site)  # more capacity or categories may serve the queue
@@ -245,4 +238,4 @@ def put_status(agent_id: AgentPath, body: StatusBody, directory: Directory, pres
 @checked_first(lambda path: _require_self(path["agent_id"]))
 def post_heartbeat(agent_id: AgentPath, directory: Directory, presence: Presence) -> AgentView:
     principal = _require_self(agent_id)
-    return AgentView.of(presence.heartbeat(_site_of(principal, directory), agent_id))
+    return AgentView.of(presence.heartbeat(directory.existing(principal.site_id), agent_id))

@@ -24,7 +24,7 @@ from klantreis.conversations.ending import ChatEnder
 from klantreis.conversations.inbox import ChatLookup
 from klantreis.conversations.models import Chat, RoutingRecord
 from klantreis.conversations.ports import DecisionReader
-from klantreis.errors import Forbidden, NotFound
+from klantreis.errors import Forbidden
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.keys import ID_PATTERN
 from klantreis.knowledge.chat import MESSAGES_LOOKED_AT, chat_signals
@@ -87,13 +87,6 @@ class Suggestions(BaseModel):
     suggestions: list[Suggestion]
 
 
-def _site(site_id: str, directory: SiteDirectory) -> Site:
-    site = directory.site(site_id)
-    if site is None:
-        raise NotFound("no such site")
-    return site
-
-
 def _agent_claims(*roles: Literal["agent", "operator"]) -> Principal:
     """The claims the gateway's Cognito authorizer (or the local stack) put in the request."""
     return current_principal(router).require(*roles)
@@ -103,7 +96,7 @@ def _agent_of(
     chat_id: str, directory: SiteDirectory, lookup: ChatLookup, *roles: Literal["agent", "operator"]
 ) -> tuple[Principal, Site, Chat]:
     principal = _agent_claims(*roles)
-    site = _site(principal.site_id, directory)
+    site = directory.existing(principal.site_id)
     chat = lookup.chat(site, chat_id)
     if principal.role == "agent" and chat.agent_id != principal.sub:
         raise Forbidden("this chat is another agent's")

@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 from klantreis.cache import TtlCache
+from klantreis.errors import NotFound
 from klantreis.sites.models import Site
 from klantreis.sites.ports import SiteStore
 
@@ -33,6 +34,14 @@ class SiteDirectory:
     def site(self, site_id: str) -> Site | None:
         """The site of an agent's or operator's token (their claims name it)."""
         return self._by_id.get(site_id, self._store.get)
+
+    def existing(self, site_id: str) -> Site:
+        """The site an agent's or operator's claims name; NotFound when it is gone (a token that
+        outlived its site's erasure)."""
+        site = self.site(site_id)
+        if site is None:
+            raise NotFound("no such site")
+        return site
 
     def _lookup(self, site_key: str) -> Site | None:
         site_id = self._store.site_id_for_key(site_key)
