@@ -17,8 +17,8 @@ from klantreis.engagement.records_dynamo_store import DynamoEngagementRecords
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
 from klantreis.tokens import SURVEY_TOKEN_SECONDS
+from klantreis_local import template
 from klantreis_local.runtime import DEMO_SITE
-from route import sweep
 from tests.chat_tables import DynamoChatStore
 from tests.e2e.conftest import WIDGET, Answer, Api
 from tests.factories import FakeContext, anna_journey, batch, event, iso
@@ -498,7 +498,7 @@ def test_a_silent_agent_counts_as_offline_and_the_sweep_moves_their_chats(
     assert fresh["agent"]["agent_id"] == "sven"
 
     # when the scheduled sweep runs
-    totals = sweep.lambda_handler({}, FakeContext())
+    totals = template.handler("RouteSweepFunction")({}, FakeContext())
 
     # then Mirjam is offline and her chat went to Sven (who had a slot left)
     assert totals["agents_offline"] == 1
@@ -511,7 +511,7 @@ def test_a_silent_agent_counts_as_offline_and_the_sweep_moves_their_chats(
     assert sorted(after["sven"]["chat_ids"]) == sorted([started["chat_id"], fresh["chat_id"]])
 
     # and a second sweep finds nothing more to do
-    assert sweep.lambda_handler({}, FakeContext()) == {
+    assert template.handler("RouteSweepFunction")({}, FakeContext()) == {
         "sites": 1, "failed": 0, "agents_offline": 0, "chats_requeued": 0, "slots_freed": 0,
         "chats_assigned": 0,
     }  # fmt: skip

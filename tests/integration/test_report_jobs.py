@@ -26,9 +26,14 @@ from klantreis.reports.dynamo_store import DynamoReportStore
 from klantreis.settings import get_settings
 from klantreis.sites import Site
 from klantreis.sites.dynamo_store import DynamoSiteStore
+from klantreis_local import template
 from report import job_dependencies
-from report.jobs import JobFailed, alerts_handler, nightly_handler
+from report.jobs import JobFailed
 from tests.factories import FakeContext
+
+# The jobs as deployed: under their template policies (a DynamoDB call beyond them is refused).
+nightly_handler = template.handler("ReportNightlyFunction")
+alerts_handler = template.handler("ReportAlertsFunction")
 
 BUCKET = "klantreis-reports-test"
 _markers = itertools.count(1)

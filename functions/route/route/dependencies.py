@@ -13,11 +13,7 @@ from klantreis.conversations.ports import DecisionReader
 from klantreis.dispatch.queue import QueueDrainer
 from klantreis.journey.dynamo_store import DynamoSessionStore
 from klantreis.knowledge.ports import KnowledgeStore
-from klantreis.sites import SiteDirectory, SiteStore
-
-
-def site_store() -> SiteStore:
-    return services.current().site_store
+from klantreis.sites import SiteDirectory
 
 
 def site_directory() -> SiteDirectory:

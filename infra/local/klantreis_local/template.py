@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from klantreis_local import iam
+
 ROOT = Path(__file__).resolve().parents[3]
 TEMPLATE = ROOT / "template.yaml"
 
@@ -167,17 +169,21 @@ class FunctionSpec:
     stream_source: bool = False
     schedule_seconds: float | None = None
     """The period of a `Schedule` event (`rate(...)`), for the local stack's scheduler."""
+    dynamodb_grants: frozenset[iam.Grant] = frozenset()
+    """The DynamoDB actions its policy allows, on the table or an index (`iam.dynamodb_grants`)."""
 
     @property
     def module(self) -> str:
         return self.handler.rsplit(".", 1)[0]
 
     def load_handler(self) -> Callable[[dict[str, Any], Any], Any]:
+        """The handler as the local stack runs it: under the function's DynamoDB grants, so a
+        call its policy does not allow fails here as it would deployed (`iam`)."""
         module_name, attribute = self.handler.rsplit(".", 1)
         handler: Callable[[dict[str, Any], Any], Any] = getattr(
             importlib.import_module(module_name), attribute
         )
-        return handler
+        return iam.enforced(self.logical_id, self.dynamodb_grants, handler)
 
 
 def functions(path: Path = TEMPLATE) -> list[FunctionSpec]:
@@ -214,9 +220,16 @@ def functions(path: Path = TEMPLATE) -> list[FunctionSpec]:
                 environment=env,
                 stream_source=stream,
                 schedule_seconds=schedule,
+                dynamodb_grants=iam.dynamodb_grants(props),
             )
         )
     return sorted(specs, key=lambda spec: spec.logical_id)
+
+
+def handler(logical_id: str, path: Path = TEMPLATE) -> Callable[[dict[str, Any], Any], Any]:
+    """One function's handler as the local stack runs it (under its DynamoDB grants)."""
+    [spec] = [spec for spec in functions(path) if spec.logical_id == logical_id]
+    return spec.load_handler()
 
 
 RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400}
