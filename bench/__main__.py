@@ -555,14 +555,30 @@ def summary(results: dict[str, Any]) -> str:
     return "\n".join([*lines, *console_bench.summary_lines(results)])
 
 
+STAMPS = "measured"
+"""The key of each part's stamp (when and on which code it was measured), kept beside the parts
+rather than inside them: a part's own keys may be labels its readers iterate over."""
+
+
+def stamps_of(earlier: dict[str, Any]) -> dict[str, Any]:
+    """The stamps of an earlier run's parts; runs of 2026-12-04 kept each inside its part (under
+    the same key), where they are taken out."""
+    stamps = dict(earlier.get(STAMPS, {}))
+    for key, part in earlier.items():
+        if key != STAMPS and isinstance(part, dict) and isinstance(part.get(STAMPS), dict):
+            stamps.setdefault(key, part.pop(STAMPS))
+    return stamps
+
+
 def carried_over(results: dict[str, Any]) -> list[str]:
     """A line naming the parts a partial run (`--only`) kept from earlier runs, with when and on
     which code each was measured: their figures are not this run's."""
     kept = []
+    stamps = results.get(STAMPS, {})
     for key, part in results.items():
-        if not isinstance(part, dict) or key in ("source", "machine", "sample"):
+        if not isinstance(part, dict) or key in ("source", "machine", "sample", STAMPS):
             continue
-        measured = part.get("measured")
+        measured = stamps.get(key)
         if measured is None:
             kept.append(f"{key} (an earlier run, not stamped)")
         elif measured["at"] != results["generated_at"]:
@@ -781,15 +797,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         ("scale", "scale", scale),
     )
     measured_now = {"at": results["generated_at"], "code": results["source"]}
+    results[STAMPS] = {}
     for part, key, run in runners:
         if part in parts:
-            results[key] = {**run(), "measured": measured_now}
+            results[key] = run()
+            results[STAMPS][key] = measured_now
     if args.only and RESULTS.exists():
         # A partial run updates its parts of the last full run instead of dropping the others; the
         # summary names the parts it carried over and when they were measured.
         earlier = json.loads(RESULTS.read_text())
         earlier.pop("summary", None)
-        results = {**earlier, **results}
+        stamps = {**stamps_of(earlier), **results[STAMPS]}
+        results = {**earlier, **results, STAMPS: stamps}
     results["seconds"] = round(time.perf_counter() - started, 1)
 
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

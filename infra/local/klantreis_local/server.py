@@ -124,6 +124,14 @@ class LocalHTTPServer(ThreadedHTTPServer):
         super().server_close()
 
 
+def local_dev_server(app: Any, config: Config, host: str, port: int) -> LocalDevServer:
+    """What chalice's create_local_server does (its current request becomes thread-local), with
+    this module's server and request handler: `make dev`'s, and the browser tests' and bench's."""
+    CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
+    app.__class__ = CustomLocalChalice
+    return LocalDevServer(app, config, host, port, handler_cls=RequestLogHandler, server_cls=LocalHTTPServer)
+
+
 @contextmanager
 def stream_pump(
     dynamodb: Any, table_name: str, interval: float = STREAM_POLL_SECONDS
@@ -224,14 +232,8 @@ def serve(port: int, host: str = HOST) -> None:
         shop.mount(app)
         console.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
-        # What chalice's create_local_server does (its current request becomes thread-local),
-        # with this module's server and request handler.
-        CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
-        app.__class__ = CustomLocalChalice
         try:
-            local_server = LocalDevServer(
-                app, config, host, port, handler_cls=RequestLogHandler, server_cls=LocalHTTPServer
-            )
+            local_server = local_dev_server(app, config, host, port)
         except OSError as exc:
             raise SystemExit(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
         http_server = local_server.server

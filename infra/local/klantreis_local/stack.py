@@ -5,7 +5,6 @@ thread it serves on differ."""
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from collections.abc import Iterator
@@ -15,7 +14,6 @@ from typing import Any
 from unittest import mock
 
 from chalice.config import Config
-from chalice.local import create_local_server
 
 from klantreis_local import console, runtime, server, shop
 
@@ -63,11 +61,7 @@ def running_stack(table_name: str = "klantreis-browser") -> Iterator[RunningStac
         shop.mount(app)
         console.mount(app)
         config = Config.create(lambda_timeout=gateway.FUNCTION_TIMEOUT_MS // 1000)
-        local = create_local_server(app, config, HOST, 0)
-        http_server = local.server
-        http_server.RequestHandlerClass = functools.partial(
-            server.RequestLogHandler, app_object=app, config=config
-        )
+        http_server = server.local_dev_server(app, config, HOST, 0).server
         port = int(http_server.server_address[1])
         runtime.seed_demo(dynamodb, table_name, port)
         serving = threading.Thread(target=http_server.serve_forever, name="local-stack", daemon=True)
