@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -110,8 +111,9 @@ def _session(site: Site, visitor_id: str, events: list[dict[str, Any]]) -> Sessi
 
 @contextmanager
 def in_memory_engage(site: Site, visitors: list[tuple[str, list[dict[str, Any]]]]) -> Iterator[None]:
-    """The engage function's services built on the fakes (`engage.dependencies` patched)."""
-    from engage import dependencies
+    """The engage function's services built on the fakes: `klantreis.services.current`, which
+    every provider and route check reads at call time, gives them instead of DynamoDB's."""
+    from klantreis import services
 
     sites = InMemorySiteStore(site)
     sites.add_key(site.site_id, SITE_KEY)
@@ -131,10 +133,8 @@ def in_memory_engage(site: Site, visitors: list[tuple[str, list[dict[str, Any]]]
     settings.put_config(site.site_id, EngagementConfig.webshop_default())
     settings.put_hours(site.site_id, OpeningHours.always_open(site.timezone))
     decider = Decider(records, EngagementSettings(settings, 60), default_model())
-    with (
-        mock.patch.object(dependencies, "site_directory", return_value=directory),
-        mock.patch.object(dependencies, "decider", return_value=decider),
-    ):
+    fakes = SimpleNamespace(site_directory=directory, decider=decider)
+    with mock.patch.object(services, "current", return_value=fakes):
         yield
 
 
