@@ -10,6 +10,8 @@ from typing import Any
 
 _ids = itertools.count(1)
 T0 = datetime(2026, 11, 22, 19, 0, tzinfo=UTC)
+NOON = T0.replace(hour=11)
+"""Noon on T0's day in Amsterdam, the demo site's time zone."""
 
 
 def iso(moment: datetime) -> str:
@@ -102,6 +104,16 @@ def api_event(
         "body": raw,
         "isBase64Encoded": False,
     }
+
+
+class SetClock:
+    """A clock a test sets: `clock.now = ...`."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
 
 
 class FakeContext:

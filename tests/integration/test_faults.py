@@ -34,7 +34,7 @@ from klantreis_local.runtime import (
 from klantreis_local.stream_delivery import deliver, settings_of
 from report.handler import lambda_handler as report
 from tests.chat_tables import DynamoChatStore
-from tests.factories import T0, FakeContext, anna_journey, api_event, batch, event, load_operator_script
+from tests.factories import NOON, T0, FakeContext, anna_journey, api_event, batch, event, load_operator_script
 from tests.faults import SERVER_ERROR, THROTTLED, faulty_client
 from tests.integration.test_report_counters import DAY, survey_record
 from track import dependencies as track_dependencies
@@ -42,8 +42,6 @@ from track.handler import app as track_app
 from track.handler import lambda_handler as track
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
-NOON = T0.replace(hour=11)
-"""When the batches arrive (noon in Amsterdam): one day for every session, whenever the test runs."""
 OPS = {"sub": "ops", "site_id": DEMO_SITE, "role": "operator"}
 AGGREGATE = settings_of("AggregateFunction")
 

@@ -35,7 +35,7 @@ from klantreis.tokens import TokenSigner
 from klantreis_local.runtime import DEMO_SITE, DEMO_SITE_KEY, StreamPump, keep_demo_agents_present
 from survey.handler import lambda_handler as survey_handler
 from tests.chat_tables import DynamoChatStore, chat_desk
-from tests.factories import FakeContext, anna_journey, api_event, batch, event
+from tests.factories import NOON, FakeContext, SetClock, anna_journey, api_event, batch, event
 from track.handler import lambda_handler as track_handler
 
 WIDGET = {"X-Site-Key": DEMO_SITE_KEY, "Origin": "http://127.0.0.1:3000"}
@@ -259,7 +259,7 @@ def decide(visitor_id: str) -> dict[str, Any]:
 
 
 def test_sessions_that_buy_count_in_their_arm_of_the_experiment_once(
-    demo_site: Site, dynamodb: Any, table_name: str
+    demo_site: Site, dynamodb: Any, table_name: str, noon_clock: SetClock
 ) -> None:
     # given Anna-like visitors: one offered a chat, one in the holdout, one never decided on
     offered, held_out, undecided = visitor("offered", False), visitor("held", True), "undecided"
@@ -267,6 +267,7 @@ def test_sessions_that_buy_count_in_their_arm_of_the_experiment_once(
     keep_demo_agents_present(dynamodb, table_name)
     for visitor_id in (offered, held_out, undecided):
         track(visitor_id, *anna_journey())
+    noon_clock.now = NOON + timedelta(seconds=30)
     assert decide(offered)["reason"] == "qualified"
     assert decide(held_out)["reason"] == "holdout"
     stream.drain()
@@ -274,6 +275,7 @@ def test_sessions_that_buy_count_in_their_arm_of_the_experiment_once(
     # when all three buy (the offered one twice, in two batches), each purchase sent at once
     # (the track function dates it at its arrival: after the decisions)
     purchase: dict[str, Any] = {"value": 329.95, "currency": "EUR", "at": T}
+    noon_clock.now = NOON + timedelta(seconds=60)
     for visitor_id in (offered, held_out, undecided):
         track(visitor_id, event("purchase", **purchase), sent_at=T)
     stream.drain()
@@ -284,7 +286,8 @@ def test_sessions_that_buy_count_in_their_arm_of_the_experiment_once(
     sessions = DynamoSessionStore(dynamodb, table_name)
     states = [sessions.get(DEMO_SITE, v, "s-1") for v in (offered, held_out, undecided)]
     assert all(state is not None and state.first_local_hour is not None for state in states)
-    (day,) = {day for state in states if state for day in state.days}
+    assert {day for state in states if state for day in state.days} == {DAY}
+    day = DAY
     counters = DynamoCounterStore(dynamodb, table_name)
     counted = counters.day_counters(DEMO_SITE, day)
     assert counted["offered_converted_sessions"] == 1
