@@ -328,3 +328,43 @@ def test_thousands_of_writes_leave_only_the_table_and_its_retained_stream_in_mem
     assert live["StreamRecord"] <= 100
     assert live["Item"] <= 50 + 10
     assert live["ShardIterator"] <= 2 * (3_000 // 100 + 1)  # this quarter hour's polls, at most two each
+
+
+def test_an_index_query_answers_as_moto_s_own_with_the_table_grown(
+    dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given a table of 3,000 items, a third of them in GSI1 under ten keys (some without GSI1SK,
+    # which GSI1 then leaves out), in no particular order
+    for n in range(3_000):
+        item = {"PK": s(f"P#{n % 97}"), "SK": s(f"{n:05d}")}
+        if n % 3 == 0:
+            item["GSI1PK"] = s(f"V#{n % 10}")
+            if n % 7:
+                item["GSI1SK"] = s(f"C#{(n * 37) % 1000:04d}")
+        dynamodb.put_item(TableName=table_name, Item=item)
+
+    def pages(forward: bool, limit: int) -> list[list[dict[str, Any]]]:
+        found, start = [], None
+        while True:
+            answer = dynamodb.query(
+                TableName=table_name,
+                IndexName="GSI1",
+                KeyConditionExpression="GSI1PK = :v AND begins_with(GSI1SK, :c)",
+                ExpressionAttributeValues={":v": s("V#3"), ":c": s("C#")},
+                ScanIndexForward=forward,
+                Limit=limit,
+                **({"ExclusiveStartKey": start} if start else {}),
+            )
+            found.append(answer["Items"])
+            start = answer.get("LastEvaluatedKey")
+            if not start:
+                return found
+
+    # when the same queries are answered by the partition-reading query and by moto's own
+    ours = [pages(forward, limit) for forward in (True, False) for limit in (7, 1000)]
+    table_class = type(dynamodb_backends[DEFAULT_ACCOUNT_ID][REGION].get_table(table_name))
+    monkeypatch.setattr(table_class, "query", table_class.query.__wrapped__)
+    motos = [pages(forward, limit) for forward in (True, False) for limit in (7, 1000)]
+    # then every page holds the same items in the same order
+    assert ours == motos
+    assert sum(len(page) for page in ours[1]) == len([n for n in range(0, 3000, 3) if n % 10 == 3 and n % 7])
