@@ -155,9 +155,7 @@ def test_every_function_the_local_stack_loads_runs_under_its_grants(
     dynamodb: Any, table_name: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # given the report function (granted reads only) whose handler writes
-    module, attribute = next(
-        spec.handler.rsplit(".", 1) for spec in template.functions() if spec.logical_id == "ReportFunction"
-    )
+    module, attribute = template.function("ReportFunction").handler.rsplit(".", 1)
     key = dynamo.to_item({"PK": keys.site_pk("demo"), "SK": "PROFILE"})
 
     def writes(event: dict[str, Any], context: Any) -> None:

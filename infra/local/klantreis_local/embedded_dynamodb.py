@@ -370,8 +370,9 @@ def _partition_query(generic_query: Callable[..., Any]) -> Callable[..., Any]:
         hash_key = arguments.get("hash_key")
         index_name = arguments.get("index_name")
         if index_name:
-            conditions = _index_hash_conditions(self, index_name, hash_key, arguments)
-            if conditions is None:
+            # moto hands an index query its key's (attribute, value) pairs; it filters by them alone
+            conditions = arguments.get("hash_key_conditions")
+            if not conditions:
                 return generic_query(self, *args, **kwargs)
             candidates = [item for item in _every_item(self) if _matches(item, conditions)]
         elif hash_key is None:
@@ -407,19 +408,6 @@ def _matches(item: Any, conditions: list[tuple[str, Any]]) -> bool:
         if found is None or found != value:
             return False
     return True
-
-
-def _index_hash_conditions(
-    table: Any, index_name: str, hash_key: Any, arguments: dict[str, Any]
-) -> list[tuple[str, Any]] | None:
-    """The (attribute, value) pairs an index query's partition key names (None: left to moto)."""
-    if arguments.get("hash_key_conditions"):
-        return list(arguments["hash_key_conditions"])
-    index = next((i for i in table.all_indexes() if i.name == index_name), None)
-    hash_keys = [k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"] if index else []
-    if len(hash_keys) != 1 or hash_key is None:
-        return None
-    return [(hash_keys[0], hash_key)]
 
 
 def _untracked_new(cls: type, *args: Any, **kwargs: Any) -> Any:

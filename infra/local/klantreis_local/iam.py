@@ -3,8 +3,7 @@
 moto (and DynamoDB Local) accept every call, so a function that calls DynamoDB beyond the
 statements its template policy grants would pass every local test and fail only when deployed,
 with AccessDeniedException: a 5xx. Locally, each handler runs under its function's grants
-(`enforced`): a DynamoDB call they do not cover is refused as IAM refuses it, and every call
-allowed is recorded (`used`), so a test can also find grants no function uses.
+(`enforced`): a DynamoDB call they do not cover is refused as IAM refuses it.
 
 IAM's rules for DynamoDB, as applied here: a table's ARN does not cover its indexes (a Query on
 GSI1 needs the index's ARN); transactions have no action of their own, each part needs the
@@ -15,7 +14,6 @@ ConditionCheckItem, Get → GetItem); BatchGetItem and BatchWriteItem are action
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -56,7 +54,6 @@ class _Acting:
 
 
 _acting: ContextVar[_Acting | None] = ContextVar("klantreis_local_iam", default=None)
-_used: defaultdict[str, set[Grant]] = defaultdict(set)
 
 
 def dynamodb_grants(properties: Mapping[str, Any]) -> frozenset[Grant]:
@@ -135,7 +132,6 @@ def _check(params: Mapping[str, Any], model: Any, **_: Any) -> None:
             )
             error = {"Error": {"Code": "AccessDeniedException", "Message": message}}
             raise ClientError(error, model.name)
-        _used[acting.function].add(grant)
 
 
 def _guard_clients() -> None:
@@ -167,8 +163,3 @@ def enforced(function: str, grants: frozenset[Grant], handler: Handler) -> Handl
             return handler(event, context)
 
     return run
-
-
-def used() -> dict[str, set[Grant]]:
-    """The grants each function has used in this process so far."""
-    return {function: set(grants) for function, grants in _used.items()}

@@ -226,10 +226,14 @@ def functions(path: Path = TEMPLATE) -> list[FunctionSpec]:
     return sorted(specs, key=lambda spec: spec.logical_id)
 
 
+def function(logical_id: str, path: Path = TEMPLATE) -> FunctionSpec:
+    [spec] = [spec for spec in functions(path) if spec.logical_id == logical_id]
+    return spec
+
+
 def handler(logical_id: str, path: Path = TEMPLATE) -> Callable[[dict[str, Any], Any], Any]:
     """One function's handler as the local stack runs it (under its DynamoDB grants)."""
-    [spec] = [spec for spec in functions(path) if spec.logical_id == logical_id]
-    return spec.load_handler()
+    return function(logical_id, path).load_handler()
 
 
 RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86_400, "days": 86_400}
